@@ -1,0 +1,115 @@
+/**
+ * {@link DataStorage} in a directory of files, for Deno and Node (through `node:fs`).
+ *
+ * Each key is one JSON file holding the value and its SHA-256, written to a temporary file and
+ * renamed into place, so a crash never leaves half a value behind and a damaged file is
+ * reported as a {@link StorageError} that names the file, never read as a wrong value.
+ *
+ * @example
+ * ```ts
+ * import { FileStorage } from "./file_storage.ts";
+ * const storage = new FileStorage(await Deno.makeTempDir());
+ * await storage.set("nodeConfig", "{}");
+ * ```
+ * @module
+ */
+
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { checkStorageKey, type DataStorage, StorageError } from "../core/storage.ts";
+import { toHex } from "../core/ids.ts";
+
+const FORMAT = "flnet/storage";
+const SUFFIX = ".json";
+
+/** Key/value storage as one file per key in `dir` (created when first written). */
+export class FileStorage implements DataStorage {
+  /** Uses `dir` for the files; nothing is touched until the first write.
+   * @param dir the directory that holds the files. */
+  constructor(readonly dir: string) {}
+
+  /** The file that holds `key`. Keys are percent-encoded into safe file names. */
+  pathOf(key: string): string {
+    checkStorageKey(key);
+    return join(this.dir, encodeKey(key) + SUFFIX);
+  }
+
+  /** Reads `key`; a missing file is `undefined`, a damaged one a {@link StorageError}. */
+  async get(key: string): Promise<string | undefined> {
+    const path = this.pathOf(key);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return undefined;
+      throw new StorageError(key, `cannot read ${path}: ${(error as Error).message}`);
+    }
+    const damaged = (why: string) =>
+      new StorageError(
+        key,
+        `storage file ${path} is damaged (${why}); restore it from a backup or delete it`,
+      );
+    let record: { format?: unknown; key?: unknown; value?: unknown; sha256?: unknown };
+    try {
+      record = JSON.parse(text);
+    } catch {
+      throw damaged("not valid JSON");
+    }
+    if (record?.format !== FORMAT || typeof record.value !== "string") {
+      throw damaged(`not a "${FORMAT}" record with a string value`);
+    }
+    if (record.key !== key) throw damaged(`it holds key ${JSON.stringify(record.key)}`);
+    if (record.sha256 !== await sha256(record.value)) throw damaged("checksum mismatch");
+    return record.value;
+  }
+
+  /** Writes `key` atomically: a temporary file, flushed, then renamed over the old one. */
+  async set(key: string, value: string): Promise<void> {
+    const path = this.pathOf(key);
+    const text = JSON.stringify({ format: FORMAT, key, value, sha256: await sha256(value) });
+    const temp = `${path}.${toHex(crypto.getRandomValues(new Uint8Array(6)))}.tmp`;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      const file = await open(temp, "w");
+      try {
+        await file.writeFile(text, "utf8");
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => {}); // best effort: the write error matters
+      throw new StorageError(key, `cannot write ${path}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Deletes the file of `key`, if any. */
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  /** The keys of every stored file (temporary files are skipped). */
+  async keys(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return [];
+      throw error;
+    }
+    return names.filter((name) => name.endsWith(SUFFIX)).map((name) =>
+      decodeURIComponent(name.slice(0, -SUFFIX.length))
+    );
+  }
+}
+
+function encodeKey(key: string): string {
+  return encodeURIComponent(key).replace(/[.*!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16));
+}
+
+async function sha256(text: string): Promise<string> {
+  return toHex(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))),
+  );
+}

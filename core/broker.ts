@@ -1,0 +1,697 @@
+/**
+ * The broker: every flnet module is a `Broker<In, Out>`, and modules are plugged together by
+ * linking brokers with translator functions.
+ *
+ * ## Ordering
+ * Each broker has one FIFO queue. Messages are processed in the order they were queued,
+ * whether they came from {@link Broker.emitIn}, {@link Broker.enqueueIn} or a linked broker.
+ * For each message: first the translators (forwarding it to linked brokers), then the taps and
+ * channels, in the order they were added. Consecutive inputs are handed to each handler as one
+ * batch; the outputs a handler returns are queued behind everything already queued.
+ *
+ * ## Waiting
+ * `await emitIn(msg)` resolves once every translator, tap, channel and handler the message
+ * reached has run, in this broker and in every broker it was forwarded to, including the
+ * outputs it caused. {@link Broker.settle} waits until this broker and every broker linked to
+ * it are idle: tests use it instead of sleeping.
+ *
+ * An emit made from inside a subsystem's synchronous code (a tap, handler or translator of any
+ * broker) joins the message being processed: it resolves once queued, and the outer emit waits
+ * for it. So a handler may emit into its own broker without deadlocking. After an `await`
+ * inside an async handler that link is lost: awaiting an emit into your own broker there would
+ * wait for yourself. Return outputs instead, or emit without awaiting.
+ *
+ * ## Errors
+ * A subsystem that throws (or rejects) does not stop the broker: the failure goes to every
+ * {@link Broker.onError} listener as a {@link BrokerErrorReport} carrying the failed messages,
+ * or to the log when nobody listens.
+ *
+ * @example
+ * ```ts
+ * import { Broker } from "./broker.ts";
+ * type In = { double: number };
+ * type Out = { result: number };
+ * const doubler = new Broker<In, Out>("doubler");
+ * doubler.addHandler({ messages: (batch) => batch.map((m) => ({ result: m.double * 2 })) });
+ * doubler.tapOut((out) => console.log(out.result));
+ * await doubler.emitIn({ double: 21 }); // prints 42 before the promise resolves
+ * ```
+ * @module
+ */
+
+import { Logger } from "./log.ts";
+
+/** Which side of a broker a message is on: `"in"` (inputs) or `"out"` (outputs). */
+export type Direction = "in" | "out";
+
+/** Turns a message of one broker into a message of another; `undefined` drops it. */
+export type Translator<A, B> = (msg: A) => B | undefined;
+
+/** A callback that sees every message on one side of a broker. */
+export type Tap<T> = (msg: T) => void | Promise<void>;
+
+/** A module's logic: gets a batch of inputs, returns the outputs they cause. */
+export interface Handler<In, Out> {
+  /** Processes `batch` (one or more inputs, in order) and returns the outputs to emit. */
+  messages(batch: In[]): Out[] | Promise<Out[]>;
+}
+
+/** Returned by everything that adds a subsystem; `remove()` takes it away again. */
+export interface Subscription {
+  /** Removes the subsystem. Messages already being delivered to it may still arrive. */
+  remove(): void;
+}
+
+/** What a subsystem that failed was, and what it was processing. */
+export interface BrokerErrorReport<In = unknown, Out = unknown> {
+  /** The name of the broker the subsystem belongs to. */
+  broker: string;
+  /** The kind of subsystem that failed. */
+  kind: "handler" | "tap" | "translator";
+  /** Whether it was processing inputs or outputs. */
+  direction: Direction;
+  /** The messages it failed on: the whole batch for a handler, one message otherwise. */
+  messages: readonly (In | Out)[];
+  /** What it threw, or why its result was refused. */
+  error: unknown;
+}
+
+/** Thrown when a message is emitted into a broker after {@link Broker.close}. */
+export class BrokerClosedError extends Error {
+  /** Names the closed broker.
+   * @param broker the name of the closed broker. */
+  constructor(readonly broker: string) {
+    super(`broker "${broker}" is closed; create a new one instead of reusing it`);
+    this.name = "BrokerClosedError";
+  }
+}
+
+/** Counts the queued messages that belong to one emit and resolves when all are done. */
+class Completion {
+  pending = 1;
+  readonly promise: Promise<void>;
+  #resolve!: () => void;
+  constructor() {
+    this.promise = new Promise((resolve) => this.#resolve = resolve);
+  }
+  done(): void {
+    if (--this.pending === 0) this.#resolve();
+  }
+}
+
+/** The brokers a message was forwarded through, newest first, for loop detection. */
+interface Trail {
+  readonly id: number;
+  readonly previous: Trail | undefined;
+}
+
+interface Entry {
+  readonly dir: Direction;
+  readonly msg: unknown;
+  readonly trail: Trail | undefined;
+  readonly completion: Completion | undefined;
+}
+
+interface TranslatorSub {
+  removed: boolean;
+  readonly fn: Translator<unknown, unknown>;
+  readonly target: Broker<unknown, unknown>;
+  readonly targetDir: Direction;
+}
+
+interface TapSub {
+  removed: boolean;
+  readonly fn: Tap<unknown>;
+}
+
+interface HandlerSub {
+  removed: boolean;
+  readonly handler: Handler<unknown, unknown>;
+}
+
+// While a subsystem's synchronous code runs, emits join the message being processed.
+// (Set and restored inline around subsystem calls: a closure per call would cost throughput.)
+let callbackDepth = 0;
+let callbackCompletion: Completion | undefined;
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
+const RESOLVED = Promise.resolve();
+let nextBrokerId = 1;
+const log = new Logger("broker");
+
+/**
+ * A message broker with typed inputs and outputs. See the module documentation for ordering,
+ * waiting and error semantics.
+ *
+ * @typeParam In the messages the broker accepts.
+ * @typeParam Out the messages it produces.
+ */
+export class Broker<In, Out> {
+  /** A process-unique number, used to detect forwarding loops. */
+  readonly id: number = nextBrokerId++;
+  #queue: Entry[] = [];
+  #running: Promise<void> | undefined;
+  #closed = false;
+  #translators: Record<Direction, TranslatorSub[]> = { in: [], out: [] };
+  #taps: Record<Direction, TapSub[]> = { in: [], out: [] };
+  #handlers: HandlerSub[] = [];
+  #errorListeners: ((report: BrokerErrorReport) => void)[] = [];
+  #linked = new Map<Broker<unknown, unknown>, number>();
+
+  /** Creates an idle broker with no subsystems.
+   * @param name shown in logs and error reports. */
+  constructor(readonly name: string = "broker") {}
+
+  /** Queues an input and resolves once it and everything it caused have been processed. */
+  emitIn(msg: In): Promise<void> {
+    return this.#emit("in", msg);
+  }
+
+  /** Queues an output and resolves once it and everything it caused have been processed. */
+  emitOut(msg: Out): Promise<void> {
+    return this.#emit("out", msg);
+  }
+
+  /**
+   * Queues an input without waiting: it is processed on the next microtask, or earlier by
+   * {@link process} or {@link settle}. The cheap way to feed a broker from an event callback.
+   */
+  enqueueIn(msg: In): void {
+    this.#accept("in", msg);
+  }
+
+  /** Queues an output without waiting; see {@link enqueueIn}. */
+  enqueueOut(msg: Out): void {
+    this.#accept("out", msg);
+  }
+
+  /** Processes this broker's queue and resolves when it is empty and the broker is idle. */
+  async process(): Promise<void> {
+    this.#refuseInsideSubsystem("process");
+    if (this.#queue.length > 0) this.#schedule();
+    while (this.#running) await this.#running;
+  }
+
+  /**
+   * Resolves when this broker and every broker linked to it (directly or through others)
+   * are idle with empty queues.
+   */
+  async settle(): Promise<void> {
+    this.#refuseInsideSubsystem("settle");
+    for (;;) {
+      const busy: Promise<void>[] = [];
+      for (const broker of this.#component()) {
+        if (broker.#queue.length > 0) broker.#schedule();
+        if (broker.#running) busy.push(broker.#running);
+      }
+      if (busy.length === 0) return;
+      await Promise.all(busy);
+    }
+  }
+
+  /** Calls `tap` with every input, after the translators. */
+  tapIn(tap: Tap<In>): Subscription {
+    return this.#addTap("in", tap as Tap<unknown>);
+  }
+
+  /** Calls `tap` with every output, after the translators. */
+  tapOut(tap: Tap<Out>): Subscription {
+    return this.#addTap("out", tap as Tap<unknown>);
+  }
+
+  /** An async-iterable channel of every input from now on; see {@link BrokerChannel}. */
+  channelIn(): BrokerChannel<In> {
+    return this.#addChannel<In>("in");
+  }
+
+  /** An async-iterable channel of every output from now on; see {@link BrokerChannel}. */
+  channelOut(): BrokerChannel<Out> {
+    return this.#addChannel<Out>("out");
+  }
+
+  /** Adds a handler that gets batches of inputs and returns outputs. */
+  addHandler(handler: Handler<In, Out>): Subscription {
+    const sub: HandlerSub = { removed: false, handler: handler as Handler<unknown, unknown> };
+    this.#handlers = [...this.#handlers, sub];
+    return {
+      remove: () => {
+        sub.removed = true;
+        this.#handlers = this.#handlers.filter((s) => s !== sub);
+      },
+    };
+  }
+
+  /** Calls `listener` for every subsystem failure; without listeners failures are logged. */
+  onError(listener: (report: BrokerErrorReport<In, Out>) => void): Subscription {
+    const untyped = listener as (report: BrokerErrorReport) => void;
+    this.#errorListeners = [...this.#errorListeners, untyped];
+    return {
+      remove: () => this.#errorListeners = this.#errorListeners.filter((l) => l !== untyped),
+    };
+  }
+
+  /** Forwards this broker's outputs, translated, as inputs of `target`. */
+  linkOutToIn<TIn, TOut>(target: Broker<TIn, TOut>, translate: Translator<Out, TIn>): Subscription {
+    return this.#addTranslator("out", target, "in", translate);
+  }
+
+  /** Forwards this broker's outputs, translated, as outputs of `target`. */
+  linkOutToOut<TIn, TOut>(
+    target: Broker<TIn, TOut>,
+    translate: Translator<Out, TOut>,
+  ): Subscription {
+    return this.#addTranslator("out", target, "out", translate);
+  }
+
+  /** Forwards this broker's inputs, translated, as inputs of `target`. */
+  linkInToIn<TIn, TOut>(target: Broker<TIn, TOut>, translate: Translator<In, TIn>): Subscription {
+    return this.#addTranslator("in", target, "in", translate);
+  }
+
+  /** Forwards this broker's inputs, translated, as outputs of `target`. */
+  linkInToOut<TIn, TOut>(target: Broker<TIn, TOut>, translate: Translator<In, TOut>): Subscription {
+    return this.#addTranslator("in", target, "out", translate);
+  }
+
+  /**
+   * The chain form: puts this broker on top of `lower`. This broker's outputs become inputs
+   * of `lower` (`down`), and `lower`'s outputs become inputs of this broker (`up`).
+   */
+  linkChain<LIn, LOut>(
+    lower: Broker<LIn, LOut>,
+    down: Translator<Out, LIn>,
+    up: Translator<LOut, In>,
+  ): Subscription {
+    return both(this.linkOutToIn(lower, down), lower.linkOutToIn(this, up));
+  }
+
+  /**
+   * The facade form: this broker fronts `inner`. Inputs of this broker are passed into
+   * `inner` (`inward`), and `inner`'s outputs come out as outputs of this broker (`outward`).
+   */
+  linkFacade<IIn, IOut>(
+    inner: Broker<IIn, IOut>,
+    inward: Translator<In, IIn>,
+    outward: Translator<IOut, Out>,
+  ): Subscription {
+    return both(this.linkInToIn(inner, inward), inner.linkOutToOut(this, outward));
+  }
+
+  /**
+   * Processes what is queued, then removes every subsystem and link. Emitting afterwards
+   * throws a {@link BrokerClosedError}.
+   */
+  async close(): Promise<void> {
+    await this.process();
+    this.#closed = true;
+    for (const dir of ["in", "out"] as const) {
+      for (const sub of this.#translators[dir]) this.#dropTranslator(dir, sub);
+      for (const sub of this.#taps[dir]) sub.removed = true;
+      this.#taps[dir] = [];
+    }
+    for (const sub of this.#handlers) sub.removed = true;
+    this.#handlers = [];
+    for (const other of [...this.#linked.keys()]) {
+      other.#dropTranslatorsTo(this as unknown as Broker<unknown, unknown>);
+    }
+    this.#errorListeners = [];
+  }
+
+  /** True once {@link close} has begun. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #emit(dir: Direction, msg: unknown): Promise<void> {
+    if (callbackDepth > 0) {
+      this.#accept(dir, msg);
+      return RESOLVED;
+    }
+    this.#refuseWhenClosed();
+    const completion = new Completion();
+    this.#push({ dir, msg, trail: undefined, completion });
+    return completion.promise;
+  }
+
+  #accept(dir: Direction, msg: unknown): void {
+    this.#refuseWhenClosed();
+    const completion = callbackDepth > 0 ? callbackCompletion : undefined;
+    if (completion) completion.pending++;
+    this.#push({ dir, msg, trail: undefined, completion });
+  }
+
+  #push(entry: Entry): void {
+    this.#queue.push(entry);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (!this.#running) this.#running = this.#run();
+  }
+
+  #refuseWhenClosed(): void {
+    if (this.#closed) throw new BrokerClosedError(this.name);
+  }
+
+  #refuseInsideSubsystem(what: string): void {
+    if (callbackDepth > 0) {
+      throw new Error(
+        `${what}() was called from inside a broker subsystem and would wait for itself; ` +
+          `return outputs or emit without awaiting instead`,
+      );
+    }
+  }
+
+  async #run(): Promise<void> {
+    // Start on a fresh microtask: a chain of brokers never nests on the call stack.
+    await undefined;
+    try {
+      while (this.#queue.length > 0) {
+        const entries = this.#queue;
+        this.#queue = [];
+        let i = 0;
+        while (i < entries.length) {
+          const first = entries[i];
+          let end = i + 1;
+          if (first.dir === "in") {
+            while (
+              end < entries.length && entries[end].dir === "in" &&
+              entries[end].completion === first.completion
+            ) end++;
+          }
+          for (let k = i; k < end; k++) {
+            const delivering = this.#deliver(entries[k]);
+            if (delivering) await delivering;
+          }
+          if (first.dir === "in" && this.#handlers.length > 0) {
+            const handling = this.#handle(entries.slice(i, end));
+            if (handling) await handling;
+          }
+          for (let k = i; k < end; k++) entries[k].completion?.done();
+          i = end;
+        }
+      }
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** Runs translators, taps and channels for one message; a promise only if a tap is async. */
+  #deliver(entry: Entry): Promise<void> | undefined {
+    const saved = callbackCompletion;
+    callbackDepth++;
+    callbackCompletion = entry.completion;
+    let pending: Promise<void>[] | undefined;
+    try {
+      for (const sub of this.#translators[entry.dir]) {
+        if (sub.removed) continue;
+        let translated: unknown;
+        try {
+          translated = sub.fn(entry.msg);
+        } catch (error) {
+          this.#report("translator", entry.dir, [entry.msg], error);
+          continue;
+        }
+        if (translated !== undefined) {
+          sub.target.#receive(sub.targetDir, translated, entry, this.id);
+        }
+      }
+      for (const sub of this.#taps[entry.dir]) {
+        if (sub.removed) continue;
+        try {
+          const result = sub.fn(entry.msg);
+          if (isPromiseLike(result)) {
+            (pending ??= []).push(
+              Promise.resolve(result).then(
+                () => {},
+                (error) => this.#report("tap", entry.dir, [entry.msg], error),
+              ),
+            );
+          }
+        } catch (error) {
+          this.#report("tap", entry.dir, [entry.msg], error);
+        }
+      }
+    } finally {
+      callbackDepth--;
+      callbackCompletion = saved;
+    }
+    return pending && Promise.all(pending).then(() => {});
+  }
+
+  /** Gives a batch of inputs to every handler in turn; a promise only if one is async. */
+  #handle(batch: Entry[], from = 0): Promise<void> | undefined {
+    const messages = batch.map((entry) => entry.msg);
+    const completion = batch[0].completion;
+    const handlers = this.#handlers;
+    for (let k = from; k < handlers.length; k++) {
+      const sub = handlers[k];
+      if (sub.removed) continue;
+      let result: unknown;
+      const saved = callbackCompletion;
+      callbackDepth++;
+      callbackCompletion = completion;
+      try {
+        result = sub.handler.messages(messages);
+      } catch (error) {
+        this.#report("handler", "in", messages, error);
+        continue;
+      } finally {
+        callbackDepth--;
+        callbackCompletion = saved;
+      }
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(
+          (outputs) => this.#queueOutputs(outputs, messages, completion),
+          (error) => this.#report("handler", "in", messages, error),
+        ).then(() => this.#handle(batch, k + 1));
+      }
+      this.#queueOutputs(result, messages, completion);
+    }
+    return undefined;
+  }
+
+  #queueOutputs(outputs: unknown, inputs: unknown[], completion: Completion | undefined): void {
+    if (!Array.isArray(outputs)) {
+      const error = new TypeError(
+        `a handler must return an array of outputs (or a promise of one), got ${typeof outputs}`,
+      );
+      this.#report("handler", "in", inputs, error);
+      return;
+    }
+    for (const msg of outputs) {
+      if (completion) completion.pending++;
+      this.#queue.push({ dir: "out", msg, trail: undefined, completion });
+    }
+    if (outputs.length > 0) this.#schedule();
+  }
+
+  /** Takes a message forwarded by the broker `fromId`, unless it would go around a loop. */
+  #receive(dir: Direction, msg: unknown, from: Entry, fromId: number): void {
+    const trail: Trail = { id: fromId, previous: from.trail };
+    if (onTrail(trail, this.id)) {
+      if (log.enabled("trace")) {
+        log.trace(`"${this.name}": stopped a message that came around a loop`, msg);
+      }
+      return;
+    }
+    if (from.completion) from.completion.pending++;
+    this.#push({ dir, msg, trail, completion: from.completion });
+  }
+
+  #report(
+    kind: BrokerErrorReport["kind"],
+    direction: Direction,
+    messages: unknown[],
+    error: unknown,
+  ) {
+    const report: BrokerErrorReport = { broker: this.name, kind, direction, messages, error };
+    if (this.#errorListeners.length === 0) {
+      log.error(`"${this.name}": a ${kind} failed on ${direction}put`, messages, error);
+      return;
+    }
+    for (const listener of this.#errorListeners) {
+      try {
+        listener(report);
+      } catch (listenerError) {
+        log.error(
+          `"${this.name}": an error listener threw`,
+          listenerError,
+          "while reporting",
+          error,
+        );
+      }
+    }
+  }
+
+  #addTap(dir: Direction, fn: Tap<unknown>): Subscription {
+    const sub: TapSub = { removed: false, fn };
+    this.#taps[dir] = [...this.#taps[dir], sub];
+    return {
+      remove: () => {
+        sub.removed = true;
+        this.#taps[dir] = this.#taps[dir].filter((s) => s !== sub);
+      },
+    };
+  }
+
+  #addChannel<T>(dir: Direction): BrokerChannel<T> {
+    let subscription: Subscription | undefined = undefined;
+    const channel = new BrokerChannel<T>(() => subscription?.remove());
+    subscription = this.#addTap(dir, (msg) => channel.push(msg as T));
+    return channel;
+  }
+
+  #addTranslator(
+    dir: Direction,
+    target: unknown,
+    targetDir: Direction,
+    fn: unknown,
+  ): Subscription {
+    this.#refuseWhenClosed();
+    const other = target as Broker<unknown, unknown>;
+    other.#refuseWhenClosed();
+    const sub: TranslatorSub = {
+      removed: false,
+      fn: fn as Translator<unknown, unknown>,
+      target: other,
+      targetDir,
+    };
+    this.#translators[dir] = [...this.#translators[dir], sub];
+    this.#countLink(other, +1);
+    return { remove: () => this.#dropTranslator(dir, sub) };
+  }
+
+  #dropTranslator(dir: Direction, sub: TranslatorSub): void {
+    if (sub.removed) return;
+    sub.removed = true;
+    this.#translators[dir] = this.#translators[dir].filter((s) => s !== sub);
+    this.#countLink(sub.target, -1);
+  }
+
+  #dropTranslatorsTo(target: Broker<unknown, unknown>): void {
+    for (const dir of ["in", "out"] as const) {
+      for (const sub of this.#translators[dir]) {
+        if (sub.target === target) this.#dropTranslator(dir, sub);
+      }
+    }
+  }
+
+  /** Links are counted on both sides so that settle() can walk them in either direction. */
+  #countLink(other: Broker<unknown, unknown>, delta: number): void {
+    const self = this as Broker<unknown, unknown>;
+    for (const [a, b] of [[self, other], [other, self]]) {
+      const count = (a.#linked.get(b) ?? 0) + delta;
+      if (count > 0) a.#linked.set(b, count);
+      else a.#linked.delete(b);
+    }
+  }
+
+  /** This broker and every broker reachable through links. */
+  #component(): Broker<unknown, unknown>[] {
+    const seen = new Set<Broker<unknown, unknown>>([this as Broker<unknown, unknown>]);
+    const todo = [...seen];
+    while (todo.length > 0) {
+      for (const next of todo.pop()!.#linked.keys()) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          todo.push(next);
+        }
+      }
+    }
+    return [...seen];
+  }
+}
+
+function onTrail(trail: Trail | undefined, id: number): boolean {
+  for (let t = trail; t; t = t.previous) if (t.id === id) return true;
+  return false;
+}
+
+function both(a: Subscription, b: Subscription): Subscription {
+  return {
+    remove: () => {
+      a.remove();
+      b.remove();
+    },
+  };
+}
+
+/**
+ * An unbounded queue of a broker's messages that is read with `for await`, {@link next} or
+ * {@link recv}. Breaking out of a `for await` loop or calling {@link close} unsubscribes it.
+ */
+export class BrokerChannel<T> implements AsyncIterableIterator<T> {
+  #buffer: T[] = [];
+  #head = 0;
+  #waiters: ((result: IteratorResult<T>) => void)[] = [];
+  #closed = false;
+  readonly #onClose: () => void;
+
+  /** Creates an open, empty channel.
+   * @param onClose called once when the channel closes (the broker removes its tap). */
+  constructor(onClose: () => void = () => {}) {
+    this.#onClose = onClose;
+  }
+
+  /** The number of messages waiting to be read. */
+  get size(): number {
+    return this.#buffer.length - this.#head;
+  }
+
+  /** True once closed: no more messages arrive, but buffered ones can still be read. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Adds a message (the broker calls this); ignored after close. */
+  push(msg: T): void {
+    if (this.#closed) return;
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter({ value: msg, done: false });
+    else this.#buffer.push(msg);
+  }
+
+  /** The next message; `done` once the channel is closed and drained. */
+  next(): Promise<IteratorResult<T>> {
+    if (this.#head < this.#buffer.length) {
+      const value = this.#buffer[this.#head++];
+      if (this.#head > 1024 && this.#head * 2 > this.#buffer.length) {
+        this.#buffer = this.#buffer.slice(this.#head);
+        this.#head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** The next message; rejects if the channel is closed and drained. */
+  async recv(): Promise<T> {
+    const result = await this.next();
+    if (result.done) throw new Error("the channel is closed and has no more messages");
+    return result.value;
+  }
+
+  /** Stops receiving; pending readers get `done`. Called by `for await` on `break`. */
+  return(): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Stops receiving and unsubscribes from the broker. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose();
+    for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+  }
+
+  /** Makes the channel usable in `for await`. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * flnet: decentralized networks of nodes in browsers, Deno and Node that talk to each other
+ * directly over WebRTC data channels.
+ *
+ * This entry point is runtime-neutral: it only uses Web standard APIs. `flnet/node` and
+ * `flnet/browser` add the pieces that differ per runtime (storage, WebRTC engine).
+ *
+ * @example A module is a broker; a node has an identity
+ * ```ts
+ * import { Broker, MemoryStorage, NodeConfig, U256 } from "./mod.ts";
+ *
+ * const config = await NodeConfig.load(new MemoryStorage()); // created on first use
+ * console.log(config.info.name, U256.short(config.id));
+ *
+ * const echo = new Broker<string, string>("echo");
+ * echo.addHandler({ messages: (batch) => batch.map((text) => `echo: ${text}`) });
+ * echo.tapOut((reply) => console.log(reply));
+ * await echo.emitIn("hello"); // prints "echo: hello"
+ * ```
+ * @module
+ */
+
+export {
+  Broker,
+  BrokerChannel,
+  BrokerClosedError,
+  type BrokerErrorReport,
+  type Direction,
+  type Handler,
+  type Subscription,
+  type Tap,
+  type Translator,
+} from "./core/broker.ts";
+export { fromHex, type NodeID, NodeIDs, toHex, U256 } from "./core/ids.ts";
+export {
+  MODULE_NAMES,
+  type ModuleName,
+  NODE_CONFIG_VERSION,
+  NODE_INFO_LIMITS,
+  NodeConfig,
+  NodeConfigError,
+  type NodeConfigOptions,
+  nodeIdOf,
+  type NodeInfo,
+  parseNodeInfo,
+  randomName,
+  verifySignature,
+} from "./core/config.ts";
+export { checkStorageKey, type DataStorage, MemoryStorage, StorageError } from "./core/storage.ts";
+export {
+  IntervalTimer,
+  SimulatedTimer,
+  type Tick,
+  type Timer,
+  type TimerBroker,
+} from "./core/timer.ts";
+export {
+  consoleSink,
+  getLogLevel,
+  LOG_LEVELS,
+  Logger,
+  type LogLevel,
+  logLevelFromVerbosity,
+  type LogSink,
+  setLogLevel,
+  setLogSink,
+} from "./core/log.ts";
+export { type Rng, sample, secureRandom, seededRandom } from "./core/random.ts";
