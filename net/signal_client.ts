@@ -1,0 +1,256 @@
+/**
+ * The node's side of the signalling protocol, as a broker. It answers the server's challenge
+ * with a signed announce (again after every reconnect), holds requests until the server
+ * welcomed it, keeps the connection alive, and reports every server error as an output.
+ *
+ * @example
+ * ```ts
+ * import { NodeConfig } from "../core/config.ts";
+ * import { startSignalClient } from "./signal_client.ts";
+ * const signal = startSignalClient(await NodeConfig.create(), "ws://127.0.0.1:8765");
+ * const outputs = signal.channelOut();
+ * await signal.emitIn({ type: "list" });
+ * for await (const out of outputs) {
+ *   if (out.type === "list") console.log(out.nodes.map((n) => n.name));
+ *   if (out.type === "list" || out.type === "error") break;
+ * }
+ * await signal.emitIn({ type: "close" });
+ * ```
+ * @module
+ */
+
+import { Broker } from "../core/broker.ts";
+import type { NodeConfig, NodeInfo } from "../core/config.ts";
+import { type NodeID, toHex, type U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import {
+  announcePayload,
+  type ClientMessage,
+  type NodeStats,
+  parseServerMessage,
+  type ServerMessage,
+  SIGNAL_PROTOCOL_VERSION,
+  type SignalConfig,
+} from "./signal_protocol.ts";
+import {
+  startWebSocket,
+  type WebSocketBroker,
+  type WebSocketOptions,
+  type WebSocketOut,
+} from "./websocket.ts";
+
+/** Requests to the signalling server. */
+export type SignalIn =
+  /** Ask for a list of other nodes; the reply is a `list` output. */
+  | { type: "list" }
+  /** Send a connection setup message to another node through the server. */
+  | { type: "relay"; to: NodeID; signal: Record<string, unknown> }
+  /** Upload this node's stats. */
+  | { type: "stats"; stats: NodeStats }
+  /** Disconnect for good. */
+  | { type: "close" };
+
+/** What the signalling client reports. */
+export type SignalOut =
+  /** Announced and welcomed (after the first connection and after every reconnect). */
+  | { type: "ready"; id: NodeID; config: SignalConfig }
+  /** A list of other nodes. */
+  | { type: "list"; nodes: NodeInfo[] }
+  /** A setup message from another node; the server vouches for `from`. */
+  | { type: "relay"; from: NodeID; signal: Record<string, unknown> }
+  /** An error from the server (see docs/protocol.md for codes) or about the server. */
+  | { type: "error"; code: string; message: string; fatal: boolean; to?: NodeID }
+  /** The connection dropped; it reconnects in `reconnectInMs`, or never when that is missing. */
+  | { type: "disconnected"; reason: string; reconnectInMs?: number }
+  /** A request that could not be delivered to the server. */
+  | { type: "send-failed"; request: SignalIn; reason: string }
+  /** Closed for good. */
+  | { type: "closed" };
+
+/** The signalling client broker type. */
+export type SignalBroker = Broker<SignalIn, SignalOut>;
+
+/** Options of {@link startSignalClient}. */
+export interface SignalClientOptions {
+  /** Passed to the WebSocket broker (constructor, backoff, queue limits). */
+  websocket?: Omit<WebSocketOptions, "flushOnOpen">;
+  /** Keep-alive interval; by default the one the server asks for in `welcome`. */
+  keepAliveMs?: number;
+}
+
+/** Server errors after which reconnecting can only fail again (or fight another tab). */
+const FINAL_ERRORS = new Set(["replaced", "version-mismatch", "bad-signature"]);
+
+const log = new Logger("signal-client");
+
+/** Connects `config`'s node to the signalling server at `url`. */
+export function startSignalClient(
+  config: NodeConfig,
+  url: string,
+  options: SignalClientOptions = {},
+): SignalBroker {
+  const broker: SignalBroker = new Broker("signal-client");
+  const ws = startWebSocket(url, { ...options.websocket, flushOnOpen: false, name: "signal-ws" });
+  const client = new SignalClient(config, broker, ws, options.keepAliveMs);
+  broker.addHandler({ messages: (batch) => client.request(batch) });
+  ws.tapOut((out) => client.fromSocket(out));
+  return broker;
+}
+
+class SignalClient {
+  #announced = false;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #sentSinceKeepAlive = false;
+
+  constructor(
+    readonly config: NodeConfig,
+    readonly broker: SignalBroker,
+    readonly ws: WebSocketBroker,
+    readonly keepAliveMs: number | undefined,
+  ) {}
+
+  request(batch: SignalIn[]): SignalOut[] {
+    for (const msg of batch) {
+      if (msg.type === "close") {
+        this.#stopKeepAlive();
+        this.ws.enqueueIn({ type: "close" });
+        continue;
+      }
+      const wire: ClientMessage = msg;
+      this.#sentSinceKeepAlive = true;
+      this.ws.enqueueIn({ type: "send", data: JSON.stringify(wire) });
+    }
+    return [];
+  }
+
+  async fromSocket(out: WebSocketOut): Promise<void> {
+    switch (out.type) {
+      case "message":
+        return await this.#fromServer(out.data);
+      case "disconnected":
+        this.#announced = false;
+        this.#stopKeepAlive();
+        this.broker.enqueueOut({
+          type: "disconnected",
+          reason: out.reason || `code ${out.code}`,
+          ...(out.reconnectInMs === undefined ? {} : { reconnectInMs: out.reconnectInMs }),
+        });
+        return;
+      case "send-failed":
+        return this.#sendFailed(out.data, out.reason);
+      case "error":
+        this.broker.enqueueOut({
+          type: "error",
+          code: "websocket",
+          message: out.message,
+          fatal: false,
+        });
+        return;
+      case "closed":
+        this.#stopKeepAlive();
+        this.broker.enqueueOut({ type: "closed" });
+        return;
+      case "connected":
+        return; // the server speaks first, with its challenge
+    }
+  }
+
+  async #fromServer(text: string): Promise<void> {
+    let message: ServerMessage;
+    try {
+      message = parseServerMessage(text);
+    } catch (error) {
+      this.broker.enqueueOut({
+        type: "error",
+        code: "bad-server-message",
+        message: `the server sent a message this client cannot read: ${(error as Error).message}`,
+        fatal: false,
+      });
+      return;
+    }
+    switch (message.type) {
+      case "challenge":
+        return await this.#answer(message.version, message.challenge);
+      case "welcome":
+        this.#announced = true;
+        this.ws.enqueueIn({ type: "flush" });
+        this.#startKeepAlive(this.keepAliveMs ?? message.config.keepAliveMs);
+        this.broker.enqueueOut({ type: "ready", id: message.id, config: message.config });
+        return;
+      case "list":
+        this.broker.enqueueOut({ type: "list", nodes: message.nodes });
+        return;
+      case "relay":
+        this.broker.enqueueOut({ type: "relay", from: message.from, signal: message.signal });
+        return;
+      case "pong":
+        return;
+      case "error":
+        this.broker.enqueueOut({
+          type: "error",
+          code: message.code,
+          message: message.message,
+          fatal: message.fatal === true,
+          ...(message.to ? { to: message.to } : {}),
+        });
+        if (FINAL_ERRORS.has(message.code)) this.#giveUp();
+        return;
+    }
+  }
+
+  async #answer(version: number, challenge: U256): Promise<void> {
+    if (version !== SIGNAL_PROTOCOL_VERSION) {
+      this.broker.enqueueOut({
+        type: "error",
+        code: "version-mismatch",
+        message: `the server speaks signalling protocol version ${version}, this client ` +
+          `version ${SIGNAL_PROTOCOL_VERSION}; use matching versions of flnet and its server`,
+        fatal: true,
+      });
+      this.#giveUp();
+      return;
+    }
+    const signature = await this.config.sign(announcePayload(version, challenge));
+    const announce: ClientMessage = {
+      type: "announce",
+      version,
+      info: this.config.info,
+      signature: toHex(signature),
+    };
+    this.ws.enqueueIn({ type: "send", data: JSON.stringify(announce), immediate: true });
+  }
+
+  #sendFailed(data: string, reason: string): void {
+    let wire: ClientMessage;
+    try {
+      wire = JSON.parse(data);
+    } catch {
+      return log.error("a frame this client wrote is not JSON", data);
+    }
+    if (wire.type === "announce" || wire.type === "ping") return; // redone on the next connection
+    const { rid: _, ...request } = wire as ClientMessage & { rid?: number };
+    this.broker.enqueueOut({ type: "send-failed", request: request as SignalIn, reason });
+  }
+
+  #giveUp(): void {
+    this.#stopKeepAlive();
+    this.ws.enqueueIn({ type: "close" });
+  }
+
+  #startKeepAlive(everyMs: number): void {
+    this.#stopKeepAlive();
+    this.#sentSinceKeepAlive = false;
+    this.#keepAlive = setInterval(() => {
+      if (!this.#announced) return;
+      if (!this.#sentSinceKeepAlive) {
+        this.ws.enqueueIn({ type: "send", data: '{"type":"ping"}', immediate: true });
+      }
+      this.#sentSinceKeepAlive = false;
+    }, Math.max(50, everyMs));
+  }
+
+  #stopKeepAlive(): void {
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The flnet signalling server, as a library: {@link SignalServer} is the runtime-neutral
+ * protocol logic, {@link serveSignal} runs it on Deno with HTTP status endpoints.
+ * `deno run -A signal/main.ts --help` runs it from the command line.
+ *
+ * @example
+ * ```ts
+ * import { serveSignal } from "./mod.ts";
+ * const running = await serveSignal({ port: 0, maxListLength: 20 });
+ * console.log(`nodes connect to ${running.url}`);
+ * await running.close();
+ * ```
+ * @module
+ */
+
+export {
+  type SignalConnection,
+  type SignalNodeView,
+  type SignalPeer,
+  SignalServer,
+  type SignalServerOptions,
+  type SignalStats,
+} from "./server.ts";
+export { type RunningSignalServer, serveSignal, type ServeSignalOptions } from "./serve.ts";

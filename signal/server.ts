@@ -1,0 +1,525 @@
+/**
+ * The signalling server's protocol logic, independent of any runtime: an adapter (see
+ * `signal/main.ts` for Deno) hands it each WebSocket as a {@link SignalPeer} and feeds it the
+ * frames that arrive. The protocol is in `net/signal_protocol.ts` and docs/protocol.md.
+ *
+ * What it guarantees: a node is known only after it signed the server's fresh challenge with
+ * the key of the id it claims; every relayed message carries the sender id the server saw
+ * proven; every bad input gets an error with a code (and a close where continuing makes no
+ * sense); nothing a client sends can crash it.
+ * @module
+ */
+
+import { nodeIdOf, type NodeInfo, verifySignature } from "../core/config.ts";
+import { fromHex, type NodeID, U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import { type Rng, sample, secureRandom } from "../core/random.ts";
+import {
+  announcePayload,
+  type ClientMessage,
+  type NodeStats,
+  parseClientMessage,
+  type RequestId,
+  type ServerMessage,
+  SIGNAL_ERRORS,
+  SIGNAL_PROTOCOL_VERSION,
+  type SignalConfig,
+  type SignalErrorCode,
+  SignalProtocolError,
+} from "../net/signal_protocol.ts";
+
+/** The server's end of one WebSocket, as the adapter provides it. */
+export interface SignalPeer {
+  /** Sends a text frame. */
+  send(text: string): void;
+  /** Closes the socket with a WebSocket close code and reason. */
+  close(code: number, reason: string): void;
+  /** Bytes queued for sending, if the runtime tells; used to refuse relays to a stuck node. */
+  readonly bufferedAmount?: number;
+}
+
+/** What the adapter calls for one connection. */
+export interface SignalConnection {
+  /** A frame arrived (text as a string; anything else is refused as binary). */
+  receive(data: unknown): void;
+  /** The socket closed, for whatever reason. */
+  closed(): void;
+}
+
+/** Settings of a {@link SignalServer}; every field has a default. */
+export interface SignalServerOptions {
+  /** The most nodes in one list reply (default 50). */
+  maxListLength: number;
+  /** Close connections silent for this long (default 120 s). */
+  ttlMs: number;
+  /** Close connections that have not announced within this time (default 10 s). */
+  announceTimeoutMs: number;
+  /** The largest accepted frame in UTF-8 bytes (default 64 KiB). */
+  maxFrameBytes: number;
+  /** Sustained frames per second per connection (default 200). */
+  ratePerSecond: number;
+  /** Burst of frames above the sustained rate (default 1,000). */
+  rateBurst: number;
+  /** The most connections at once (default 10,000). */
+  maxConnections: number;
+  /** Refuse relays to a node with more than this many bytes waiting to be sent (1 MiB). */
+  maxBufferedBytes: number;
+  /** Names this server in the challenge (default `"flnet-signal"`). */
+  serverName: string;
+  /** Randomness for list replies (tests pass a seeded one). */
+  rng: Rng;
+}
+
+/** Counters a server exposes at `/stats`. */
+export interface SignalStats {
+  /** Nodes that announced and are still connected. */
+  nodesOnline: number;
+  /** Open connections, announced or not. */
+  connections: number;
+  /** Relay messages forwarded since the start. */
+  messagesRelayed: number;
+  /** Bytes of relay frames forwarded since the start. */
+  bytesRelayed: number;
+  /** Frames received since the start. */
+  framesReceived: number;
+  /** Errors sent, by code. */
+  errorsByCode: Partial<Record<SignalErrorCode, number>>;
+  /** Seconds since the server started. */
+  uptimeSeconds: number;
+}
+
+/** One announced node, as listed at `/nodes`. */
+export interface SignalNodeView {
+  /** The node's announced info. */
+  info: NodeInfo;
+  /** The last stats it uploaded, if any. */
+  stats?: NodeStats;
+  /** Seconds since it announced. */
+  connectedSeconds: number;
+}
+
+const DEFAULTS: SignalServerOptions = {
+  maxListLength: 50,
+  ttlMs: 120_000,
+  announceTimeoutMs: 10_000,
+  maxFrameBytes: 64 * 1024,
+  ratePerSecond: 200,
+  rateBurst: 1000,
+  maxConnections: 10_000,
+  maxBufferedBytes: 1024 * 1024,
+  serverName: "flnet-signal",
+  rng: secureRandom,
+};
+
+const log = new Logger("signal");
+const encoder = new TextEncoder();
+
+class Connection implements SignalConnection {
+  readonly challenge = U256.random();
+  readonly openedAt = Date.now();
+  lastSeen = Date.now();
+  state: "new" | "verifying" | "announced" | "closed" = "new";
+  info: NodeInfo | undefined;
+  id: NodeID | undefined;
+  announcedAt = 0;
+  stats: NodeStats | undefined;
+  tokens: number;
+  refilledAt = Date.now();
+  /** Frames that arrived while the announce signature was being checked. */
+  backlog: string[] = [];
+
+  constructor(readonly server: SignalServer, readonly peer: SignalPeer, burst: number) {
+    this.tokens = burst;
+  }
+
+  receive(data: unknown): void {
+    try {
+      this.server.handleFrame(this, data);
+    } catch (error) {
+      log.error("unexpected failure while handling a frame", error);
+      this.server.sendError(this, "internal", "the server failed on this message; it was dropped");
+    }
+  }
+
+  closed(): void {
+    this.server.forget(this);
+  }
+}
+
+/**
+ * The signalling server: proves identities, lists nodes and relays connection setup messages.
+ *
+ * @example Drive it with any WebSocket implementation
+ * ```ts
+ * import { SignalServer } from "./server.ts";
+ * const server = new SignalServer({ maxListLength: 20 });
+ * Deno.serve({ port: 0, onListen: () => {} }, (request) => {
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   socket.onopen = () => {
+ *     const connection = server.connect(socket);
+ *     socket.onmessage = (event) => connection.receive(event.data);
+ *     socket.onclose = () => connection.closed();
+ *   };
+ *   return response;
+ * }).shutdown();
+ * await server.close();
+ * ```
+ */
+export class SignalServer {
+  /** The settings in force. */
+  readonly options: SignalServerOptions;
+  readonly #connections = new Set<Connection>();
+  readonly #nodes = new Map<NodeID, Connection>();
+  readonly #errors: Partial<Record<SignalErrorCode, number>> = {};
+  readonly #started = Date.now();
+  #relayed = 0;
+  #bytesRelayed = 0;
+  #frames = 0;
+  #sweeper: ReturnType<typeof setInterval>;
+  #closing = false;
+
+  /** Starts the server's timers; connections come in through {@link connect}. */
+  constructor(options: Partial<SignalServerOptions> = {}) {
+    this.options = { ...DEFAULTS, ...options };
+    const every = Math.max(
+      10,
+      Math.min(1000, this.options.announceTimeoutMs / 4, this.options.ttlMs / 4),
+    );
+    this.#sweeper = setInterval(() => this.#sweep(), every);
+  }
+
+  /** The configuration sent to nodes in `welcome`. */
+  get config(): SignalConfig {
+    const o = this.options;
+    return {
+      ttlMs: o.ttlMs,
+      keepAliveMs: Math.floor(o.ttlMs / 3),
+      maxListLength: o.maxListLength,
+      maxFrameBytes: o.maxFrameBytes,
+      ratePerSecond: o.ratePerSecond,
+      rateBurst: o.rateBurst,
+    };
+  }
+
+  /** Takes a newly opened socket: sends the challenge and returns what to call on events. */
+  connect(peer: SignalPeer): SignalConnection {
+    const connection = new Connection(this, peer, this.options.rateBurst);
+    if (this.#closing || this.#connections.size >= this.options.maxConnections) {
+      this.sendError(
+        connection,
+        this.#closing ? "shutting-down" : "too-many-connections",
+        this.#closing
+          ? "the server is shutting down; try again later"
+          : `the server holds its maximum of ${this.options.maxConnections} connections`,
+      );
+      return connection;
+    }
+    this.#connections.add(connection);
+    this.#send(connection, {
+      type: "challenge",
+      version: SIGNAL_PROTOCOL_VERSION,
+      challenge: connection.challenge,
+      server: this.options.serverName,
+    });
+    return connection;
+  }
+
+  /** Counters for monitoring. */
+  stats(): SignalStats {
+    return {
+      nodesOnline: this.#nodes.size,
+      connections: this.#connections.size,
+      messagesRelayed: this.#relayed,
+      bytesRelayed: this.#bytesRelayed,
+      framesReceived: this.#frames,
+      errorsByCode: { ...this.#errors },
+      uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
+    };
+  }
+
+  /** Every announced node with its uploaded stats. */
+  nodes(): SignalNodeView[] {
+    const now = Date.now();
+    return [...this.#nodes.values()].map((c) => ({
+      info: c.info!,
+      ...(c.stats ? { stats: c.stats } : {}),
+      connectedSeconds: Math.round((now - c.announcedAt) / 1000),
+    }));
+  }
+
+  /** Tells every node the server is going away, closes every connection and stops timers. */
+  close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#sweeper);
+    for (const connection of [...this.#connections]) {
+      this.sendError(connection, "shutting-down", "the server is shutting down; reconnect later");
+    }
+    return Promise.resolve();
+  }
+
+  /** @internal Called by a connection for each frame. */
+  handleFrame(connection: Connection, data: unknown): void {
+    if (connection.state === "closed") return;
+    this.#frames++;
+    connection.lastSeen = Date.now();
+    if (!this.#takeToken(connection)) {
+      this.sendError(
+        connection,
+        "rate-limited",
+        `more than ${this.options.ratePerSecond} frames per second ` +
+          `(burst ${this.options.rateBurst}); slow down and reconnect`,
+      );
+      return;
+    }
+    if (typeof data !== "string") {
+      this.sendError(connection, "binary-frame", "only JSON text frames are accepted");
+      return;
+    }
+    if (
+      data.length > this.options.maxFrameBytes ||
+      (data.length * 3 > this.options.maxFrameBytes &&
+        encoder.encode(data).length > this.options.maxFrameBytes)
+    ) {
+      this.sendError(
+        connection,
+        "frame-too-large",
+        `frames may hold at most ${this.options.maxFrameBytes} bytes`,
+      );
+      return;
+    }
+    if (connection.state === "verifying") {
+      connection.backlog.push(data);
+      return;
+    }
+    this.#handleText(connection, data);
+  }
+
+  #handleText(connection: Connection, text: string): void {
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(text);
+    } catch (error) {
+      if (!(error instanceof SignalProtocolError)) throw error;
+      if (error.code === "unknown-type" && connection.state !== "announced") {
+        this.#refuseBeforeAnnounce(connection, error.rid);
+      } else {
+        this.sendError(connection, error.code, error.message, { rid: error.rid });
+      }
+      return;
+    }
+    if (connection.state !== "announced") {
+      if (message.type === "announce") {
+        this.#announce(connection, message).catch((error) => {
+          log.error("unexpected failure while checking an announce", error);
+          if (connection.state === "verifying") connection.state = "new";
+          this.sendError(connection, "internal", "the server failed to check the announce");
+        });
+      } else if (message.type === "ping") {
+        this.#send(connection, withRid({ type: "pong" }, message.rid));
+      } else this.#refuseBeforeAnnounce(connection, message.rid);
+      return;
+    }
+    switch (message.type) {
+      case "announce":
+        this.sendError(connection, "already-announced", "this connection already announced", {
+          rid: message.rid,
+        });
+        return;
+      case "list":
+        this.#send(
+          connection,
+          withRid({ type: "list", nodes: this.#list(connection) }, message.rid),
+        );
+        return;
+      case "relay":
+        this.#relay(connection, message);
+        return;
+      case "stats":
+        connection.stats = message.stats;
+        return;
+      case "ping":
+        this.#send(connection, withRid({ type: "pong" }, message.rid));
+        return;
+    }
+  }
+
+  #refuseBeforeAnnounce(connection: Connection, rid: RequestId | undefined): void {
+    this.sendError(
+      connection,
+      "not-announced",
+      "announce first: answer the challenge with a signed announce",
+      { rid },
+    );
+  }
+
+  async #announce(connection: Connection, message: ClientMessage & { type: "announce" }) {
+    if (message.version !== SIGNAL_PROTOCOL_VERSION) {
+      this.sendError(
+        connection,
+        "version-mismatch",
+        `this server speaks signalling protocol version ${SIGNAL_PROTOCOL_VERSION}, ` +
+          `the node announced version ${message.version}; use matching flnet versions`,
+        { rid: message.rid },
+      );
+      return;
+    }
+    connection.state = "verifying";
+    const id = nodeIdOf(message.info);
+    const valid = await verifySignature(
+      id,
+      announcePayload(SIGNAL_PROTOCOL_VERSION, connection.challenge),
+      fromHex(message.signature),
+    );
+    if (connection.state !== "verifying") return; // closed while verifying
+    if (!valid) {
+      this.sendError(
+        connection,
+        "bad-signature",
+        "the announce signature does not match the challenge and the announced public key",
+        { rid: message.rid },
+      );
+      return;
+    }
+    const previous = this.#nodes.get(id);
+    if (previous && previous !== connection) {
+      this.sendError(
+        previous,
+        "replaced",
+        "another connection announced the same node id; this one is closed",
+      );
+    }
+    connection.state = "announced";
+    connection.info = message.info;
+    connection.id = id;
+    connection.announcedAt = Date.now();
+    this.#nodes.set(id, connection);
+    log.info(`node ${U256.short(id)} "${message.info.name}" announced`);
+    this.#send(connection, withRid({ type: "welcome", id, config: this.config }, message.rid));
+    const backlog = connection.backlog;
+    connection.backlog = [];
+    for (const text of backlog) {
+      if (connection.state !== "announced") break;
+      this.#handleText(connection, text);
+    }
+  }
+
+  #list(connection: Connection): NodeInfo[] {
+    const others: NodeInfo[] = [];
+    for (const node of this.#nodes.values()) if (node !== connection) others.push(node.info!);
+    return sample(others, this.options.maxListLength, this.options.rng);
+  }
+
+  #relay(connection: Connection, message: ClientMessage & { type: "relay" }): void {
+    const target = this.#nodes.get(message.to);
+    if (!target) {
+      this.sendError(
+        connection,
+        "unknown-node",
+        `node ${U256.short(message.to)} is not connected to this server`,
+        { rid: message.rid, to: message.to },
+      );
+      return;
+    }
+    if ((target.peer.bufferedAmount ?? 0) > this.options.maxBufferedBytes) {
+      this.sendError(
+        connection,
+        "target-overloaded",
+        `node ${U256.short(message.to)} is not reading its messages; try again later`,
+        { rid: message.rid, to: message.to },
+      );
+      return;
+    }
+    const frame = JSON.stringify({ type: "relay", from: connection.id, signal: message.signal });
+    this.#relayed++;
+    this.#bytesRelayed += frame.length;
+    this.#sendText(target, frame);
+  }
+
+  /** @internal Sends an error; for a fatal code also closes and forgets the connection. */
+  sendError(
+    connection: Connection,
+    code: SignalErrorCode,
+    message: string,
+    extra: { rid?: RequestId; to?: NodeID } = {},
+  ): void {
+    this.#errors[code] = (this.#errors[code] ?? 0) + 1;
+    const { fatal, closeCode } = SIGNAL_ERRORS[code];
+    const error: ServerMessage = { type: "error", code, message, fatal };
+    if (extra.rid !== undefined) error.rid = extra.rid;
+    if (extra.to !== undefined) error.to = extra.to;
+    this.#send(connection, error);
+    if (fatal) {
+      log.debug(`closing a connection: ${code}`);
+      this.forget(connection);
+      try {
+        connection.peer.close(closeCode, code);
+      } catch (closeError) {
+        log.debug("closing a socket failed", closeError);
+      }
+    }
+  }
+
+  /** @internal Drops a connection from every table (its socket closed or is closing). */
+  forget(connection: Connection): void {
+    if (connection.state === "closed") return;
+    connection.state = "closed";
+    connection.backlog = [];
+    this.#connections.delete(connection);
+    if (connection.id && this.#nodes.get(connection.id) === connection) {
+      this.#nodes.delete(connection.id);
+      log.info(`node ${U256.short(connection.id)} left`);
+    }
+  }
+
+  #send(connection: Connection, message: ServerMessage): void {
+    this.#sendText(connection, JSON.stringify(message));
+  }
+
+  #sendText(connection: Connection, text: string): void {
+    try {
+      connection.peer.send(text);
+    } catch (error) {
+      log.debug("sending to a closing socket failed", error);
+      this.forget(connection);
+    }
+  }
+
+  #takeToken(connection: Connection): boolean {
+    const now = Date.now();
+    const { ratePerSecond, rateBurst } = this.options;
+    connection.tokens = Math.min(
+      rateBurst,
+      connection.tokens + ((now - connection.refilledAt) / 1000) * ratePerSecond,
+    );
+    connection.refilledAt = now;
+    if (connection.tokens < 1) return false;
+    connection.tokens--;
+    return true;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const connection of [...this.#connections]) {
+      if (connection.state !== "announced" && connection.state !== "verifying") {
+        if (now - connection.openedAt > this.options.announceTimeoutMs) {
+          this.sendError(
+            connection,
+            "announce-timeout",
+            `no valid announce within ${this.options.announceTimeoutMs} ms`,
+          );
+        }
+      } else if (now - connection.lastSeen > this.options.ttlMs) {
+        this.sendError(
+          connection,
+          "ttl-expired",
+          `nothing received for ${this.options.ttlMs} ms; send ping to stay connected`,
+        );
+      }
+    }
+  }
+}
+
+function withRid<T extends ServerMessage>(message: T, rid: RequestId | undefined): T {
+  if (rid !== undefined) (message as { rid?: RequestId }).rid = rid;
+  return message;
+}

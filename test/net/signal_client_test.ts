@@ -1,0 +1,179 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { BrokerChannel } from "../../core/broker.ts";
+import { NodeConfig } from "../../core/config.ts";
+import { U256 } from "../../core/ids.ts";
+import { type SignalOut, startSignalClient } from "../../net/signal_client.ts";
+import { serveSignal } from "../../signal/serve.ts";
+
+/** Reads outputs until one matches, failing after `timeoutMs`; returns it. */
+async function waitFor<T extends { type: string }, K extends T["type"]>(
+  channel: BrokerChannel<T>,
+  type: K,
+  timeoutMs = 5000,
+): Promise<Extract<T, { type: K }>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no "${type}" output within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    for (;;) {
+      const out = await Promise.race([channel.recv(), timeout]);
+      if (out.type === type) return out as Extract<T, { type: K }>;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function client(url: string, name: string) {
+  const config = await NodeConfig.create({ name });
+  const broker = startSignalClient(config, url, { websocket: { backoffInitialMs: 50 } });
+  const outputs = broker.channelOut();
+  return { config, broker, outputs };
+}
+
+describe("signal client against a real server", () => {
+  it("announces, lists, relays and reports unknown targets", async () => {
+    const running = await serveSignal({ port: 0 });
+    const alice = await client(running.url, "alice");
+    const bob = await client(running.url, "bob");
+    try {
+      const ready = await waitFor(alice.outputs, "ready");
+      assert.equal(ready.id, alice.config.id);
+      await waitFor(bob.outputs, "ready");
+      await alice.broker.emitIn({ type: "list" });
+      const list = await waitFor(alice.outputs, "list");
+      assert.deepEqual(list.nodes.map((n) => n.name), ["bob"]);
+      await alice.broker.emitIn({ type: "relay", to: bob.config.id, signal: { kind: "offer" } });
+      const relay = await waitFor(bob.outputs, "relay");
+      assert.deepEqual(relay, { type: "relay", from: alice.config.id, signal: { kind: "offer" } });
+      const nobody = U256.random();
+      await alice.broker.emitIn({ type: "relay", to: nobody, signal: {} });
+      const error = await waitFor(alice.outputs, "error");
+      assert.equal(error.code, "unknown-node");
+      assert.equal(error.to, nobody);
+    } finally {
+      await alice.broker.emitIn({ type: "close" });
+      await bob.broker.emitIn({ type: "close" });
+      await running.close();
+    }
+  });
+
+  it("re-announces after the server restarts on the same port and loses no request", async () => {
+    let running = await serveSignal({ port: 0 });
+    const port = running.port;
+    const alice = await client(running.url, "alice");
+    const bob = await client(running.url, "bob");
+    try {
+      await waitFor(alice.outputs, "ready");
+      await waitFor(bob.outputs, "ready");
+      await running.close();
+      const down = await waitFor(alice.outputs, "disconnected");
+      assert.ok(typeof down.reconnectInMs === "number", "it says when it reconnects");
+      await alice.broker.emitIn({ type: "list" }); // sent while the server is down
+      running = await serveSignal({ port });
+      await waitFor(alice.outputs, "ready");
+      await waitFor(bob.outputs, "ready");
+      const list = await waitFor(alice.outputs, "list");
+      assert.ok(list.nodes.length <= 1, "bob may not have re-announced before alice's request");
+      await alice.broker.emitIn({ type: "list" });
+      assert.deepEqual((await waitFor(alice.outputs, "list")).nodes.map((n) => n.name), ["bob"]);
+      assert.equal(running.server.stats().nodesOnline, 2);
+    } finally {
+      await alice.broker.emitIn({ type: "close" });
+      await bob.broker.emitIn({ type: "close" });
+      await running.close();
+    }
+  });
+
+  it("stops for good when another connection takes over its id", async () => {
+    const running = await serveSignal({ port: 0 });
+    const config = await NodeConfig.create();
+    const first = startSignalClient(config, running.url);
+    const firstOut = first.channelOut();
+    try {
+      await waitFor(firstOut, "ready");
+      const second = startSignalClient(config, running.url);
+      const secondOut = second.channelOut();
+      await waitFor(secondOut, "ready");
+      const error = await waitFor(firstOut, "error");
+      assert.equal(error.code, "replaced");
+      await waitFor(firstOut, "closed");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(running.server.stats().nodesOnline, 1, "the first did not come back to fight");
+      await second.emitIn({ type: "close" });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("keeps a quiet connection alive past the server's TTL", async () => {
+    const running = await serveSignal({ port: 0, ttlMs: 300 });
+    const alice = await client(running.url, "alice");
+    try {
+      await waitFor(alice.outputs, "ready");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(running.server.stats().nodesOnline, 1);
+      assert.equal(running.server.stats().errorsByCode["ttl-expired"], undefined);
+    } finally {
+      await alice.broker.emitIn({ type: "close" });
+      await running.close();
+    }
+  });
+
+  it("reports requests it could not deliver", async () => {
+    const unused = await serveSignal({ port: 0 });
+    const url = unused.url;
+    await unused.close(); // nothing listens there any more
+    const broker = startSignalClient(await NodeConfig.create(), url, {
+      websocket: { queueMaxAgeMs: 200, backoffInitialMs: 20 },
+    });
+    const outputs = broker.channelOut();
+    const to = U256.random();
+    await broker.emitIn({ type: "relay", to, signal: { n: 1 } });
+    const failed = await waitFor(outputs, "send-failed");
+    assert.deepEqual(failed.request, { type: "relay", to, signal: { n: 1 } });
+    assert.match(failed.reason, /not connected for 200 ms/);
+    await broker.emitIn({ type: "list" });
+    await broker.emitIn({ type: "close" });
+    const onClose = await waitFor(outputs, "send-failed");
+    assert.deepEqual(onClose.request, { type: "list" });
+    assert.match(onClose.reason, /closed before sending/);
+    await waitFor(outputs, "closed");
+  });
+
+  it("refuses a server that speaks another protocol version, without reconnecting", async () => {
+    let connections = 0;
+    const fake = Deno.serve({ port: 0, onListen: () => {} }, (request) => {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      connections++;
+      socket.onopen = () =>
+        socket.send(JSON.stringify({ type: "challenge", version: 99, challenge: U256.random() }));
+      return response;
+    });
+    const broker = startSignalClient(
+      await NodeConfig.create(),
+      `ws://127.0.0.1:${fake.addr.port}`,
+      { websocket: { backoffInitialMs: 10 } },
+    );
+    const outputs: BrokerChannel<SignalOut> = broker.channelOut();
+    try {
+      const error = await waitFor(outputs, "error");
+      assert.equal(error.code, "version-mismatch");
+      assert.equal(error.fatal, true);
+      assert.match(
+        error.message,
+        /server speaks signalling protocol version 99, this client version 1/,
+      );
+      await waitFor(outputs, "closed");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(connections, 1);
+    } finally {
+      await fake.shutdown();
+    }
+  });
+});
