@@ -62,6 +62,12 @@ export interface SignalServerOptions {
   rateBurst: number;
   /** The most connections at once (default 10,000). */
   maxConnections: number;
+  /**
+   * After a fatal error, frames are ignored for this long before the socket closes (default
+   * 100 ms), so the error reaches a client that is still sending instead of being lost when
+   * the close resets the connection.
+   */
+  closeGraceMs: number;
   /** Refuse relays to a node with more than this many bytes waiting to be sent (1 MiB). */
   maxBufferedBytes: number;
   /** Names this server in the challenge (default `"flnet-signal"`). */
@@ -107,6 +113,7 @@ const DEFAULTS: SignalServerOptions = {
   rateBurst: 1000,
   maxConnections: 10_000,
   maxBufferedBytes: 1024 * 1024,
+  closeGraceMs: 100,
   serverName: "flnet-signal",
   rng: secureRandom,
 };
@@ -451,11 +458,13 @@ export class SignalServer {
     if (fatal) {
       log.debug(`closing a connection: ${code}`);
       this.forget(connection);
-      try {
-        connection.peer.close(closeCode, code);
-      } catch (closeError) {
-        log.debug("closing a socket failed", closeError);
-      }
+      setTimeout(() => {
+        try {
+          connection.peer.close(closeCode, code);
+        } catch (closeError) {
+          log.debug("closing a socket failed", closeError);
+        }
+      }, this.options.closeGraceMs);
     }
   }
 

@@ -1,0 +1,93 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { NodeConfig } from "../../core/config.ts";
+import { parseArgs } from "../../signal/main.ts";
+import { RawClient } from "../support/raw_client.ts";
+
+const MAIN = new URL("../../signal/main.ts", import.meta.url).pathname;
+
+function run(args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+describe("signal/main.ts command line", () => {
+  it("parses every option", () => {
+    assert.deepEqual(
+      parseArgs([
+        "--port",
+        "9000",
+        "--host",
+        "0.0.0.0",
+        "--max-list-len",
+        "7",
+        "--ttl",
+        "30",
+        "--max-frame",
+        "1024",
+        "--rate",
+        "5",
+        "--burst",
+        "9",
+        "--max-conns",
+        "3",
+        "--static",
+        "dist",
+        "-vv",
+        "-v",
+      ]),
+      {
+        port: 9000,
+        host: "0.0.0.0",
+        maxListLength: 7,
+        ttlMs: 30_000,
+        maxFrameBytes: 1024,
+        ratePerSecond: 5,
+        rateBurst: 9,
+        maxConnections: 3,
+        staticDir: "dist",
+        verbosity: 3,
+        help: false,
+      },
+    );
+    assert.throws(() => parseArgs(["--port", "x"]), /--port needs a whole number, got "x"/);
+    assert.throws(() => parseArgs(["--ttl"]), /--ttl needs a value/);
+    assert.throws(() => parseArgs(["--colour"]), /unknown option "--colour"/);
+  });
+
+  it("prints help, and usage with the error for bad options", async () => {
+    const help = await run(["--help"]).output();
+    assert.equal(help.code, 0);
+    assert.match(new TextDecoder().decode(help.stdout), /Usage: deno run -A signal\/main\.ts/);
+    const bad = await run(["--nope"]).output();
+    assert.equal(bad.code, 2);
+    assert.match(
+      new TextDecoder().decode(bad.stderr),
+      /error: unknown option "--nope"[\s\S]*Usage/,
+    );
+  });
+
+  it("serves until SIGTERM, then tells nodes and exits cleanly", async () => {
+    const child = run(["--port", "0"]).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let output = "";
+    while (!/listening on (ws:\S+)/.test(output)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the server exited: ${output}`);
+      output += value;
+    }
+    const url = output.match(/listening on (ws:\S+)/)![1];
+    const node = await RawClient.announced(url, await NodeConfig.create());
+    child.kill("SIGTERM");
+    const error = await node.next();
+    assert.equal(error.type === "error" && error.code, "shutting-down");
+    await node.closed;
+    assert.equal((await child.status).code, 0);
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel();
+  });
+});
