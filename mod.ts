@@ -66,3 +66,35 @@ export {
   setLogSink,
 } from "./core/log.ts";
 export { type Rng, sample, secureRandom, seededRandom } from "./core/random.ts";
+export {
+  startWebSocket,
+  type WebSocketBroker,
+  type WebSocketConstructor,
+  type WebSocketIn,
+  type WebSocketLike,
+  type WebSocketOptions,
+  type WebSocketOut,
+} from "./net/websocket.ts";
+export {
+  type SignalBroker,
+  type SignalClientOptions,
+  type SignalIn,
+  type SignalOut,
+  startSignalClient,
+} from "./net/signal_client.ts";
+export {
+  announcePayload,
+  type ClientMessage,
+  NODE_STATS_LIMITS,
+  type NodeStats,
+  parseClientMessage,
+  parseServerMessage,
+  type RequestId,
+  type ServerMessage,
+  SIGNAL_ERRORS,
+  SIGNAL_PROTOCOL_VERSION,
+  type SignalConfig,
+  type SignalErrorCode,
+  type SignalErrorMessage,
+  SignalProtocolError,
+} from "./net/signal_protocol.ts";

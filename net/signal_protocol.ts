@@ -58,8 +58,11 @@ export type ServerMessage =
 
 /** An error from the server: a machine-readable code and a human text. */
 export interface SignalErrorMessage {
+  /** Always `"error"`. */
   type: "error";
+  /** What went wrong, for programs; see {@link SIGNAL_ERRORS}. */
   code: SignalErrorCode;
+  /** What went wrong, for people. */
   message: string;
   /** True when the server closes the connection after this error. */
   fatal: boolean;

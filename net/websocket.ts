@@ -50,12 +50,19 @@ export type WebSocketOut =
 
 /** The part of the WebSocket API this broker uses. */
 export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Called once the socket is open. */
   onopen: ((event: Event) => void) | null;
+  /** Called once the socket closed, with the close code and reason. */
   onclose: ((event: CloseEvent) => void) | null;
+  /** Called on a socket error; a close event follows. */
   onerror: ((event: Event) => void) | null;
+  /** Called for every frame received. */
   onmessage: ((event: MessageEvent) => void) | null;
+  /** Sends a text frame. */
   send(data: string): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
 }
 

@@ -1,10 +1,26 @@
 /**
  * Runs the signalling server as a separate process (`deno run -A signal/main.ts`), as a user
- * would, for tests and benchmarks that must not share a process with their clients.
+ * would, for tests and benchmarks that must not share a process with their clients. Works from
+ * Deno and from Node (through `node:child_process`).
  * @module
  */
 
-const MAIN = new URL("../../signal/main.ts", import.meta.url).pathname;
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: the nearest folder above this file that holds deno.json. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "deno.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("cannot find the repository root (deno.json)");
+    dir = parent;
+  }
+  return dir;
+}
 
 /** A server process that is listening. */
 export interface SignalProcess {
@@ -15,33 +31,40 @@ export interface SignalProcess {
   /** Resident memory of the process in bytes (Linux), or undefined elsewhere. */
   rss(): Promise<number | undefined>;
   /** Stops it with SIGTERM and waits for the exit; returns the exit code. */
-  stop(): Promise<number>;
+  stop(): Promise<number | null>;
 }
 
 /** Starts the server with `args` (a free port unless `--port` is given). */
 export async function startSignalProcess(args: string[] = []): Promise<SignalProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...(args.includes("--port") ? [] : ["--port", "0"]), ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  while (!/listening on (ws:\S+)/.test(output)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the signalling server exited before listening: ${output}`);
-    output += value;
-  }
-  // Keep draining stdout so the child never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
-  })();
+  const root = repoRoot();
+  const child = spawn(
+    join(root, "node_modules", ".bin", "deno"),
+    [
+      "run",
+      "-A",
+      join(root, "signal", "main.ts"),
+      ...(args.includes("--port") ? [] : ["--port", "0"]),
+      ...args,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      output += chunk;
+      const match = output.match(/listening on (ws:\S+)/);
+      if (match) resolve(match[1]);
+    });
+    child.on("exit", () => reject(new Error(`the server exited before listening: ${output}`)));
+  });
   return {
-    url: output.match(/listening on (ws:\S+)/)![1],
-    pid: child.pid,
+    url,
+    pid: child.pid!,
     async rss() {
       try {
-        const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+        const status = await readFile(`/proc/${child.pid}/status`, "utf8");
         const kb = Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1]);
         return Number.isFinite(kb) ? kb * 1024 : undefined;
       } catch {
@@ -49,12 +72,8 @@ export async function startSignalProcess(args: string[] = []): Promise<SignalPro
       }
     },
     async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      const status = await child.status;
-      await drained;
-      return status.code;
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return await exited;
     },
   };
 }

@@ -1,0 +1,53 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { NodeConfig, NodeWebSocket, type SignalOut, startSignalClient } from "../../node.ts";
+import type { BrokerChannel } from "../../core/broker.ts";
+import { type SignalProcess, startSignalProcess } from "../support/signal_process.ts";
+
+async function next<K extends SignalOut["type"]>(
+  channel: BrokerChannel<SignalOut>,
+  type: K,
+): Promise<Extract<SignalOut, { type: K }>> {
+  for (;;) {
+    const out = await channel.recv();
+    if (out.type === type) return out as Extract<SignalOut, { type: K }>;
+  }
+}
+
+describe("flnet/node signal client against the server process", () => {
+  let server: SignalProcess;
+  before(async () => server = await startSignalProcess());
+  after(async () => assert.equal(await server.stop(), 0, "the server exits cleanly"));
+
+  it("uses the runtime's WebSocket, or the ws package where there is none", () => {
+    const global = (globalThis as { WebSocket?: unknown }).WebSocket;
+    if (global) assert.equal(NodeWebSocket, global);
+    else assert.equal(NodeWebSocket.name, "WebSocket");
+  });
+
+  it("announces, lists and relays", async () => {
+    const [alice, bob] = await Promise.all([
+      NodeConfig.create({ name: "alice" }),
+      NodeConfig.create({ name: "bob" }),
+    ]);
+    const a = startSignalClient(alice, server.url);
+    const b = startSignalClient(bob, server.url);
+    const aOut = a.channelOut();
+    const bOut = b.channelOut();
+    try {
+      assert.equal((await next(aOut, "ready")).id, alice.id);
+      await next(bOut, "ready");
+      await a.emitIn({ type: "list" });
+      assert.deepEqual((await next(aOut, "list")).nodes.map((n) => n.name), ["bob"]);
+      await a.emitIn({ type: "relay", to: bob.id, signal: { kind: "offer", sdp: "v=0" } });
+      const relay = await next(bOut, "relay");
+      assert.equal(relay.from, alice.id);
+      assert.deepEqual(relay.signal, { kind: "offer", sdp: "v=0" });
+    } finally {
+      await a.emitIn({ type: "close" });
+      await b.emitIn({ type: "close" });
+      await next(aOut, "closed");
+      await next(bOut, "closed");
+    }
+  });
+});
