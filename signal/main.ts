@@ -85,7 +85,6 @@ if (import.meta.main) {
     console.error(`error: cannot start the server: ${(error as Error).message}`);
     Deno.exit(1);
   }
-  console.log(`flnet signalling server listening on ${running.url}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -96,4 +95,6 @@ if (import.meta.main) {
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  // Printed last: whoever waits for this line may signal the server at once.
+  console.log(`flnet signalling server listening on ${running.url}`);
 }

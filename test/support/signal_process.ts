@@ -30,8 +30,12 @@ export interface SignalProcess {
   pid: number;
   /** Resident memory of the process in bytes (Linux), or undefined elsewhere. */
   rss(): Promise<number | undefined>;
-  /** Stops it with SIGTERM and waits for the exit; returns the exit code. */
-  stop(): Promise<number | null>;
+  /**
+   * Stops it with SIGTERM and waits for the exit. True when it shut down gracefully: it
+   * printed its shutdown line and did not exit with an error code. (Deno's
+   * `node:child_process` reports the signal instead of the exit code 0.)
+   */
+  stop(): Promise<boolean>;
 }
 
 /** Starts the server with `args` (a free port unless `--port` is given). */
@@ -49,8 +53,8 @@ export async function startSignalProcess(args: string[] = []): Promise<SignalPro
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let output = "";
   const url = await new Promise<string>((resolve, reject) => {
-    let output = "";
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (chunk: string) => {
       output += chunk;
@@ -73,7 +77,8 @@ export async function startSignalProcess(args: string[] = []): Promise<SignalPro
     },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
-      return await exited;
+      const code = await exited;
+      return output.includes("SIGTERM: shutting down") && (code === 0 || code === null);
     },
   };
 }
