@@ -8,6 +8,7 @@ import type { NodeConfig } from "../../core/config.ts";
 import { toHex, type U256 } from "../../core/ids.ts";
 import {
   announcePayload,
+  type ClientMessage,
   type ServerMessage,
   SIGNAL_PROTOCOL_VERSION,
 } from "../../net/signal_protocol.ts";
@@ -60,7 +61,10 @@ export class RawClient {
   }
 
   /** A correct announce of `config` for this connection's challenge. */
-  async announceFor(config: NodeConfig, challenge = this.challenge) {
+  async announceFor(
+    config: NodeConfig,
+    challenge: U256 = this.challenge,
+  ): Promise<ClientMessage & { type: "announce" }> {
     const signature = await config.sign(announcePayload(SIGNAL_PROTOCOL_VERSION, challenge));
     return {
       type: "announce",
