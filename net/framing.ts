@@ -1,0 +1,267 @@
+/**
+ * Framing of messages on a data channel: each message (text or bytes, tagged with the module it
+ * belongs to) travels as one or more binary frames of at most {@link FRAME_BYTES}, so binary
+ * payloads need no base64 and messages far larger than one SCTP message arrive whole.
+ *
+ * Frame layout (big-endian):
+ *
+ * | offset | size | field |
+ * | --- | --- | --- |
+ * | 0 | 1 | format version (1) |
+ * | 1 | 1 | flags: bit 0 set = bytes, clear = UTF-8 text |
+ * | 2 | 4 | message id (per connection, increasing) |
+ * | 6 | 4 | chunk index, from 0 |
+ * | 10 | 4 | chunk count |
+ * | 14 | 1 | module name length (chunk 0 only; 0 in later chunks) |
+ * | 15 | n | module name (UTF-8), then payload bytes |
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage, Reassembler } from "./framing.ts";
+ * const reassembler = new Reassembler({ maxMessageBytes: 1 << 20, incompleteTimeoutMs: 1000 });
+ * for (const frame of encodeMessage(1, { module: "chat", data: "x".repeat(40_000) })) {
+ *   for (const result of reassembler.push(frame)) {
+ *     if (result.kind === "message") console.log(result.module, result.data.length); // chat 40000
+ *   }
+ * }
+ * reassembler.close();
+ * ```
+ * @module
+ */
+
+/** The largest frame sent: 16 KiB, safe on every WebRTC implementation. */
+export const FRAME_BYTES = 16 * 1024;
+/** Bytes of header before the module name. */
+export const HEADER_BYTES = 15;
+const VERSION = 1;
+const FLAG_BYTES = 1;
+
+/** What a message carries. */
+export interface Payload {
+  /** The module the message belongs to (at most 255 bytes of UTF-8; `""` for none). */
+  module: string;
+  /** Text or bytes. */
+  data: string | Uint8Array;
+}
+
+/** What {@link Reassembler.push} can report. */
+export type ReassemblyResult =
+  | { kind: "message"; id: number; module: string; data: string | Uint8Array }
+  | { kind: "error"; code: "bad-frame" | "message-too-large"; id?: number; message: string };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The payload's size in bytes (UTF-8 for text). */
+export function payloadBytes(data: string | Uint8Array): number {
+  return typeof data === "string" ? encoder.encode(data).length : data.length;
+}
+
+/** Splits a message into frames, lazily, so a large message is not copied all at once. */
+export function* encodeMessage(id: number, payload: Payload): Generator<Uint8Array> {
+  const module = encoder.encode(payload.module);
+  if (module.length > 255) throw new RangeError("a module name may have at most 255 bytes");
+  const body = typeof payload.data === "string" ? encoder.encode(payload.data) : payload.data;
+  const firstRoom = FRAME_BYTES - HEADER_BYTES - module.length;
+  const room = FRAME_BYTES - HEADER_BYTES;
+  const count = body.length <= firstRoom ? 1 : 1 + Math.ceil((body.length - firstRoom) / room);
+  let offset = 0;
+  for (let index = 0; index < count; index++) {
+    const take = Math.min(index === 0 ? firstRoom : room, body.length - offset);
+    const head = index === 0 ? module.length : 0;
+    const frame = new Uint8Array(HEADER_BYTES + head + take);
+    const view = new DataView(frame.buffer);
+    frame[0] = VERSION;
+    frame[1] = typeof payload.data === "string" ? 0 : FLAG_BYTES;
+    view.setUint32(2, id);
+    view.setUint32(6, index);
+    view.setUint32(10, count);
+    frame[14] = head;
+    if (head) frame.set(module, HEADER_BYTES);
+    frame.set(body.subarray(offset, offset + take), HEADER_BYTES + head);
+    offset += take;
+    yield frame;
+  }
+}
+
+/** Options of a {@link Reassembler}. */
+export interface ReassemblerOptions {
+  /** Messages larger than this are refused with `message-too-large`. */
+  maxMessageBytes: number;
+  /** An incomplete message that gets no chunk for this long is dropped and reported. */
+  incompleteTimeoutMs: number;
+  /** Called when an incomplete message times out. */
+  onTimeout?: (report: { id: number; received: number; count: number; message: string }) => void;
+}
+
+interface Incomplete {
+  id: number;
+  count: number;
+  flags: number;
+  module: string;
+  chunks: Uint8Array[];
+  received: number;
+  bytes: number;
+  /** Refused as too large: its remaining chunks are skipped. */
+  refused: boolean;
+}
+
+/**
+ * Rebuilds messages from the frames of one ordered data channel, checking every frame and
+ * enforcing the size limit and the incomplete-message timeout.
+ */
+export class Reassembler {
+  readonly #options: ReassemblerOptions;
+  #current: Incomplete | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Creates an empty reassembler. */
+  constructor(options: ReassemblerOptions) {
+    this.#options = options;
+  }
+
+  /** Takes one frame; returns the messages it completed and the errors it revealed. */
+  push(frame: Uint8Array): ReassemblyResult[] {
+    if (frame.length < HEADER_BYTES || frame[0] !== VERSION) {
+      return [this.#malformed(`a frame of ${frame.length} bytes with version ${frame[0]}`)];
+    }
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    const id = view.getUint32(2);
+    const index = view.getUint32(6);
+    const count = view.getUint32(10);
+    const moduleLength = frame[14];
+    if (count === 0 || index >= count || (index > 0 && moduleLength > 0)) {
+      return [this.#malformed(`chunk ${index} of ${count} of message ${id}`, id)];
+    }
+    const results: ReassemblyResult[] = [];
+    if (index === 0) {
+      const previous = this.#current;
+      if (previous && !previous.refused) {
+        results.push(this.#malformed(
+          `message ${previous.id} stopped after ${previous.received} of ${previous.count} ` +
+            `chunks when message ${id} began`,
+          previous.id,
+        ));
+      }
+      this.#current = {
+        id,
+        count,
+        flags: frame[1],
+        module: decodeText(frame.subarray(HEADER_BYTES, HEADER_BYTES + moduleLength)) ?? "",
+        chunks: [],
+        received: 0,
+        bytes: 0,
+        refused: false,
+      };
+      const atLeast = (count - 1) * (FRAME_BYTES - HEADER_BYTES);
+      if (atLeast > this.#options.maxMessageBytes) {
+        results.push(this.#refuse(id, `at least ${atLeast}`));
+      }
+    } else {
+      const current = this.#current;
+      if (!current || current.id !== id || current.received !== index) {
+        return [this.#malformed(`chunk ${index} of message ${id} arrived out of order`, id)];
+      }
+    }
+    const current = this.#current!;
+    current.received++;
+    if (!current.refused) {
+      const body = frame.subarray(HEADER_BYTES + (index === 0 ? moduleLength : 0));
+      current.chunks.push(body.slice());
+      current.bytes += body.length;
+      if (current.bytes > this.#options.maxMessageBytes) {
+        results.push(this.#refuse(id, String(current.bytes)));
+      }
+    }
+    if (current.received < count) {
+      if (!current.refused) this.#arm();
+      return results;
+    }
+    this.#clear();
+    this.#current = undefined;
+    if (current.refused) return results;
+    const bytes = join(current.chunks, current.bytes);
+    if (current.flags & FLAG_BYTES) {
+      results.push({ kind: "message", id, module: current.module, data: bytes });
+    } else {
+      const text = decodeText(bytes);
+      results.push(
+        text === undefined
+          ? this.#malformed(`message ${id} is not valid UTF-8`, id)
+          : { kind: "message", id, module: current.module, data: text },
+      );
+    }
+    return results;
+  }
+
+  /** Drops any incomplete message and stops the timer. */
+  close(): void {
+    this.#clear();
+    this.#current = undefined;
+  }
+
+  /** Marks the current message refused (its later chunks are skipped) and reports it. */
+  #refuse(id: number, size: string): ReassemblyResult {
+    this.#current!.refused = true;
+    this.#current!.chunks = [];
+    this.#clear();
+    return {
+      kind: "error",
+      code: "message-too-large",
+      id,
+      message: `message ${id} has ${size} bytes, over this node's maximum of ` +
+        `${this.#options.maxMessageBytes}; it was dropped`,
+    };
+  }
+
+  #malformed(what: string, id?: number): ReassemblyResult {
+    this.#clear();
+    this.#current = undefined;
+    return {
+      kind: "error",
+      code: "bad-frame",
+      id,
+      message: `malformed data from the peer: ${what}`,
+    };
+  }
+
+  #arm(): void {
+    this.#clear();
+    this.#timer = setTimeout(() => {
+      const current = this.#current;
+      this.#current = undefined;
+      if (!current) return;
+      this.#options.onTimeout?.({
+        id: current.id,
+        received: current.received,
+        count: current.count,
+        message: `message ${current.id} stayed incomplete (${current.received} of ` +
+          `${current.count} chunks) for ${this.#options.incompleteTimeoutMs} ms; it was dropped`,
+      });
+    }, this.#options.incompleteTimeoutMs);
+  }
+
+  #clear(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+function decodeText(bytes: Uint8Array): string | undefined {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function join(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  encodeMessage,
+  FRAME_BYTES,
+  HEADER_BYTES,
+  payloadBytes,
+  Reassembler,
+  type ReassemblyResult,
+} from "../../net/framing.ts";
+
+function reassembler(max = 1 << 20, timeout = 1000, onTimeout?: (m: string) => void) {
+  return new Reassembler({
+    maxMessageBytes: max,
+    incompleteTimeoutMs: timeout,
+    onTimeout: (r) => onTimeout?.(r.message),
+  });
+}
+
+function feed(r: Reassembler, frames: Iterable<Uint8Array>): ReassemblyResult[] {
+  return [...frames].flatMap((frame) => r.push(frame));
+}
+
+describe("framing", () => {
+  it("round-trips text, bytes and empty messages with their module", () => {
+    const r = reassembler();
+    const bytes = crypto.getRandomValues(new Uint8Array(50_000));
+    const results = [
+      ...feed(r, encodeMessage(1, { module: "chat", data: "héllo ✓" })),
+      ...feed(r, encodeMessage(2, { module: "", data: bytes })),
+      ...feed(r, encodeMessage(3, { module: "m", data: "" })),
+      ...feed(r, encodeMessage(4, { module: "m", data: new Uint8Array() })),
+    ];
+    assert.deepEqual(results, [
+      { kind: "message", id: 1, module: "chat", data: "héllo ✓" },
+      { kind: "message", id: 2, module: "", data: bytes },
+      { kind: "message", id: 3, module: "m", data: "" },
+      { kind: "message", id: 4, module: "m", data: new Uint8Array() },
+    ]);
+    r.close();
+  });
+
+  it("never makes a frame larger than 16 KiB and uses as few as it can", () => {
+    const frames = [...encodeMessage(9, { module: "gossip", data: new Uint8Array(100_000) })];
+    assert.ok(frames.every((f) => f.length <= FRAME_BYTES));
+    assert.equal(frames.length, Math.ceil((100_000 + 6) / (FRAME_BYTES - HEADER_BYTES)));
+    assert.equal(payloadBytes("€"), 3);
+  });
+
+  it("refuses a message over the maximum once, skipping the rest of it", () => {
+    const r = reassembler(40_000);
+    const results = feed(r, encodeMessage(5, { module: "", data: new Uint8Array(100_000) }));
+    assert.equal(results.length, 1);
+    assert.equal(results[0].kind === "error" && results[0].code, "message-too-large");
+    assert.match(results[0].kind === "error" ? results[0].message : "", /maximum of 40000/);
+    assert.deepEqual(feed(r, encodeMessage(6, { module: "", data: "next" })).map((x) => x.kind), [
+      "message",
+    ]);
+    r.close();
+  });
+
+  it("reports malformed frames, gaps and invalid UTF-8", () => {
+    const r = reassembler();
+    const bad = (results: ReassemblyResult[]) =>
+      results.map((x) => x.kind === "error" ? x.code : x.kind);
+    assert.deepEqual(bad(r.push(new Uint8Array([1, 2, 3]))), ["bad-frame"]);
+    assert.deepEqual(bad(r.push(new Uint8Array(20).fill(7))), ["bad-frame"]);
+    const frames = [...encodeMessage(7, { module: "", data: "x".repeat(40_000) })];
+    assert.deepEqual(bad([...r.push(frames[0]), ...r.push(frames[2])]), ["bad-frame"]);
+    const interrupted = [...encodeMessage(8, { module: "", data: "y".repeat(40_000) })];
+    assert.deepEqual(
+      bad([...r.push(interrupted[0]), ...feed(r, encodeMessage(9, { module: "", data: "z" }))]),
+      ["bad-frame", "message"],
+    );
+    const invalid = [...encodeMessage(10, { module: "", data: new Uint8Array([0xff, 0xfe]) })][0];
+    invalid[1] = 0; // claim it is text
+    assert.deepEqual(bad(r.push(invalid)), ["bad-frame"]);
+    r.close();
+  });
+
+  it("drops and reports a message that stays incomplete", async () => {
+    const timeouts: string[] = [];
+    const r = reassembler(1 << 20, 30, (m) => timeouts.push(m));
+    const frames = [...encodeMessage(11, { module: "", data: "x".repeat(40_000) })];
+    assert.deepEqual(r.push(frames[0]), []);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(timeouts.length, 1);
+    assert.match(timeouts[0], /message 11 stayed incomplete \(1 of 3 chunks\) for 30 ms/);
+    assert.deepEqual(r.push(frames[1]).map((x) => x.kind), ["error"], "its rest is out of order");
+    r.close();
+  });
+});
