@@ -83,6 +83,59 @@ export {
   startSignalClient,
 } from "./net/signal_client.ts";
 export {
+  Network,
+  networkBrokerStart,
+  NetworkError,
+  type NetworkMessage,
+  networkStart,
+  type NetworkStartOptions,
+} from "./net/api.ts";
+export {
+  type ConnectionInfo,
+  type NetworkBroker,
+  type NetworkErrorCode,
+  type NetworkIn,
+  type NetworkOptions,
+  type NetworkOut,
+  startNetwork,
+} from "./net/network.ts";
+export {
+  parseSetupSignal,
+  type RTCPeerConnectionConstructor,
+  type SetupSignal,
+  startWebRTC,
+  type WebRTCBroker,
+  type WebRTCErrorCode,
+  type WebRTCIn,
+  type WebRTCOptions,
+  type WebRTCOut,
+} from "./net/webrtc.ts";
+export {
+  type ConnectionState,
+  type ConnectionStatus,
+  readConnectionStatus,
+} from "./net/connection_status.ts";
+export {
+  allOf,
+  type CandidateFilter,
+  candidateFilters,
+  type CandidateType,
+  filterSdp,
+  parseCandidate,
+  type ParsedCandidate,
+  sdpCandidates,
+} from "./net/candidates.ts";
+export {
+  encodeMessage,
+  FRAME_BYTES,
+  HEADER_BYTES,
+  type Payload,
+  payloadBytes,
+  Reassembler,
+  type ReassemblerOptions,
+  type ReassemblyResult,
+} from "./net/framing.ts";
+export {
   announcePayload,
   type ClientMessage,
   NODE_STATS_LIMITS,

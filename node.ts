@@ -1,19 +1,39 @@
 /**
- * flnet for Node (and Deno, which runs it too): everything of `mod.ts`, with storage in files
- * and a WebSocket from the `ws` package where the runtime has none (Node 20).
+ * flnet for Node (and Deno, which runs it too): everything of `mod.ts`, with a WebRTC engine
+ * (`@roamhq/wrtc` by default, or `node-datachannel`), storage in files, and a WebSocket from
+ * the `ws` package where the runtime has none (Node 20).
  *
- * @example Keep a node's identity in a directory and talk to a signalling server
+ * @example A server node that prints every message, and a client that sends it "ping"
  * ```ts
- * import { FileStorage, NodeConfig, startSignalClient } from "./node.ts";
- * const config = await NodeConfig.load(new FileStorage(await Deno.makeTempDir()));
- * const signal = startSignalClient(config, "ws://127.0.0.1:8765");
- * await signal.emitIn({ type: "close" });
+ * import { FileStorage, NodeConfig, networkStart } from "./node.ts";
+ *
+ * async function server() {
+ *   const config = await NodeConfig.load(new FileStorage("./server-node"));
+ *   const net = await networkStart(config, "ws://localhost:8765");
+ *   console.log("server id:", net.id);
+ *   for await (const msg of net) console.log(msg.from, msg.data);
+ * }
+ *
+ * async function client(serverId: string) {
+ *   const net = await networkStart(await NodeConfig.create(), "ws://localhost:8765", {
+ *     engine: "node-datachannel",
+ *   });
+ *   await net.send(serverId, "ping");
+ *   await net.close();
+ * }
  * ```
  * @module
  */
 
 import type { NodeConfig } from "./core/config.ts";
 import { NodeWebSocket } from "./adapters/node_websocket.ts";
+import { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node_webrtc.ts";
+import {
+  Network,
+  networkBrokerStart as neutralNetworkBrokerStart,
+  type NetworkStartOptions,
+} from "./net/api.ts";
+import type { NetworkBroker } from "./net/network.ts";
 import {
   type SignalBroker,
   type SignalClientOptions,
@@ -23,6 +43,52 @@ import {
 export * from "./mod.ts";
 export { FileStorage } from "./adapters/file_storage.ts";
 export { NodeWebSocket } from "./adapters/node_websocket.ts";
+export { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node_webrtc.ts";
+
+/** {@link NetworkStartOptions} plus the choice of WebRTC engine. */
+export interface NodeNetworkOptions extends NetworkStartOptions {
+  /** `"wrtc"` (@roamhq/wrtc, the default) or `"node-datachannel"`. */
+  engine?: WebRTCEngine;
+  /**
+   * node-datachannel only: the local address to gather candidates on (it skips loopback
+   * unless told `"127.0.0.1"`). @roamhq/wrtc cannot bind; use `candidateFilter` instead.
+   */
+  bindAddress?: string;
+}
+
+/** Fills in the engine and the WebSocket for Node and Deno. */
+export async function nodeNetworkOptions(
+  options: NodeNetworkOptions = {},
+): Promise<NetworkStartOptions> {
+  const { engine = "wrtc", bindAddress, ...rest } = options;
+  return {
+    ...rest,
+    RTCPeerConnection: rest.RTCPeerConnection ?? await loadWebRTCEngine(engine),
+    rtcConfig: { ...(bindAddress ? { bindAddress } : {}), ...rest.rtcConfig },
+    signal: {
+      ...rest.signal,
+      websocket: { WebSocket: NodeWebSocket, ...rest.signal?.websocket },
+    },
+  };
+}
+
+/** Starts a node's network on Node or Deno and returns the raw broker. */
+export async function networkBrokerStart(
+  config: NodeConfig,
+  signalUrl: string,
+  options: NodeNetworkOptions = {},
+): Promise<NetworkBroker> {
+  return await neutralNetworkBrokerStart(config, signalUrl, await nodeNetworkOptions(options));
+}
+
+/** Starts a node's network on Node or Deno; see `networkStart` in `net/api.ts`. */
+export async function networkStart(
+  config: NodeConfig,
+  signalUrl: string,
+  options: NodeNetworkOptions = {},
+): Promise<Network> {
+  return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
+}
 
 /** {@link startNeutralSignalClient} with the Node WebSocket filled in unless one is given. */
 export function startSignalClient(

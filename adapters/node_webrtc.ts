@@ -1,0 +1,56 @@
+/**
+ * The WebRTC engines for Node and Deno: `@roamhq/wrtc` (libwebrtc, the default) and
+ * `node-datachannel` (libdatachannel, faster here), both loaded on first use.
+ * @module
+ */
+
+import type { RTCPeerConnectionConstructor } from "../net/webrtc.ts";
+
+/** The engines flnet can use on Node and Deno. */
+export type WebRTCEngine = "wrtc" | "node-datachannel";
+
+/** Loads `engine` and returns its RTCPeerConnection; the error says how to install it. */
+export async function loadWebRTCEngine(
+  engine: WebRTCEngine,
+): Promise<RTCPeerConnectionConstructor> {
+  try {
+    if (engine === "node-datachannel") {
+      const polyfill = await import("node-datachannel/polyfill");
+      return withRttInSeconds(
+        polyfill.RTCPeerConnection as unknown as RTCPeerConnectionConstructor,
+      );
+    }
+    if (engine === "wrtc") {
+      const wrtc = await import("@roamhq/wrtc");
+      return (wrtc.default ?? wrtc).RTCPeerConnection as RTCPeerConnectionConstructor;
+    }
+  } catch (error) {
+    const pkg = engine === "wrtc" ? "@roamhq/wrtc" : "node-datachannel";
+    throw new Error(
+      `the WebRTC engine "${engine}" could not be loaded (${(error as Error).message}); ` +
+        `install it with: npm install ${pkg}`,
+    );
+  }
+  throw new Error(`unknown WebRTC engine "${engine}"; use "wrtc" or "node-datachannel"`);
+}
+
+/**
+ * node-datachannel's `getStats()` gives round-trip times in milliseconds where the standard
+ * (and every other engine) uses seconds; this subclass converts them.
+ */
+function withRttInSeconds(Base: RTCPeerConnectionConstructor): RTCPeerConnectionConstructor {
+  return class extends Base {
+    override async getStats(selector?: MediaStreamTrack | null): Promise<RTCStatsReport> {
+      const report = await super.getStats(selector);
+      const fixed = new Map<string, unknown>();
+      report.forEach((value: Record<string, unknown>, key: string) => {
+        const stat = { ...value };
+        for (const field of ["currentRoundTripTime", "totalRoundTripTime"]) {
+          if (typeof stat[field] === "number") stat[field] = (stat[field] as number) / 1000;
+        }
+        fixed.set(key, stat);
+      });
+      return fixed as unknown as RTCStatsReport;
+    }
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * The friendly way into the network: {@link networkStart} connects a node to a signalling
+ * server and returns a {@link Network} with `send`, `recv`, `for await`, `nodes()` and
+ * `connections()`. {@link networkBrokerStart} returns the raw broker, for linking modules.
+ *
+ * @example A server that prints every message, and a client that sends it "ping"
+ * ```ts
+ * import { NodeConfig } from "../core/config.ts";
+ * import { networkStart } from "./api.ts";
+ *
+ * async function server() {
+ *   const net = await networkStart(await NodeConfig.create(), "ws://localhost:8765");
+ *   console.log("our id is", net.id); // give this to the client
+ *   for await (const msg of net) console.log("got", msg.data, "from", msg.from);
+ * }
+ *
+ * async function client(serverId: string) {
+ *   const net = await networkStart(await NodeConfig.create(), "ws://localhost:8765");
+ *   await net.send(serverId, "ping"); // connects on demand, resolves once handed over
+ *   await net.close();
+ * }
+ * ```
+ * @module
+ */
+
+import { BrokerChannel, type Subscription } from "../core/broker.ts";
+import type { NodeConfig, NodeInfo } from "../core/config.ts";
+import { type NodeID, U256 } from "../core/ids.ts";
+import {
+  type ConnectionInfo,
+  type NetworkBroker,
+  type NetworkErrorCode,
+  type NetworkOptions,
+  type NetworkOut,
+  startNetwork,
+} from "./network.ts";
+import type { RTCPeerConnectionConstructor } from "./webrtc.ts";
+
+/** A message from another node. */
+export interface NetworkMessage {
+  /** The sender. */
+  from: NodeID;
+  /** The module it belongs to (`""` for plain messages). */
+  module: string;
+  /** Text or bytes, as sent. */
+  data: string | Uint8Array;
+}
+
+/** A failure the network reports to the caller: a code for programs, a text for people. */
+export class NetworkError extends Error {
+  /**
+   * Describes the failure.
+   * @param code e.g. `no-route`, `setup-timeout`, `peer-gone`, `message-too-large`, `closed`.
+   * @param to the node concerned, when there is one.
+   */
+  constructor(
+    readonly code: NetworkErrorCode | "signal-unreachable" | "bad-node-id" | "timeout",
+    message: string,
+    readonly to?: NodeID,
+  ) {
+    super(message);
+    this.name = "NetworkError";
+  }
+}
+
+/** Options of {@link networkStart}: the network settings plus how long to wait for the server. */
+export interface NetworkStartOptions extends Partial<NetworkOptions> {
+  /** Give up if the signalling server has not welcomed this node after this long (10 s). */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts the network and returns the raw broker once the signalling server welcomed the node.
+ * Throws a {@link NetworkError} (`signal-unreachable`) when it does not within the timeout.
+ */
+export async function networkBrokerStart(
+  config: NodeConfig,
+  signalUrl: string,
+  options: NetworkStartOptions = {},
+): Promise<NetworkBroker> {
+  const RTC = options.RTCPeerConnection ??
+    (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection;
+  if (!RTC) {
+    throw new Error(
+      "no RTCPeerConnection in this runtime: on Node or Deno import flnet/node (it brings " +
+        "@roamhq/wrtc or node-datachannel), or pass options.RTCPeerConnection",
+    );
+  }
+  const broker = startNetwork(config, signalUrl, { ...options, RTCPeerConnection: RTC });
+  const timeoutMs = options.readyTimeoutMs ?? 10_000;
+  const outputs = broker.channelOut();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) =>
+    timer = setTimeout(resolve, timeoutMs, "timeout")
+  );
+  let problem = "";
+  try {
+    for (;;) {
+      const out = await Promise.race([outputs.recv(), timeout]);
+      if (out === "timeout") break;
+      if (out.type === "signal" && out.state === "ready") return broker;
+      if (out.type === "signal" && out.state !== "ready") {
+        problem = `; last: ${out.code ?? out.state}${out.message ? ` (${out.message})` : ""}`;
+        if (out.state === "closed") break;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    outputs.close();
+  }
+  await broker.emitIn({ type: "close" });
+  throw new NetworkError(
+    "signal-unreachable",
+    `the signalling server at ${signalUrl} did not welcome this node within ${timeoutMs} ms` +
+      `${problem}; is it running (npm start) and at this address?`,
+  );
+}
+
+/**
+ * Starts the network and returns a {@link Network} once the signalling server welcomed the
+ * node. Messages are buffered from the start, so none is missed before you read them.
+ */
+export async function networkStart(
+  config: NodeConfig,
+  signalUrl: string,
+  options: NetworkStartOptions = {},
+): Promise<Network> {
+  return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
+}
+
+/** A node's network, ready to use; made by {@link networkStart}. */
+export class Network implements AsyncIterable<NetworkMessage> {
+  readonly #messages = new BrokerChannel<NetworkMessage>();
+  readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
+  #nextId = 1;
+  #closed: Promise<void> | undefined;
+
+  /** Wraps a started network broker. */
+  constructor(readonly id: NodeID, readonly broker: NetworkBroker) {
+    broker.tapOut((out) => this.#observe(out));
+  }
+
+  /**
+   * Sends `data` to the node `to`, connecting first if needed. Resolves once the message is
+   * handed to the data channel; rejects with a {@link NetworkError} saying why it could not be.
+   */
+  send(to: NodeID | string, data: string | Uint8Array, module = ""): Promise<void> {
+    let target: NodeID;
+    try {
+      target = U256.fromHex(to);
+    } catch (error) {
+      return Promise.reject(
+        new NetworkError("bad-node-id", `cannot send to "${to}": ${(error as Error).message}`),
+      );
+    }
+    const id = this.#nextId++;
+    const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.broker.enqueueIn({ type: "send", to: target, data, module, id });
+    return done;
+  }
+
+  /** The next message from any node. */
+  recv(): Promise<NetworkMessage> {
+    return this.#messages.recv();
+  }
+
+  /** Iterates over messages as they arrive; ends when the network is closed. */
+  [Symbol.asyncIterator](): AsyncIterator<NetworkMessage> {
+    return this.#messages;
+  }
+
+  /** Calls `listener` for every message (in addition to `recv` and `for await`). */
+  onMessage(listener: (message: NetworkMessage) => void): Subscription {
+    return this.broker.tapOut((out) => {
+      if (out.type === "message") listener({ from: out.from, module: out.module, data: out.data });
+    });
+  }
+
+  /** Asks the signalling server for other nodes (a random subset on large networks). */
+  async nodes(timeoutMs = 10_000): Promise<NodeInfo[]> {
+    const reply = this.#next("nodes", timeoutMs);
+    this.broker.enqueueIn({ type: "list" });
+    const out = await reply;
+    return out.type === "nodes" ? out.nodes : [];
+  }
+
+  /** Every connection this node has or had, with its current status. */
+  async connections(timeoutMs = 10_000): Promise<ConnectionInfo[]> {
+    const reply = this.#next("connections", timeoutMs);
+    this.broker.enqueueIn({ type: "status" });
+    const out = await reply;
+    return out.type === "connections" ? out.connections : [];
+  }
+
+  /** Closes every connection; messages still queued are rejected with `closed`. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const closed = this.#next("closed", 5_000).catch(() => undefined);
+      await this.broker.emitIn({ type: "close" });
+      await closed;
+      this.#messages.close();
+      for (const { reject } of this.#pending.values()) {
+        reject(new NetworkError("closed", "the network was closed before the message was sent"));
+      }
+      this.#pending.clear();
+    })();
+    return this.#closed;
+  }
+
+  #observe(out: NetworkOut): void {
+    switch (out.type) {
+      case "message":
+        this.#messages.push({ from: out.from, module: out.module, data: out.data });
+        break;
+      case "sent":
+        this.#settle(out.id)?.resolve();
+        break;
+      case "error":
+        if (out.id !== undefined) {
+          this.#settle(out.id)?.reject(new NetworkError(out.code, out.message, out.to));
+        }
+        break;
+    }
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      if (this.#waiters[i].type === out.type) this.#waiters.splice(i, 1)[0].resolve(out);
+    }
+  }
+
+  #settle(id: number) {
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    return pending;
+  }
+
+  #next(type: NetworkOut["type"], timeoutMs: number): Promise<NetworkOut> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index >= 0) this.#waiters.splice(index, 1);
+        reject(new NetworkError("timeout", `no "${type}" answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = {
+        type,
+        resolve: (out: NetworkOut) => {
+          clearTimeout(timer);
+          resolve(out);
+        },
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * The Network broker: `send(NodeID, message)` connects on demand through the signalling
+ * server, queues until the data channel is open, delivers, and reports each message as `sent`
+ * or as an `error` with its id (no route, setup timeout, peer gone). It also passes on the
+ * node list, connection events and connection statuses.
+ *
+ * Runtime pieces come in through {@link NetworkOptions}: the RTCPeerConnection constructor
+ * and, in the signalling options, the WebSocket constructor. `net/api.ts` wraps this broker in
+ * a friendlier object.
+ * @module
+ */
+
+import { Broker } from "../core/broker.ts";
+import type { NodeConfig, NodeInfo } from "../core/config.ts";
+import { type NodeID, U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import type { CandidateFilter } from "./candidates.ts";
+import type { ConnectionStatus } from "./connection_status.ts";
+import {
+  type SignalBroker,
+  type SignalClientOptions,
+  type SignalOut,
+  startSignalClient,
+} from "./signal_client.ts";
+import type { NodeStats } from "./signal_protocol.ts";
+import {
+  parseSetupSignal,
+  type RTCPeerConnectionConstructor,
+  startWebRTC,
+  type WebRTCBroker,
+  type WebRTCErrorCode,
+  type WebRTCOut,
+} from "./webrtc.ts";
+
+/** Settings of the network; only `RTCPeerConnection` is required. */
+export interface NetworkOptions {
+  /** The WebRTC engine's RTCPeerConnection. */
+  RTCPeerConnection: RTCPeerConnectionConstructor;
+  /** STUN and TURN servers, e.g. `[{ urls: "turn:host:3478", username, credential }]`. */
+  iceServers?: RTCIceServer[];
+  /** `"relay"` to use TURN only (hides this node's addresses from peers). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Which ICE candidates to offer and accept; see `candidateFilters`. */
+  candidateFilter?: CandidateFilter;
+  /** Extra, engine-specific RTCPeerConnection settings (e.g. node-datachannel's `bindAddress`). */
+  rtcConfig?: Record<string, unknown>;
+  /** The largest message sent or accepted (default 16 MiB). */
+  maxMessageBytes?: number;
+  /** Drop a message that gets no chunk for this long (default 30 s). */
+  incompleteTimeoutMs?: number;
+  /** Give up connecting to a node after this long (default 20 s). */
+  setupTimeoutMs?: number;
+  /** Treat a peer that stops answering for this long as gone (default 5 s). */
+  disconnectGraceMs?: number;
+  /** The signalling client's options (WebSocket constructor, backoff, queue limits). */
+  signal?: SignalClientOptions;
+}
+
+/** Why a message or a connection failed. */
+export type NetworkErrorCode = WebRTCErrorCode | "connect-myself" | "bad-setup";
+
+/** Inputs of the Network broker. */
+export type NetworkIn =
+  /** Send to a node, connecting first if needed; `sent` or `error` with `id` follows. */
+  | { type: "send"; to: NodeID; data: string | Uint8Array; module?: string; id?: number }
+  /** Connect to a node without sending anything. */
+  | { type: "connect"; to: NodeID }
+  /** Close the connection to a node. */
+  | { type: "disconnect"; to: NodeID }
+  /** Ask the signalling server for nodes; a `nodes` output follows. */
+  | { type: "list" }
+  /** Ask for the status of every connection; a `connections` output follows. */
+  | { type: "status" }
+  /** Upload this node's stats to the signalling server. */
+  | { type: "stats"; stats: NodeStats }
+  /** Close every connection and the signalling connection. */
+  | { type: "close" };
+
+/** One connection and its status. */
+export interface ConnectionInfo {
+  /** The remote node. */
+  id: NodeID;
+  /** Its status. */
+  status: ConnectionStatus;
+}
+
+/** Outputs of the Network broker. */
+export type NetworkOut =
+  /** A message from a node. */
+  | { type: "message"; from: NodeID; module: string; data: string | Uint8Array }
+  /** The message `id` to `to` was handed to the data channel. */
+  | { type: "sent"; to: NodeID; id: number }
+  /** A failure: of message `id` when given, else of the connection to `to` or its data. */
+  | { type: "error"; code: NetworkErrorCode; message: string; to?: NodeID; id?: number }
+  /** A data channel to `id` opened. */
+  | { type: "connected"; id: NodeID }
+  /** The connection to `id` ended. */
+  | { type: "disconnected"; id: NodeID; reason: string }
+  /** Nodes the signalling server knows, answering `list`. */
+  | { type: "nodes"; nodes: NodeInfo[] }
+  /** Every connection's status, answering `status`. */
+  | { type: "connections"; connections: ConnectionInfo[] }
+  /** The signalling connection: announced, lost (it reconnects), closed, or an error. */
+  | {
+    type: "signal";
+    state: "ready" | "disconnected" | "closed" | "error";
+    code?: string;
+    message?: string;
+  }
+  /** The network is closed. */
+  | { type: "closed" };
+
+/** The Network broker type. */
+export type NetworkBroker = Broker<NetworkIn, NetworkOut>;
+
+const log = new Logger("network");
+
+/** Starts the network of `config`'s node on the signalling server at `signalUrl`. */
+export function startNetwork(
+  config: NodeConfig,
+  signalUrl: string,
+  options: NetworkOptions,
+): NetworkBroker {
+  const broker: NetworkBroker = new Broker("network");
+  const signal = startSignalClient(config, signalUrl, options.signal);
+  const core = new NetworkCore(config.id, options, broker, signal);
+  broker.addHandler({ messages: (batch) => core.handle(batch) });
+  signal.tapOut((out) => core.fromSignal(out));
+  return broker;
+}
+
+class NetworkCore {
+  readonly #links = new Map<NodeID, WebRTCBroker>();
+  #nextId = 1;
+  #statusRound: { waiting: Set<NodeID>; collected: ConnectionInfo[] } | undefined;
+  #closing = false;
+
+  constructor(
+    readonly id: NodeID,
+    readonly options: NetworkOptions,
+    readonly broker: NetworkBroker,
+    readonly signal: SignalBroker,
+  ) {}
+
+  handle(batch: NetworkIn[]): NetworkOut[] {
+    const out: NetworkOut[] = [];
+    for (const msg of batch) {
+      switch (msg.type) {
+        case "send": {
+          const id = msg.id ?? this.#nextId++;
+          if (this.#closing) {
+            out.push({
+              type: "error",
+              code: "closed",
+              to: msg.to,
+              id,
+              message: "the network is closed",
+            });
+          } else if (msg.to === this.id) {
+            out.push({
+              type: "error",
+              code: "connect-myself",
+              to: msg.to,
+              id,
+              message: "a node cannot send to itself over the network",
+            });
+          } else {
+            this.#link(msg.to).enqueueIn({ type: "send", id, data: msg.data, module: msg.module });
+          }
+          break;
+        }
+        case "connect":
+          if (msg.to !== this.id && !this.#closing) {
+            this.#link(msg.to).enqueueIn({ type: "connect" });
+          }
+          break;
+        case "disconnect":
+          this.#links.get(msg.to)?.enqueueIn({ type: "disconnect" });
+          break;
+        case "list":
+          this.signal.enqueueIn({ type: "list" });
+          break;
+        case "stats":
+          this.signal.enqueueIn({ type: "stats", stats: msg.stats });
+          break;
+        case "status":
+          this.#askStatus(out);
+          break;
+        case "close":
+          this.#closing = true;
+          for (const link of this.#links.values()) {
+            link.enqueueIn({ type: "disconnect", code: "closed", reason: "the network closed" });
+          }
+          this.signal.enqueueIn({ type: "close" });
+          break;
+      }
+    }
+    return out;
+  }
+
+  #link(remote: NodeID): WebRTCBroker {
+    let link = this.#links.get(remote);
+    if (link) return link;
+    const o = this.options;
+    link = startWebRTC({
+      localId: this.id,
+      remoteId: remote,
+      RTCPeerConnection: o.RTCPeerConnection,
+      rtcConfig: {
+        iceServers: o.iceServers ?? [],
+        ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
+        ...o.rtcConfig,
+      },
+      candidateFilter: o.candidateFilter,
+      maxMessageBytes: o.maxMessageBytes,
+      incompleteTimeoutMs: o.incompleteTimeoutMs,
+      setupTimeoutMs: o.setupTimeoutMs,
+      disconnectGraceMs: o.disconnectGraceMs,
+    });
+    link.tapOut((out) => this.#fromLink(remote, out));
+    this.#links.set(remote, link);
+    return link;
+  }
+
+  #fromLink(remote: NodeID, out: WebRTCOut): void {
+    const emit = (msg: NetworkOut) => this.broker.enqueueOut(msg);
+    switch (out.type) {
+      case "setup":
+        this.signal.enqueueIn({ type: "relay", to: remote, signal: out.signal });
+        return;
+      case "connected":
+        return emit({ type: "connected", id: remote });
+      case "disconnected":
+        return emit({ type: "disconnected", id: remote, reason: out.reason });
+      case "message":
+        return emit({ type: "message", from: remote, module: out.module, data: out.data });
+      case "sent":
+        return emit({ type: "sent", to: remote, id: out.id });
+      case "error":
+        return emit({
+          type: "error",
+          code: out.code,
+          message: out.message,
+          to: remote,
+          ...(out.id === undefined ? {} : { id: out.id }),
+        });
+      case "status": {
+        const round = this.#statusRound;
+        if (!round || !round.waiting.delete(remote)) return;
+        round.collected.push({ id: remote, status: out.status });
+        if (round.waiting.size === 0) {
+          this.#statusRound = undefined;
+          emit({ type: "connections", connections: round.collected });
+        }
+        return;
+      }
+    }
+  }
+
+  #askStatus(out: NetworkOut[]): void {
+    if (this.#statusRound) return; // the round under way answers this request too
+    if (this.#links.size === 0) {
+      out.push({ type: "connections", connections: [] });
+      return;
+    }
+    this.#statusRound = { waiting: new Set(this.#links.keys()), collected: [] };
+    for (const link of this.#links.values()) link.enqueueIn({ type: "status" });
+  }
+
+  fromSignal(out: SignalOut): void {
+    const emit = (msg: NetworkOut) => this.broker.enqueueOut(msg);
+    switch (out.type) {
+      case "ready":
+        return emit({ type: "signal", state: "ready" });
+      case "list":
+        return emit({ type: "nodes", nodes: out.nodes.filter((n) => n.pubkey !== this.id) });
+      case "relay":
+        return this.#fromPeer(out.from, out.signal);
+      case "error":
+        if (out.code === "unknown-node" && out.to) {
+          this.#links.get(out.to)?.enqueueIn({
+            type: "disconnect",
+            code: "no-route",
+            reason: `node ${U256.short(out.to)} is not connected to the signalling server`,
+          });
+          return;
+        }
+        return emit({ type: "signal", state: "error", code: out.code, message: out.message });
+      case "send-failed":
+        if (out.request.type === "relay") {
+          this.#links.get(out.request.to)?.enqueueIn({
+            type: "disconnect",
+            code: "setup-failed",
+            reason: `the signalling server could not carry the setup: ${out.reason}`,
+          });
+          return;
+        }
+        return emit({ type: "signal", state: "error", code: "send-failed", message: out.reason });
+      case "disconnected":
+        return emit({ type: "signal", state: "disconnected", message: out.reason });
+      case "closed":
+        emit({ type: "signal", state: "closed" });
+        return emit({ type: "closed" });
+    }
+  }
+
+  #fromPeer(from: NodeID, value: Record<string, unknown>): void {
+    let signal;
+    try {
+      signal = parseSetupSignal(value);
+    } catch (error) {
+      this.broker.enqueueOut({
+        type: "error",
+        code: "bad-setup",
+        to: from,
+        message: `node ${U256.short(from)} sent a bad setup message: ${(error as Error).message}`,
+      });
+      return;
+    }
+    if (this.#closing) return;
+    const link = signal.kind === "offer" ? this.#link(from) : this.#links.get(from);
+    if (link) link.enqueueIn({ type: "setup", signal });
+    else log.debug(`a ${signal.kind} from ${U256.short(from)} with no connection to it`);
+  }
+}
