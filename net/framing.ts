@@ -113,6 +113,8 @@ interface Incomplete {
 export class Reassembler {
   readonly #options: ReassemblerOptions;
   #current: Incomplete | undefined;
+  /** A message found broken: its remaining chunks are skipped without more reports. */
+  #skipping: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Creates an empty reassembler. */
@@ -133,8 +135,13 @@ export class Reassembler {
     if (count === 0 || index >= count || (index > 0 && moduleLength > 0)) {
       return [this.#malformed(`chunk ${index} of ${count} of message ${id}`, id)];
     }
+    if (index > 0 && id === this.#skipping) {
+      if (index === count - 1) this.#skipping = undefined;
+      return [];
+    }
     const results: ReassemblyResult[] = [];
     if (index === 0) {
+      this.#skipping = undefined;
       const previous = this.#current;
       if (previous && !previous.refused) {
         results.push(this.#malformed(
@@ -160,6 +167,7 @@ export class Reassembler {
     } else {
       const current = this.#current;
       if (!current || current.id !== id || current.received !== index) {
+        if (index < count - 1) this.#skipping = id;
         return [this.#malformed(`chunk ${index} of message ${id} arrived out of order`, id)];
       }
     }
@@ -198,6 +206,7 @@ export class Reassembler {
   close(): void {
     this.#clear();
     this.#current = undefined;
+    this.#skipping = undefined;
   }
 
   /** Marks the current message refused (its later chunks are skipped) and reports it. */

@@ -9,6 +9,9 @@
  * - ICE candidates that arrive before the remote description are queued.
  * - Every attempt has a session id; setup messages of an older attempt are ignored, and a new
  *   offer from the peer replaces the old connection (the peer restarted).
+ * - The data channel is pre-negotiated (id 0) and created by both sides before any data can
+ *   arrive: @roamhq/wrtc reorders the first messages of an in-band (announced) channel that
+ *   arrive before `ondatachannel` runs (measured: message 102 delivered before message 0).
  * - Sending waits while the channel holds more than `bufferHighBytes`, woken by
  *   `bufferedamountlow` where the engine has it and by polling `bufferedAmount` where it does
  *   not (@roamhq/wrtc).
@@ -277,7 +280,7 @@ class PeerLink {
 
   async #offer(): Promise<void> {
     const pc = this.#newPeer(toHex(crypto.getRandomValues(new Uint8Array(8))), true);
-    this.#attachChannel(pc.createDataChannel("flnet", { ordered: true }));
+    this.#attachChannel(pc);
     const offer = await pc.createOffer();
     if (pc !== this.#pc) return;
     await pc.setLocalDescription(offer);
@@ -301,6 +304,7 @@ class PeerLink {
         const sdp = filterSdp(signal.sdp, filter);
         await pc.setRemoteDescription({ type: "offer", sdp });
         if (pc !== this.#pc) return;
+        this.#attachChannel(pc);
         this.#signalled.push(...sdpCandidates(sdp));
         await this.#remoteDescribedNow(pc);
         const answer = await pc.createAnswer();
@@ -392,9 +396,6 @@ class PeerLink {
       if (this.#localDescribed) this.#out({ type: "setup", signal });
       else this.#heldLocalCandidates.push(signal);
     };
-    pc.ondatachannel = (event) => {
-      if (pc === this.#pc) this.#attachChannel(event.channel);
-    };
     pc.oniceconnectionstatechange = () => {
       if (pc === this.#pc) this.#iceChanged(pc.iceConnectionState);
     };
@@ -409,7 +410,9 @@ class PeerLink {
     return pc;
   }
 
-  #attachChannel(dc: RTCDataChannel): void {
+  /** Creates the pre-negotiated data channel, the same on both sides. */
+  #attachChannel(pc: RTCPeerConnection): void {
+    const dc = pc.createDataChannel("flnet", { ordered: true, negotiated: true, id: 0 });
     this.#dc = dc;
     dc.binaryType = "arraybuffer";
     dc.onopen = () => {

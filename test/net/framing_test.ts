@@ -65,8 +65,12 @@ describe("framing", () => {
       results.map((x) => x.kind === "error" ? x.code : x.kind);
     assert.deepEqual(bad(r.push(new Uint8Array([1, 2, 3]))), ["bad-frame"]);
     assert.deepEqual(bad(r.push(new Uint8Array(20).fill(7))), ["bad-frame"]);
-    const frames = [...encodeMessage(7, { module: "", data: "x".repeat(40_000) })];
-    assert.deepEqual(bad([...r.push(frames[0]), ...r.push(frames[2])]), ["bad-frame"]);
+    const frames = [...encodeMessage(7, { module: "", data: "x".repeat(60_000) })];
+    assert.deepEqual(
+      bad([...r.push(frames[0]), ...r.push(frames[2]), ...r.push(frames[3])]),
+      ["bad-frame"],
+      "a gap is reported once; the rest of that message is skipped",
+    );
     const interrupted = [...encodeMessage(8, { module: "", data: "y".repeat(40_000) })];
     assert.deepEqual(
       bad([...r.push(interrupted[0]), ...feed(r, encodeMessage(9, { module: "", data: "z" }))]),

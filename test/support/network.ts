@@ -1,0 +1,86 @@
+/**
+ * Helpers for network tests: nodes that keep WebRTC on loopback (127.0.0.1 candidates only,
+ * as ../shared/design.md explains), and a way to wait for a network output.
+ * @module
+ */
+
+import { networkInterfaces } from "node:os";
+import type { BrokerChannel } from "../../core/broker.ts";
+import { NodeConfig } from "../../core/config.ts";
+import { candidateFilters } from "../../net/candidates.ts";
+import type { NetworkOut } from "../../net/network.ts";
+import {
+  type Network,
+  networkStart,
+  type NodeNetworkOptions,
+  type WebRTCEngine,
+} from "../../node.ts";
+
+/** Both engines, for tests that run once per engine. */
+export const ENGINES: WebRTCEngine[] = ["wrtc", "node-datachannel"];
+
+/** Options that keep `engine` on 127.0.0.1. */
+export function loopback(engine: WebRTCEngine, extra: NodeNetworkOptions = {}): NodeNetworkOptions {
+  return {
+    engine,
+    candidateFilter: candidateFilters.loopbackOnly,
+    ...(engine === "node-datachannel" ? { bindAddress: "127.0.0.1" } : {}),
+    ...extra,
+  };
+}
+
+/** A node on the signalling server at `url`, on loopback. */
+export async function loopbackNode(
+  url: string,
+  engine: WebRTCEngine,
+  name: string,
+  extra: NodeNetworkOptions = {},
+): Promise<Network> {
+  return await networkStart(await NodeConfig.create({ name }), url, loopback(engine, extra));
+}
+
+/**
+ * True when this machine has network interfaces besides loopback. Then @roamhq/wrtc, which
+ * gathers on every interface, may reach a 127.0.0.1 candidate from its LAN address over `lo`,
+ * and the other end sees that as a peer-reflexive candidate. In a namespace with only `lo`
+ * (as CI runs) that cannot happen.
+ */
+export function hasNonLoopbackInterfaces(): boolean {
+  return Object.values(networkInterfaces()).flat().some((i) => i && !i.internal);
+}
+
+/** Reads `channel` until an output of `type` (matching `where`) comes, or fails after `ms`. */
+export async function nextOut<K extends NetworkOut["type"]>(
+  channel: BrokerChannel<NetworkOut>,
+  type: K,
+  where: (out: Extract<NetworkOut, { type: K }>) => boolean = () => true,
+  ms = 10_000,
+): Promise<Extract<NetworkOut, { type: K }>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no "${type}" output within ${ms} ms`)), ms);
+  });
+  try {
+    for (;;) {
+      const out = await Promise.race([channel.recv(), timeout]);
+      if (out.type === type && where(out as Extract<NetworkOut, { type: K }>)) {
+        return out as Extract<NetworkOut, { type: K }>;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** SHA-256 of bytes, as hex, to compare large payloads. */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `length` random bytes (getRandomValues fills at most 64 KiB at a time). */
+export function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  return bytes;
+}
