@@ -131,6 +131,12 @@ export interface WebRTCOptions {
   disconnectGraceMs?: number;
   /** Stop sending while the channel buffers more than this (default 1 MiB). */
   bufferHighBytes?: number;
+  /**
+   * A connection attempt that fails before opening while messages wait is retried this many
+   * times with a fresh session (default 2). Measured: libdatachannel as offerer sometimes drops
+   * its ICE transport when @roamhq/wrtc probes it from several interfaces before the answer.
+   */
+  setupRetries?: number;
   /** Name in logs. */
   name?: string;
 }
@@ -213,6 +219,7 @@ class PeerLink {
   #setupTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeSender: (() => void) | undefined;
+  #retriesLeft = 0;
 
   constructor(options: WebRTCOptions, broker: WebRTCBroker) {
     this.#broker = broker;
@@ -227,6 +234,7 @@ class PeerLink {
       setupTimeoutMs: options.setupTimeoutMs ?? 20_000,
       disconnectGraceMs: options.disconnectGraceMs ?? 5_000,
       bufferHighBytes: options.bufferHighBytes ?? 1024 * 1024,
+      setupRetries: options.setupRetries ?? 2,
     };
   }
 
@@ -278,7 +286,8 @@ class PeerLink {
     this.#broker.enqueueOut(out);
   }
 
-  async #offer(): Promise<void> {
+  async #offer(retry = false): Promise<void> {
+    if (!retry) this.#retriesLeft = this.#o.setupRetries;
     const pc = this.#newPeer(toHex(crypto.getRandomValues(new Uint8Array(8))), true);
     this.#attachChannel(pc);
     const offer = await pc.createOffer();
@@ -432,6 +441,7 @@ class PeerLink {
     if (log.enabled("debug")) log.debug(this.#broker.name, "channel open");
     clearTimeout(this.#setupTimer);
     this.#state = "open";
+    this.#retriesLeft = this.#o.setupRetries;
     this.#reassembler = new Reassembler({
       maxMessageBytes: this.#o.maxMessageBytes,
       incompleteTimeoutMs: this.#o.incompleteTimeoutMs,
@@ -557,11 +567,24 @@ class PeerLink {
     }
   }
 
-  /** Ends the connection: reports it, and fails the queued messages unless `keepQueue`. */
+  /**
+   * Ends the connection: reports it, and fails the queued messages unless `keepQueue`. A
+   * failed attempt with messages waiting is first retried (see `setupRetries`).
+   */
   #teardown(code: WebRTCErrorCode, reason: string, keepQueue = false): void {
     const was = this.#state;
     this.#dropPeer();
     this.#state = "idle";
+    const retry = !keepQueue && was === "connecting" && this.#queue.length > 0 &&
+      this.#retriesLeft > 0 && (code === "setup-failed" || code === "peer-gone");
+    if (retry) {
+      this.#retriesLeft--;
+      log.debug(this.#broker.name, `retrying after: ${reason}`);
+      void this.#offer(true).catch((error) =>
+        this.#teardown("setup-failed", `connection setup failed: ${(error as Error).message}`)
+      );
+      return;
+    }
     if (!keepQueue) {
       for (const item of this.#queue.splice(0)) {
         this.#out({ type: "error", code, id: item.id, message: reason });

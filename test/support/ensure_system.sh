@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs what the test suite needs from the system (coturn for the TURN relay tests) when it
+# is missing and we may (root with apt-get); otherwise says exactly what to install.
+set -eu
+missing=""
+command -v turnserver >/dev/null 2>&1 || missing="$missing coturn"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "flnet tests: installing$missing"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+else
+  echo "flnet tests need:$missing. Install it with: sudo apt-get install -y$missing" >&2
+  exit 1
+fi

@@ -1,0 +1,60 @@
+// deno-lint-ignore-file no-console
+/**
+ * A test peer that runs on Deno (`deno run -A test/support/peer_main.ts`) and on Node (the
+ * same file bundled by esbuild). It prints JSON lines on stdout:
+ *
+ *     --mode echo   prints {"event":"ready","id":…}, then sends every message back
+ *     --mode sink   prints ready, then {"event":"message","bytes":n} per message
+ *     --mode drive  --to ID: sends text, bytes and 200 numbered messages to an echo peer,
+ *                   checks the echoes, prints {"event":"result","ok":…} and exits
+ *
+ * Options: --signal URL, --engine wrtc|node-datachannel.
+ * @module
+ */
+
+import process from "node:process";
+import { networkStart, NodeConfig, type WebRTCEngine } from "../../node.ts";
+import { loopback, randomBytes, sha256 } from "./network.ts";
+
+function arg(name: string, fallback?: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index >= 0 ? process.argv[index + 1] : fallback;
+  if (value === undefined) throw new Error(`--${name} is required`);
+  return value;
+}
+
+const print = (event: Record<string, unknown>) => console.log(JSON.stringify(event));
+const engine = arg("engine", "wrtc") as WebRTCEngine;
+const mode = arg("mode");
+const runtime = "Deno" in globalThis ? "deno" : "node";
+const net = await networkStart(
+  await NodeConfig.create({ name: `${mode}-${runtime}-${engine}`, client: `flnet/${runtime}` }),
+  arg("signal"),
+  loopback(engine),
+);
+print({ event: "ready", id: net.id, runtime, engine });
+
+if (mode === "echo") {
+  for await (const msg of net) await net.send(msg.from, msg.data, msg.module);
+} else if (mode === "sink") {
+  for await (const msg of net) print({ event: "message", bytes: (msg.data as Uint8Array).length });
+} else if (mode === "drive") {
+  const to = arg("to");
+  const problems: string[] = [];
+  const expect = async (what: string, check: (data: string | Uint8Array) => Promise<boolean>) => {
+    const msg = await net.recv();
+    if (msg.from !== to || !(await check(msg.data))) problems.push(`${what} came back wrong`);
+  };
+  await net.send(to, "hello from " + runtime, "test");
+  await expect("text", (d) => Promise.resolve(d === "hello from " + runtime));
+  const bytes = randomBytes(300_000);
+  await net.send(to, bytes);
+  const digest = await sha256(bytes);
+  await expect("bytes", async (d) => d instanceof Uint8Array && await sha256(d) === digest);
+  await Promise.all(Array.from({ length: 200 }, (_, i) => net.send(to, `n${i}`)));
+  for (let i = 0; i < 200; i++) await expect(`message ${i}`, (d) => Promise.resolve(d === `n${i}`));
+  const [status] = await net.connections();
+  print({ event: "result", ok: problems.length === 0, problems, status: status?.status });
+  await net.close();
+  process.exit(problems.length === 0 ? 0 : 1);
+}

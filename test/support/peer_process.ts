@@ -1,0 +1,79 @@
+/**
+ * Starts test peers (`test/support/peer_main.ts`) as separate processes on Deno or on Node,
+ * and reads their JSON events.
+ * @module
+ */
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import process from "node:process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { repoRoot } from "./signal_process.ts";
+
+/** A running peer. */
+export interface PeerProcess {
+  /** Its node id (from its ready event). */
+  id: string;
+  /** The process. */
+  child: ChildProcess;
+  /** The next JSON event it prints. */
+  next(): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code (or the signal) once it exited. */
+  exited: Promise<number | string>;
+}
+
+let nodeBundle: string | undefined;
+
+/** Bundles the peer for Node once per test run (esbuild, packages left external). */
+function bundleForNode(): string {
+  if (nodeBundle) return nodeBundle;
+  const root = repoRoot();
+  const out = join(root, ".test-out", "peer", "peer_main.mjs");
+  const result = spawnSync(join(root, "node_modules", ".bin", "esbuild"), [
+    join(root, "test", "support", "peer_main.ts"),
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+    "--packages=external",
+    `--outfile=${out}`,
+    "--log-level=warning",
+  ], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`bundling the test peer failed: ${result.stderr}`);
+  return nodeBundle = out;
+}
+
+/** Starts a peer on `runtime` with `args` and waits for its ready event. */
+export async function startPeer(
+  runtime: "deno" | "node",
+  args: string[],
+): Promise<PeerProcess> {
+  const root = repoRoot();
+  const [command, ...prefix] = runtime === "deno"
+    ? [
+      join(root, "node_modules", ".bin", "deno"),
+      "run",
+      "-A",
+      join(root, "test", "support", "peer_main.ts"),
+    ]
+    : [process.execPath.endsWith("node") ? process.execPath : "node", bundleForNode()];
+  const child = spawn(command, [...prefix, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? -1))
+  );
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    for (;;) {
+      const { value, done } = await Promise.race([
+        lines.next(),
+        exited.then((code) => {
+          throw new Error(`the ${runtime} peer exited (${code}) before printing an event`);
+        }),
+      ]);
+      if (done) throw new Error(`the ${runtime} peer closed its output`);
+      if (value.startsWith("{")) return JSON.parse(value) as Record<string, unknown>;
+    }
+  };
+  const ready = await next();
+  if (ready.event !== "ready") throw new Error(`expected ready, got ${JSON.stringify(ready)}`);
+  return { id: ready.id as string, child, next, exited };
+}

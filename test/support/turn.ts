@@ -1,0 +1,83 @@
+/**
+ * A coturn TURN server bound to loopback, started and stopped by a test (relay addresses are
+ * 127.0.0.1 too, so relayed traffic never leaves the machine).
+ * @module
+ */
+
+import { spawn, spawnSync } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A running TURN server. */
+export interface TurnServer {
+  /** The ICE server entry to give to RTCPeerConnection. */
+  iceServer: RTCIceServer;
+  /** Stops it and removes its files. */
+  stop(): Promise<void>;
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket("udp4");
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts coturn on a free loopback port; throws, saying how to install it, when it is missing. */
+export async function startTurn(): Promise<TurnServer> {
+  if (spawnSync("turnserver", ["--help"], { stdio: "ignore" }).error) {
+    throw new Error(
+      "coturn is not installed: run `apt-get install -y coturn` (as root, npm test installs it)",
+    );
+  }
+  const port = await freeUdpPort();
+  const dir = await mkdtemp(join(tmpdir(), "flnet-turn-"));
+  const child = spawn("turnserver", [
+    "-n",
+    "--listening-ip=127.0.0.1",
+    "--relay-ip=127.0.0.1",
+    `--listening-port=${port}`,
+    "--allow-loopback-peers",
+    "--lt-cred-mech",
+    "--user=test:testpass",
+    "--realm=flnet.test",
+    "--no-tls",
+    "--no-dtls",
+    "--no-cli",
+    `--userdb=${join(dir, "turndb")}`,
+    `--pidfile=${join(dir, "turnserver.pid")}`,
+    "--log-file=stdout",
+    "--simple-log",
+  ], { stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`coturn did not start: ${output}`)), 10_000);
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      output += chunk;
+      if (output.includes("Total General servers")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on("exit", () => reject(new Error(`coturn exited: ${output}`)));
+  });
+  return {
+    iceServer: {
+      urls: `turn:127.0.0.1:${port}?transport=udp`,
+      username: "test",
+      credential: "testpass",
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

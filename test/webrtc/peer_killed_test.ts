@@ -1,0 +1,54 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { NetworkError } from "../../net/api.ts";
+import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { ENGINES, loopbackNode, nextOut, randomBytes } from "../support/network.ts";
+import { startPeer } from "../support/peer_process.ts";
+
+describe("a peer killed mid-transfer", { timeout: 60_000 }, () => {
+  let server: RunningSignalServer;
+  before(async () => server = await serveSignal({ port: 0 }));
+  after(() => server.close());
+
+  for (const engine of ENGINES) {
+    it(`gives the sender errors and a disconnect, and nothing hangs (${engine})`, async () => {
+      const sink = await startPeer("deno", [
+        "--signal",
+        server.url,
+        "--engine",
+        engine,
+        "--mode",
+        "sink",
+      ]);
+      const sender = await loopbackNode(server.url, engine, "sender", { disconnectGraceMs: 1000 });
+      const outputs = sender.broker.channelOut();
+      try {
+        const payload = randomBytes(8 * 1024 * 1024);
+        const sends = Array.from({ length: 6 }, () => sender.send(sink.id, payload));
+        const outcomes = Promise.allSettled(sends);
+        assert.equal((await sink.next()).event, "message", "the first message arrived");
+        sink.child.kill("SIGKILL");
+        const killedAt = Date.now();
+        const disconnected = await nextOut(
+          outputs,
+          "disconnected",
+          (o) => o.id === sink.id,
+          30_000,
+        );
+        const results = await outcomes;
+        const waited = Date.now() - killedAt;
+        const failed = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+        assert.ok(failed.length >= 1, "at least the message in flight failed");
+        for (const { reason } of failed) {
+          assert.equal((reason as NetworkError).code, "peer-gone", String(reason));
+        }
+        assert.match(disconnected.reason, /data channel closed|ICE connection|no contact/);
+        assert.ok(waited < 20_000, `noticed after ${waited} ms`);
+      } finally {
+        sink.child.kill("SIGKILL");
+        await sink.exited;
+        await sender.close();
+      }
+    });
+  }
+});
