@@ -1,8 +1,13 @@
 /**
- * A coturn TURN server bound to loopback, started and stopped by a test (relay addresses are
- * 127.0.0.1 too, so relayed traffic never leaves the machine).
+ * A coturn TURN server on loopback, started and stopped by a test. It listens and relays on
+ * 127.0.0.2 while the nodes use 127.0.0.1: TURN permissions are per IP address, so with one
+ * address for everything an engine could reach the peer's relay address from its own host
+ * socket (libdatachannel does) and a "relay only" test would pass for the wrong reason. Nothing
+ * leaves the machine either way.
  * @module
  */
+
+const TURN_IP = "127.0.0.2";
 
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -22,7 +27,7 @@ function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket("udp4");
     socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
+    socket.bind(0, TURN_IP, () => {
       const { port } = socket.address();
       socket.close(() => resolve(port));
     });
@@ -40,8 +45,8 @@ export async function startTurn(): Promise<TurnServer> {
   const dir = await mkdtemp(join(tmpdir(), "flnet-turn-"));
   const child = spawn("turnserver", [
     "-n",
-    "--listening-ip=127.0.0.1",
-    "--relay-ip=127.0.0.1",
+    `--listening-ip=${TURN_IP}`,
+    `--relay-ip=${TURN_IP}`,
     `--listening-port=${port}`,
     "--allow-loopback-peers",
     "--lt-cred-mech",
@@ -70,7 +75,7 @@ export async function startTurn(): Promise<TurnServer> {
   });
   return {
     iceServer: {
-      urls: `turn:127.0.0.1:${port}?transport=udp`,
+      urls: `turn:${TURN_IP}:${port}?transport=udp`,
       username: "test",
       credential: "testpass",
     },
