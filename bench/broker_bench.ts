@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console
 /**
  * Broker throughput: messages/s through a chain of 3 brokers linked by translators, beside the
  * same chain built from EventTargets and from plain function calls, all measured in one run.
@@ -12,6 +11,7 @@
  */
 
 import { Broker } from "../core/broker.ts";
+import { numberOption, publish } from "./report.ts";
 
 /** Options of {@link runBrokerBench}. */
 export interface BrokerBenchOptions {
@@ -125,29 +125,17 @@ export function formatTable(rows: BrokerBenchRow[]): string {
     .concat(lines).join("\n");
 }
 
-function option(args: string[], name: string, fallback: number): number {
-  const index = args.indexOf(name);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-}
-
 if (import.meta.main) {
-  const args = Deno.args;
   const options = {
-    messages: option(args, "--messages", 200_000),
-    rounds: option(args, "--rounds", 5),
+    messages: numberOption("--messages", 200_000),
+    rounds: numberOption("--rounds", 5),
   };
   const rows = await runBrokerBench(options);
-  const report = {
+  await publish(formatTable(rows), {
     bench: "broker",
     options,
     runtime: `deno ${Deno.version.deno}`,
     date: new Date().toISOString(),
     rows,
-  };
-  console.log(formatTable(rows));
-  console.log(JSON.stringify(report));
-  const jsonIndex = args.indexOf("--json");
-  if (jsonIndex >= 0) {
-    await Deno.writeTextFile(args[jsonIndex + 1], JSON.stringify(report, null, 2));
-  }
+  });
 }

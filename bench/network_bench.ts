@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console
 /**
  * Network benchmark, per engine, measured in one run over loopback:
  * - throughput of `Network.send` with 64 KiB messages against a raw RTCDataChannel of the
@@ -18,6 +17,7 @@ import { startSignalClient } from "../net/signal_client.ts";
 import { loadWebRTCEngine, NodeWebSocket, type WebRTCEngine } from "../node.ts";
 import { serveSignal } from "../signal/serve.ts";
 import { loopbackNode } from "../test/support/network.ts";
+import { numberOption, publish } from "./report.ts";
 
 /** Options of {@link runNetworkBench}. */
 export interface NetworkBenchOptions {
@@ -261,24 +261,17 @@ export function formatNetworkTable(rows: NetworkBenchRow[]): string {
   ).join("\n");
 }
 
-function option(name: string, fallback: number): number {
-  const index = Deno.args.indexOf(name);
-  return index >= 0 ? Number(Deno.args[index + 1]) : fallback;
-}
-
 if (import.meta.main) {
   const options: NetworkBenchOptions = {
     engines: ["wrtc", "node-datachannel"],
-    megabytes: option("--megabytes", 32),
-    rounds: option("--rounds", 5),
+    megabytes: numberOption("--megabytes", 32),
+    rounds: numberOption("--rounds", 5),
   };
   const rows = await runNetworkBench(options);
-  const report = { bench: "network", options, date: new Date().toISOString(), rows };
-  console.log(formatNetworkTable(rows));
-  console.log(JSON.stringify(report));
-  const jsonIndex = Deno.args.indexOf("--json");
-  if (jsonIndex >= 0) {
-    await Deno.writeTextFile(Deno.args[jsonIndex + 1], JSON.stringify(report, null, 2));
-  }
-  Deno.exit(0);
+  await publish(formatNetworkTable(rows), {
+    bench: "network",
+    options,
+    date: new Date().toISOString(),
+    rows,
+  });
 }

@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console
 /**
  * Signalling server load: N announced clients held at once, relaying offer/answer-sized
  * messages to each other. The server runs in its own process (`signal/main.ts`); the clients
@@ -13,6 +12,7 @@
 import { NodeConfig } from "../core/config.ts";
 import { RawClient } from "../test/support/raw_client.ts";
 import { startSignalProcess } from "../test/support/signal_process.ts";
+import { numberOption, publish } from "./report.ts";
 
 /** Options of {@link runSignalLoad}. */
 export interface SignalLoadOptions {
@@ -187,24 +187,18 @@ export function formatSignalTable(result: SignalLoadResult): string {
   return rows.map(([k, v]) => `${k.padEnd(28)} ${v}`).join("\n");
 }
 
-function option(args: string[], name: string, fallback: number): number {
-  const index = args.indexOf(name);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-}
-
 if (import.meta.main) {
   const options: SignalLoadOptions = {
-    clients: option(Deno.args, "--clients", 2000),
-    relaysPerClient: option(Deno.args, "--relays", 20),
-    payloadBytes: option(Deno.args, "--payload", 2048),
-    connectConcurrency: option(Deno.args, "--concurrency", 100),
+    clients: numberOption("--clients", 2000),
+    relaysPerClient: numberOption("--relays", 20),
+    payloadBytes: numberOption("--payload", 2048),
+    connectConcurrency: numberOption("--concurrency", 100),
   };
   const result = await runSignalLoad(options);
-  const report = { bench: "signal", options, date: new Date().toISOString(), result };
-  console.log(formatSignalTable(result));
-  console.log(JSON.stringify(report));
-  const jsonIndex = Deno.args.indexOf("--json");
-  if (jsonIndex >= 0) {
-    await Deno.writeTextFile(Deno.args[jsonIndex + 1], JSON.stringify(report, null, 2));
-  }
+  await publish(formatSignalTable(result), {
+    bench: "signal",
+    options,
+    date: new Date().toISOString(),
+    result,
+  });
 }
