@@ -27,8 +27,12 @@ for (const engine of ENGINES) {
         await a.send(b.id, "hello b", "chat");
         assert.deepEqual(await b.recv(), { from: a.id, module: "chat", data: "hello b" });
         const bytes = new Uint8Array([0, 1, 2, 253, 254, 255]);
+        const heard: unknown[] = [];
+        const listener = a.onMessage((msg) => heard.push(msg.data));
         await b.send(a.id, bytes);
         assert.deepEqual(await a.recv(), { from: b.id, module: "", data: bytes });
+        assert.deepEqual(heard, [bytes], "onMessage saw it too");
+        listener.remove();
       } finally {
         await a.close();
         await b.close();
