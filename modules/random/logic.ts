@@ -1,0 +1,213 @@
+/**
+ * The decisions of the random connections module, without a broker: each input gives the
+ * outputs it causes, so the logic is tested by calling it.
+ *
+ * A node aims for a degree between `target` and `2 · target`, where
+ * `target = max(minDegree, ceil(2 · ln(N)))` for N known nodes (capped at N - 1). When every
+ * node connects to random others until it has `target` connections, the union is a random
+ * graph whose minimum degree grows like log N: connected with high probability, and still
+ * connected when a large part of the nodes leaves. (fledger's `ceil(2 · ln n) / 2` per node
+ * came from a formula for another kind of random graph; its own README says so.)
+ * @module
+ */
+
+import type { NodeID } from "../../core/ids.ts";
+import { type Rng, sample, secureRandom } from "../../core/random.ts";
+import type { NetworkOut } from "../../net/network.ts";
+import {
+  RANDOM_DEFAULTS,
+  RANDOM_MODULE,
+  type RandomConfig,
+  type RandomIn,
+  type RandomOut,
+  type RandomState,
+} from "./messages.ts";
+
+/** The degree a node aims for when it knows `known` other nodes. */
+export function targetDegree(known: number, minDegree: number = RANDOM_DEFAULTS.minDegree): number {
+  if (known <= 0) return 0;
+  return Math.min(known, Math.max(minDegree, Math.ceil(2 * Math.log(known + 1))));
+}
+
+/** The state and decisions of one node's random connections. */
+export class RandomLogic {
+  readonly #self: NodeID;
+  readonly #config: RandomConfig;
+  readonly #rng: Rng;
+  readonly #known = new Set<NodeID>();
+  readonly #connected = new Map<NodeID, number>();
+  readonly #connecting = new Map<NodeID, number>();
+  readonly #cooldown = new Map<NodeID, number>();
+  readonly #sends = new Map<number, { to: NodeID; module: string }>();
+  #tick = 0;
+  #nextSend = 1;
+  #lastList = -Infinity;
+  #published = "";
+  #publishedConnected = "";
+
+  /** Starts knowing no node. */
+  constructor(self: NodeID, config: Partial<RandomConfig> = {}, rng: Rng = secureRandom) {
+    this.#self = self;
+    this.#config = { ...RANDOM_DEFAULTS, ...config };
+    this.#rng = rng;
+  }
+
+  /** The current state. */
+  get state(): RandomState {
+    return {
+      connected: [...this.#connected.keys()],
+      connecting: [...this.#connecting.keys()],
+      known: this.#known.size,
+      target: targetDegree(this.#known.size, this.#config.minDegree),
+    };
+  }
+
+  /** Takes one input and returns what it causes. */
+  handle(msg: RandomIn): RandomOut[] {
+    const out: RandomOut[] = [];
+    switch (msg.type) {
+      case "network":
+        this.#fromNetwork(msg.out, out);
+        break;
+      case "tick":
+        this.#onTick(out);
+        break;
+      case "send":
+        if (this.#connected.has(msg.to)) {
+          const id = this.#nextSend++;
+          this.#sends.set(id, { to: msg.to, module: msg.module });
+          out.push({
+            type: "network",
+            in: { type: "send", to: msg.to, data: msg.data, module: msg.module, id },
+          });
+        } else {
+          out.push({
+            type: "send-failed",
+            to: msg.to,
+            module: msg.module,
+            code: "not-connected",
+            message: "this node has no open connection to the destination",
+          });
+        }
+        break;
+      case "failed":
+        if (this.#connected.has(msg.id) || this.#connecting.has(msg.id)) {
+          this.#drop(msg.id, out, true);
+          this.#fill(out);
+        }
+        break;
+    }
+    this.#publish(out);
+    return out;
+  }
+
+  #fromNetwork(event: NetworkOut, out: RandomOut[]): void {
+    switch (event.type) {
+      case "signal":
+        if (event.state === "ready") this.#askList(out);
+        return;
+      case "nodes":
+        for (const node of event.nodes) {
+          if (node.pubkey !== this.#self) this.#known.add(node.pubkey as NodeID);
+        }
+        return this.#fill(out);
+      case "connected":
+        this.#connecting.delete(event.id);
+        this.#known.add(event.id);
+        this.#connected.set(event.id, this.#tick);
+        return this.#trim(out);
+      case "disconnected":
+        this.#connected.delete(event.id);
+        this.#connecting.delete(event.id);
+        return this.#fill(out);
+      case "message":
+        if (event.module === RANDOM_MODULE) return; // this module sends nothing of its own yet
+        if (!this.#connected.has(event.from)) this.#connected.set(event.from, this.#tick);
+        out.push({ type: "message", from: event.from, module: event.module, data: event.data });
+        return;
+      case "sent":
+        this.#sends.delete(event.id);
+        return;
+      case "error": {
+        const send = event.id === undefined ? undefined : this.#sends.get(event.id);
+        if (send) {
+          this.#sends.delete(event.id!);
+          out.push({ type: "send-failed", ...send, code: event.code, message: event.message });
+        }
+        if (event.to && this.#connecting.has(event.to)) {
+          this.#connecting.delete(event.to);
+          this.#cooldown.set(event.to, this.#tick + this.#config.cooldownTicks);
+          if (event.code === "no-route") this.#known.delete(event.to);
+          this.#fill(out);
+        }
+        return;
+      }
+    }
+  }
+
+  #onTick(out: RandomOut[]): void {
+    this.#tick++;
+    for (const [id, since] of this.#connecting) {
+      if (this.#tick - since >= this.#config.connectingTimeoutTicks) this.#drop(id, out, true);
+    }
+    for (const [id, until] of this.#cooldown) if (until <= this.#tick) this.#cooldown.delete(id);
+    const { churnTicks, listTicks } = this.#config;
+    if (churnTicks > 0 && this.#tick % churnTicks === 0 && this.#connected.size > 0) {
+      const [victim] = sample([...this.#connected.keys()], 1, this.#rng);
+      this.#drop(victim, out, true);
+    }
+    if (this.#tick - this.#lastList >= listTicks) this.#askList(out);
+    this.#fill(out);
+  }
+
+  /** Connects to random known nodes until the degree reaches the target. */
+  #fill(out: RandomOut[]): void {
+    const target = targetDegree(this.#known.size, this.#config.minDegree);
+    const missing = target - this.#connected.size - this.#connecting.size;
+    if (missing <= 0) return;
+    const candidates = [...this.#known].filter((id) =>
+      !this.#connected.has(id) && !this.#connecting.has(id) && !this.#cooldown.has(id)
+    );
+    for (const id of sample(candidates, missing, this.#rng)) {
+      this.#connecting.set(id, this.#tick);
+      out.push({ type: "network", in: { type: "connect", to: id } });
+    }
+    if (candidates.length < missing && this.#tick - this.#lastList >= 5) this.#askList(out);
+  }
+
+  /** Drops random connections above twice the target. */
+  #trim(out: RandomOut[]): void {
+    const limit = 2 * targetDegree(this.#known.size, this.#config.minDegree);
+    const surplus = this.#connected.size - limit;
+    if (surplus <= 0) return;
+    for (const id of sample([...this.#connected.keys()], surplus, this.#rng)) {
+      this.#drop(id, out, false);
+    }
+  }
+
+  #drop(id: NodeID, out: RandomOut[], cooldown: boolean): void {
+    this.#connected.delete(id);
+    this.#connecting.delete(id);
+    if (cooldown) this.#cooldown.set(id, this.#tick + this.#config.cooldownTicks);
+    out.push({ type: "network", in: { type: "disconnect", to: id } });
+  }
+
+  #askList(out: RandomOut[]): void {
+    this.#lastList = this.#tick;
+    out.push({ type: "network", in: { type: "list" } });
+  }
+
+  #publish(out: RandomOut[]): void {
+    const state = this.state;
+    const connected = state.connected.join();
+    const all = `${connected}|${state.connecting.join()}|${state.known}|${state.target}`;
+    if (connected !== this.#publishedConnected) {
+      this.#publishedConnected = connected;
+      out.push({ type: "connected", ids: state.connected });
+    }
+    if (all !== this.#published) {
+      this.#published = all;
+      out.push({ type: "state", state });
+    }
+  }
+}

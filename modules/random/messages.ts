@@ -1,0 +1,70 @@
+/**
+ * Messages of the random connections module: it keeps a node connected to a small random set
+ * of the nodes it knows, and carries the messages of the modules above it.
+ * @module
+ */
+
+import type { NodeID } from "../../core/ids.ts";
+import type { NetworkIn, NetworkOut } from "../../net/network.ts";
+
+/** The module name on the wire. */
+export const RANDOM_MODULE = "random";
+
+/** Settings, in ticks (one tick is a second with the real timer). */
+export interface RandomConfig {
+  /** The smallest target degree, however few nodes are known (default 3). */
+  minDegree: number;
+  /** Give up on a connection still not open after this many ticks (default 10). */
+  connectingTimeoutTicks: number;
+  /** Replace one random connection this often; 0 never (default 300). */
+  churnTicks: number;
+  /** Ask the signalling server for nodes this often (default 60). */
+  listTicks: number;
+  /** Do not retry a node that failed for this many ticks (default 30). */
+  cooldownTicks: number;
+}
+
+/** The defaults of {@link RandomConfig}. */
+export const RANDOM_DEFAULTS: RandomConfig = {
+  minDegree: 3,
+  connectingTimeoutTicks: 10,
+  churnTicks: 300,
+  listTicks: 60,
+  cooldownTicks: 30,
+};
+
+/** What the module knows, published on every change. */
+export interface RandomState {
+  /** Nodes with an open connection. */
+  connected: NodeID[];
+  /** Nodes being connected to. */
+  connecting: NodeID[];
+  /** Every other node this node knows of. */
+  known: number;
+  /** The degree the module aims for: at least this many, at most twice as many. */
+  target: number;
+}
+
+/** Inputs of the random connections module. */
+export type RandomIn =
+  /** An output of the Network broker (linked below this module). */
+  | { type: "network"; out: NetworkOut }
+  /** A timer tick. */
+  | { type: "tick"; tick: number }
+  /** Send a module message to a connected node. */
+  | { type: "send"; to: NodeID; module: string; data: string | Uint8Array }
+  /** A module above found `id` unresponsive (ping): replace it. */
+  | { type: "failed"; id: NodeID };
+
+/** Outputs of the random connections module. */
+export type RandomOut =
+  /** A request for the Network broker (linked below this module). */
+  | { type: "network"; in: NetworkIn }
+  /** A module message from a connected node. */
+  | { type: "message"; from: NodeID; module: string; data: string | Uint8Array }
+  /** The connected nodes changed. */
+  | { type: "connected"; ids: NodeID[] }
+  /** A module message could not be sent (`not-connected`, or the network's error code). */
+  | { type: "send-failed"; to: NodeID; module: string; code: string; message: string }
+  /** A copy of the module's state, after every change. */
+  | { type: "state"; state: RandomState };

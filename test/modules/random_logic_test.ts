@@ -1,0 +1,110 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { type NodeID, U256 } from "../../core/ids.ts";
+import { seededRandom } from "../../core/random.ts";
+import { RandomLogic } from "../../modules/random/logic.ts";
+import type { RandomOut } from "../../modules/random/messages.ts";
+import type { NetworkOut } from "../../net/network.ts";
+
+const info = (pubkey: string) => ({ name: "n", client: "c", pubkey, modules: [] });
+
+function setup(known: number, config = {}) {
+  const self = U256.random();
+  const logic = new RandomLogic(self, { cooldownTicks: 3, ...config }, seededRandom(3));
+  const ids = Array.from({ length: known }, () => U256.random());
+  const net = (out: NetworkOut) => logic.handle({ type: "network", out });
+  const requests = (outs: RandomOut[], type: string) =>
+    outs.flatMap((o) =>
+      o.type === "network" && o.in.type === type && "to" in o.in ? [o.in.to] : []
+    );
+  return { self, logic, ids, net, requests };
+}
+
+describe("random connections logic", () => {
+  it("connects to target-many known nodes, never itself, and publishes its state", () => {
+    const { self, logic, ids, net, requests } = setup(10);
+    const outs = net({ type: "nodes", nodes: [...ids, self].map(info) });
+    const asked = requests(outs, "connect");
+    assert.equal(asked.length, 5, "target for 10 known nodes");
+    assert.ok(!asked.includes(self));
+    const state = outs.find((o) => o.type === "state");
+    assert.deepEqual(state?.type === "state" && state.state.connecting.sort(), asked.sort());
+    assert.equal(logic.state.target, 5);
+  });
+
+  it("refuses to send to a node it is not connected to, with an error output", () => {
+    const { logic, ids, net } = setup(3);
+    net({ type: "connected", id: ids[0] });
+    const ok = logic.handle({ type: "send", to: ids[0], module: "gossip", data: "x" });
+    assert.ok(ok.some((o) => o.type === "network" && o.in.type === "send"));
+    const refused = logic.handle({ type: "send", to: ids[1], module: "gossip", data: "x" });
+    assert.deepEqual(refused, [{
+      type: "send-failed",
+      to: ids[1],
+      module: "gossip",
+      code: "not-connected",
+      message: "this node has no open connection to the destination",
+    }]);
+  });
+
+  it("passes the network's failure of a module message up", () => {
+    const { logic, ids, net } = setup(3);
+    net({ type: "connected", id: ids[0] });
+    const sent = logic.handle({ type: "send", to: ids[0], module: "ping", data: "x" });
+    const id =
+      sent.flatMap((o) => o.type === "network" && o.in.type === "send" ? [o.in.id!] : [])[0];
+    const outs = net({ type: "error", code: "peer-gone", message: "gone", to: ids[0], id });
+    assert.deepEqual(outs.filter((o) => o.type === "send-failed"), [{
+      type: "send-failed",
+      to: ids[0],
+      module: "ping",
+      code: "peer-gone",
+      message: "gone",
+    }]);
+  });
+
+  it("replaces a node reported as failed, and does not retry it during the cooldown", () => {
+    const { logic, ids, net, requests } = setup(6);
+    net({ type: "nodes", nodes: ids.map(info) });
+    for (const id of logic.state.connecting) net({ type: "connected", id });
+    const victim = logic.state.connected[0];
+    const outs = logic.handle({ type: "failed", id: victim });
+    assert.deepEqual(requests(outs, "disconnect"), [victim]);
+    const replacement = requests(outs, "connect");
+    assert.equal(replacement.length, 1);
+    assert.notEqual(replacement[0], victim);
+  });
+
+  it("gives up on connections stuck in connecting after the timeout", () => {
+    const { logic, ids, net, requests } = setup(4, { connectingTimeoutTicks: 2 });
+    net({ type: "nodes", nodes: ids.map(info) });
+    const stuck = [...logic.state.connecting];
+    logic.handle({ type: "tick", tick: 1 });
+    const outs = logic.handle({ type: "tick", tick: 2 });
+    assert.deepEqual(requests(outs, "disconnect").sort(), stuck.sort());
+  });
+
+  it("drops random connections above twice the target", () => {
+    const { logic, ids, net, requests } = setup(3);
+    net({ type: "nodes", nodes: ids.map(info) });
+    const extra = Array.from({ length: 10 }, () => U256.random());
+    const dropped: NodeID[] = [];
+    for (const id of [...ids, ...extra]) {
+      dropped.push(...requests(net({ type: "connected", id }), "disconnect"));
+    }
+    assert.equal(logic.state.connected.length, 2 * logic.state.target);
+    assert.equal(dropped.length, ids.length + extra.length - 2 * logic.state.target);
+  });
+
+  it("forgets a node the server does not know, and churns one connection on schedule", () => {
+    const { logic, ids, net, requests } = setup(5, { churnTicks: 2 });
+    net({ type: "nodes", nodes: ids.map(info) });
+    const gone = logic.state.connecting[0];
+    net({ type: "error", code: "no-route", message: "unknown", to: gone });
+    assert.equal(logic.state.known, 4);
+    for (const id of logic.state.connecting) net({ type: "connected", id });
+    logic.handle({ type: "tick", tick: 1 });
+    const churned = requests(logic.handle({ type: "tick", tick: 2 }), "disconnect");
+    assert.equal(churned.length, 1);
+  });
+});

@@ -1,0 +1,243 @@
+/**
+ * A simulated network for scale tests (test support, not product code): each node gets a
+ * broker with the Network broker's inputs and outputs, and a hub delivers between them in
+ * rounds. One round is one network hop: everything sent during a round arrives in the next.
+ *
+ * Real connections are covered by the WebRTC tests; this hub only has to behave like the
+ * Network broker towards the modules: connect on demand, `connected`/`disconnected` on both
+ * ends, `sent` or an `error` with the message id, node lists, and optional message loss.
+ * @module
+ */
+
+import { Broker } from "../../core/broker.ts";
+import type { NodeInfo } from "../../core/config.ts";
+import { type NodeID, U256 } from "../../core/ids.ts";
+import { type Rng, sample, seededRandom } from "../../core/random.ts";
+import type { NetworkBroker, NetworkIn, NetworkOut } from "../../net/network.ts";
+
+/** Options of a {@link NetworkSim}. */
+export interface NetworkSimOptions {
+  /** Probability that a message is lost in transit (default 0). */
+  loss?: number;
+  /** Nodes per list reply, as the signalling server's `--max-list-len` (default 50). */
+  maxListLength?: number;
+  /** Randomness (seeded by default, so a run repeats). */
+  rng?: Rng;
+  /**
+   * Waits until every node is idle after a round. By default each node's broker is settled;
+   * when all nodes hang off one linked component (a shared timer), settling it once is
+   * enough and much faster for large networks.
+   */
+  settle?: () => Promise<void>;
+}
+
+/** Traffic counted by the hub. */
+export interface SimTraffic {
+  /** Messages delivered or lost. */
+  messages: number;
+  /** Their payload bytes (UTF-8 for text). */
+  bytes: number;
+}
+
+interface SimNode {
+  info: NodeInfo;
+  broker: NetworkBroker;
+  peers: Set<NodeID>;
+  traffic: SimTraffic;
+}
+
+const encoder = new TextEncoder();
+
+/** The hub: nodes join and leave, and {@link round} moves everything one hop. */
+export class NetworkSim {
+  readonly #nodes = new Map<NodeID, SimNode>();
+  #next: (() => void)[] = [];
+  readonly #rng: Rng;
+  readonly #loss: number;
+  readonly #maxList: number;
+  readonly #settle: (() => Promise<void>) | undefined;
+  /** Traffic of all nodes. */
+  readonly traffic: SimTraffic = { messages: 0, bytes: 0 };
+
+  /** Creates an empty network. */
+  constructor(options: NetworkSimOptions = {}) {
+    this.#rng = options.rng ?? seededRandom(1);
+    this.#loss = options.loss ?? 0;
+    this.#maxList = options.maxListLength ?? 50;
+    this.#settle = options.settle;
+  }
+
+  /** Adds a node and returns its network broker (it reports `signal ready` in the next round). */
+  join(info: NodeInfo = simInfo()): NetworkBroker {
+    const id = info.pubkey as NodeID;
+    const broker: NetworkBroker = new Broker(`sim:${U256.short(id)}`);
+    const node: SimNode = { info, broker, peers: new Set(), traffic: { messages: 0, bytes: 0 } };
+    this.#nodes.set(id, node);
+    broker.addHandler({ messages: (batch) => batch.flatMap((msg) => this.#handle(node, msg)) });
+    this.#later(() => broker.enqueueOut({ type: "signal", state: "ready" }));
+    return broker;
+  }
+
+  /** Takes a node off the network at once; its peers see it disconnect in the next round. */
+  leave(id: NodeID): void {
+    const node = this.#nodes.get(id);
+    if (!node) return;
+    this.#nodes.delete(id);
+    for (const peer of node.peers) {
+      const other = this.#nodes.get(peer);
+      if (!other) continue;
+      other.peers.delete(id);
+      this.#later(() => other.broker.enqueueOut({ type: "disconnected", id, reason: "left" }));
+    }
+    node.peers.clear();
+  }
+
+  /** The ids of the nodes online. */
+  ids(): NodeID[] {
+    return [...this.#nodes.keys()];
+  }
+
+  /** The traffic a node sent. */
+  trafficOf(id: NodeID): SimTraffic | undefined {
+    return this.#nodes.get(id)?.traffic;
+  }
+
+  /** The open connections of `id`. */
+  peersOf(id: NodeID): NodeID[] {
+    return [...(this.#nodes.get(id)?.peers ?? [])];
+  }
+
+  /** True when every online node can reach every other over open connections. */
+  connected(): boolean {
+    const ids = this.ids();
+    if (ids.length <= 1) return true;
+    const seen = new Set([ids[0]]);
+    const todo = [ids[0]];
+    while (todo.length > 0) {
+      for (const peer of this.#nodes.get(todo.pop()!)!.peers) {
+        if (!seen.has(peer)) {
+          seen.add(peer);
+          todo.push(peer);
+        }
+      }
+    }
+    return seen.size === ids.length;
+  }
+
+  /** The number of deliveries waiting for the next round. */
+  get pending(): number {
+    return this.#next.length;
+  }
+
+  /** Delivers what was sent in the last round, and lets every node process it. */
+  async round(): Promise<void> {
+    const now = this.#next;
+    this.#next = [];
+    for (const deliver of now) deliver();
+    if (this.#settle) await this.#settle();
+    else await Promise.all([...this.#nodes.values()].map((node) => node.broker.settle()));
+  }
+
+  #later(deliver: () => void): void {
+    this.#next.push(deliver);
+  }
+
+  #handle(node: SimNode, msg: NetworkIn): NetworkOut[] {
+    const self = node.info.pubkey as NodeID;
+    if (this.#nodes.get(self) !== node) return []; // it left: its requests go nowhere
+    switch (msg.type) {
+      case "connect":
+        this.#connect(node, msg.to);
+        return [];
+      case "disconnect":
+        if (node.peers.delete(msg.to)) {
+          const other = this.#nodes.get(msg.to);
+          other?.peers.delete(self);
+          this.#later(() => {
+            node.broker.enqueueOut({
+              type: "disconnected",
+              id: msg.to,
+              reason: "closed by this node",
+            });
+            other?.broker.enqueueOut({
+              type: "disconnected",
+              id: self,
+              reason: "closed by the peer",
+            });
+          });
+        }
+        return [];
+      case "send": {
+        const id = msg.id ?? 0;
+        if (!this.#nodes.has(msg.to)) {
+          const message = `node ${U256.short(msg.to)} is not in the simulated network`;
+          return [{ type: "error", code: "no-route", to: msg.to, id, message }];
+        }
+        this.#connect(node, msg.to);
+        const bytes = typeof msg.data === "string"
+          ? encoder.encode(msg.data).length
+          : msg.data.length;
+        for (const traffic of [this.traffic, node.traffic]) {
+          traffic.messages++;
+          traffic.bytes += bytes;
+        }
+        const lost = this.#loss > 0 && this.#rng() < this.#loss;
+        this.#later(() => {
+          const target = this.#nodes.get(msg.to);
+          if (!lost && target?.peers.has(self)) {
+            target.broker.enqueueOut({
+              type: "message",
+              from: self,
+              module: msg.module ?? "",
+              data: msg.data,
+            });
+          }
+        });
+        return [{ type: "sent", to: msg.to, id }];
+      }
+      case "list": {
+        const others = [...this.#nodes.values()].filter((n) => n !== node).map((n) => n.info);
+        this.#later(() =>
+          node.broker.enqueueOut({ type: "nodes", nodes: sample(others, this.#maxList, this.#rng) })
+        );
+        return [];
+      }
+      case "status":
+        return [{ type: "connections", connections: [] }];
+      case "stats":
+        return [];
+      case "close":
+        this.leave(self);
+        return [{ type: "closed" }];
+    }
+  }
+
+  /** Opens a connection in the next round (both ends see `connected`), or fails it. */
+  #connect(node: SimNode, to: NodeID): void {
+    const self = node.info.pubkey as NodeID;
+    if (node.peers.has(to) || to === self) return;
+    const other = this.#nodes.get(to);
+    if (!other) {
+      this.#later(() =>
+        node.broker.enqueueOut({
+          type: "error",
+          code: "no-route",
+          to,
+          message: `node ${U256.short(to)} is not in the simulated network`,
+        })
+      );
+      return;
+    }
+    node.peers.add(to);
+    other.peers.add(self);
+    this.#later(() => {
+      node.broker.enqueueOut({ type: "connected", id: to });
+      other.broker.enqueueOut({ type: "connected", id: self });
+    });
+  }
+}
+
+/** A NodeInfo with a random id, for nodes that need no real key. */
+export function simInfo(name = "sim"): NodeInfo {
+  return { name, client: "flnet/sim", pubkey: U256.random(), modules: [] };
+}
