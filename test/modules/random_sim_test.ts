@@ -1,39 +1,17 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
-import { seededRandom } from "../../core/random.ts";
-import { SimulatedTimer } from "../../core/timer.ts";
 import { targetDegree } from "../../modules/random/logic.ts";
 import type { RandomState } from "../../modules/random/messages.ts";
-import {
-  linkRandomToNetwork,
-  linkRandomToTimer,
-  startRandom,
-} from "../../modules/random/module.ts";
-import { NetworkSim, simInfo } from "../support/network_sim.ts";
+import type { NetworkSim } from "../support/network_sim.ts";
+import { overlay } from "../support/overlay_sim.ts";
 
-/** N nodes running random connections on a simulated network, one shared timer. */
-function overlay(n: number, seed = 1) {
-  const timer = new SimulatedTimer();
-  const sim = new NetworkSim({ rng: seededRandom(seed), settle: () => timer.broker.settle() });
-  const states = new Map<NodeID, RandomState>();
-  const join = () => {
-    const info = simInfo();
-    const id = info.pubkey as NodeID;
-    const random = startRandom(id, {}, seededRandom(seed + states.size + 1));
-    random.tapOut((out) => {
-      if (out.type === "state") states.set(id, out.state);
-    });
-    linkRandomToNetwork(random, sim.join(info));
-    linkRandomToTimer(timer.broker, random);
-  };
-  for (let i = 0; i < n; i++) join();
-  /** One tick, then rounds until nothing is in flight. */
-  const step = async () => {
-    await timer.tick();
-    for (let i = 0; i < 20 && sim.pending > 0; i++) await sim.round();
-  };
-  return { sim, states, step };
+/** N nodes running random connections on a simulated network. */
+async function randomOverlay(n: number, seed = 1) {
+  const world = overlay({ seed });
+  for (let i = 0; i < n; i++) await world.join();
+  const states = () => new Map([...world.nodes].map(([id, node]) => [id, node.randomState!]));
+  return { ...world, states };
 }
 
 function degreesInBand(sim: NetworkSim, states: Map<NodeID, RandomState>): string[] {
@@ -68,25 +46,21 @@ describe("random connections on a simulated network", () => {
       `connects all ${n} nodes into one graph with degrees in the band`,
       { timeout: 120_000 },
       async () => {
-        const { sim, states, step } = overlay(n);
+        const { sim, states, step } = await randomOverlay(n);
         for (let tick = 0; tick < 5; tick++) await step();
         assert.ok(sim.connected(), "one connected graph");
-        assert.deepEqual(degreesInBand(sim, states), []);
+        assert.deepEqual(degreesInBand(sim, states()), []);
       },
     );
   }
 
   it("stays connected after 20% of 1,000 nodes leave", { timeout: 120_000 }, async () => {
-    const { sim, states, step } = overlay(1000, 7);
+    const { sim, states, step, leave } = await randomOverlay(1000, 7);
     for (let tick = 0; tick < 5; tick++) await step();
-    const leaving = sim.ids().slice(0, 200);
-    for (const id of leaving) {
-      sim.leave(id);
-      states.delete(id);
-    }
+    for (const id of sim.ids().slice(0, 200)) leave(id);
     for (let tick = 0; tick < 5; tick++) await step();
     assert.equal(sim.ids().length, 800);
     assert.ok(sim.connected(), "one connected graph after the departures");
-    assert.deepEqual(degreesInBand(sim, states), []);
+    assert.deepEqual(degreesInBand(sim, states()), []);
   });
 });

@@ -1,0 +1,251 @@
+/**
+ * The gossip protocol, without a broker. A new event's id is pushed to every neighbour; a
+ * neighbour that lacks it asks for it (`want`) and gets it (`events`), verifies the author's
+ * signature, keeps it and pushes the id on. Every `syncTicks` a node exchanges its whole id
+ * list with one random neighbour (anti-entropy, not on every tick), and every new neighbour
+ * gets the list once, so nodes that joined late or missed a push catch up.
+ * @module
+ */
+
+import type { NodeConfig } from "../../core/config.ts";
+import { type NodeID, U256 } from "../../core/ids.ts";
+import { Logger } from "../../core/log.ts";
+import { type Rng, sample, secureRandom } from "../../core/random.ts";
+import type { DataStorage } from "../../core/storage.ts";
+import { createEvent, type GossipEvent, parseEvent, verifyEvent } from "./event.ts";
+import {
+  GOSSIP_DEFAULTS,
+  type GossipConfig,
+  type GossipIn,
+  type GossipOut,
+  type GossipState,
+  type GossipWire,
+  WIRE_LIMITS,
+} from "./messages.ts";
+import { EventStore } from "./store.ts";
+
+const log = new Logger("gossip");
+
+/** The state and decisions of one node's gossip. */
+export class GossipLogic {
+  readonly #signer: NodeConfig | undefined;
+  readonly #config: GossipConfig;
+  readonly #storage: DataStorage | undefined;
+  readonly #rng: Rng;
+  #store = new EventStore();
+  #neighbours = new Set<NodeID>();
+  /** Ids asked for, and the tick when, so one slow neighbour is not waited for forever. */
+  readonly #wanted = new Map<U256, number>();
+  #tick = 0;
+  #forged = 0;
+  #malformed = 0;
+  #dirty = false;
+  #published = "";
+
+  /**
+   * @param signer the node's config, to sign its own events; without one, `add` is refused.
+   * @param storage where events are kept between runs.
+   */
+  constructor(
+    signer: NodeConfig | undefined,
+    config: Partial<GossipConfig> = {},
+    storage?: DataStorage,
+    rng: Rng = secureRandom,
+  ) {
+    this.#signer = signer;
+    this.#config = { ...GOSSIP_DEFAULTS, ...config };
+    this.#storage = storage;
+    this.#rng = rng;
+  }
+
+  /** The current state. */
+  get state(): GossipState {
+    const byCategory: Record<string, number> = {};
+    for (const event of this.#store.events()) {
+      byCategory[event.category] = (byCategory[event.category] ?? 0) + 1;
+    }
+    return {
+      events: this.#store.size,
+      byCategory,
+      forged: this.#forged,
+      malformed: this.#malformed,
+    };
+  }
+
+  /** The events of a category, oldest first. */
+  events(category?: string): GossipEvent[] {
+    return this.#store.events(category);
+  }
+
+  /** Loads the stored events; a damaged store is an error (never silently emptied). */
+  async load(): Promise<void> {
+    const text = await this.#storage?.get(this.#config.storageKey);
+    if (text !== undefined) this.#store = EventStore.decode(text);
+  }
+
+  /** Takes one input and returns what it causes. */
+  async handle(msg: GossipIn): Promise<GossipOut[]> {
+    const out: GossipOut[] = [];
+    switch (msg.type) {
+      case "neighbours": {
+        const now = new Set(msg.ids);
+        for (const id of now) {
+          if (!this.#neighbours.has(id)) this.#send(out, id, "sync", this.#store.ids());
+        }
+        this.#neighbours = now;
+        break;
+      }
+      case "message":
+        await this.#receive(msg.from, msg.data, out);
+        break;
+      case "tick":
+        await this.#onTick(out);
+        break;
+      case "add":
+        await this.#add(msg.category, msg.payload, out);
+        break;
+    }
+    this.#publish(out);
+    return out;
+  }
+
+  async #add(category: string, payload: string, out: GossipOut[]): Promise<void> {
+    if (!this.#signer) {
+      out.push({ type: "error", message: "this node has no key to sign events with" });
+      return;
+    }
+    const event = await createEvent(this.#signer, category, payload);
+    if (this.#keep(event, out)) this.#push([event.id], undefined, out);
+  }
+
+  async #receive(from: NodeID, data: string | Uint8Array, out: GossipOut[]): Promise<void> {
+    const wire = this.#parse(data);
+    if (!wire) {
+      this.#malformed++;
+      log.debug(`unreadable gossip from ${U256.short(from)}`);
+      return;
+    }
+    switch (wire.t) {
+      case "ids":
+      case "sync": {
+        const theirs = new Set(wire.ids as U256[]);
+        const wanted = [...theirs].filter((id) => !this.#store.has(id) && !this.#wanted.has(id));
+        for (const id of wanted) this.#wanted.set(id, this.#tick);
+        if (wanted.length > 0) this.#send(out, from, "want", wanted);
+        if (wire.t === "sync") {
+          const missing = this.#store.ids().filter((id) => !theirs.has(id));
+          if (missing.length > 0) this.#send(out, from, "ids", missing);
+        }
+        return;
+      }
+      case "want": {
+        const events = wire.ids.map((id) => this.#store.get(id as U256)).filter((e) =>
+          e !== undefined
+        );
+        for (let i = 0; i < events.length; i += WIRE_LIMITS.events) {
+          out.push({
+            type: "send",
+            to: from,
+            data: JSON.stringify({ t: "events", events: events.slice(i, i + WIRE_LIMITS.events) }),
+          });
+        }
+        return;
+      }
+      case "events": {
+        const fresh: U256[] = [];
+        for (const value of wire.events) {
+          let event: GossipEvent;
+          try {
+            event = parseEvent(value);
+          } catch {
+            this.#malformed++;
+            continue;
+          }
+          this.#wanted.delete(event.id);
+          if (this.#store.has(event.id)) continue;
+          if (!(await verifyEvent(event))) {
+            this.#forged++;
+            log.debug(`dropped a forged event from ${U256.short(from)}`);
+            continue;
+          }
+          if (this.#keep(event, out)) fresh.push(event.id);
+        }
+        if (fresh.length > 0) this.#push(fresh, from, out);
+        return;
+      }
+    }
+  }
+
+  async #onTick(out: GossipOut[]): Promise<void> {
+    this.#tick++;
+    for (const [id, asked] of this.#wanted) {
+      if (this.#tick - asked >= this.#config.wantTimeoutTicks) this.#wanted.delete(id);
+    }
+    if (this.#tick % this.#config.syncTicks === 0 && this.#neighbours.size > 0) {
+      const [partner] = sample([...this.#neighbours], 1, this.#rng);
+      this.#send(out, partner, "sync", this.#store.ids());
+    }
+    if (this.#dirty && this.#storage) {
+      this.#dirty = false;
+      try {
+        await this.#storage.set(this.#config.storageKey, this.#store.encode());
+      } catch (error) {
+        out.push({
+          type: "error",
+          message: `cannot store gossip events: ${(error as Error).message}`,
+        });
+      }
+    }
+  }
+
+  #keep(event: GossipEvent, out: GossipOut[]): boolean {
+    if (!this.#store.add(event)) return false;
+    this.#dirty = true;
+    out.push({ type: "new-event", event });
+    return true;
+  }
+
+  /** Tells every neighbour but `except` about new ids. */
+  #push(ids: U256[], except: NodeID | undefined, out: GossipOut[]): void {
+    for (const neighbour of this.#neighbours) {
+      if (neighbour !== except) this.#send(out, neighbour, "ids", ids);
+    }
+  }
+
+  #send(out: GossipOut[], to: NodeID, t: "ids" | "sync" | "want", ids: string[]): void {
+    for (let i = 0; i < Math.max(1, ids.length); i += WIRE_LIMITS.ids) {
+      out.push({
+        type: "send",
+        to,
+        data: JSON.stringify({ t, ids: ids.slice(i, i + WIRE_LIMITS.ids) }),
+      });
+    }
+  }
+
+  #parse(data: string | Uint8Array): GossipWire | undefined {
+    if (typeof data !== "string") return undefined;
+    let wire: GossipWire;
+    try {
+      wire = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+    if (wire?.t === "events") {
+      return Array.isArray(wire.events) && wire.events.length <= WIRE_LIMITS.events
+        ? wire
+        : undefined;
+    }
+    if (wire?.t !== "ids" && wire?.t !== "sync" && wire?.t !== "want") return undefined;
+    const ok = Array.isArray(wire.ids) && wire.ids.length <= WIRE_LIMITS.ids &&
+      wire.ids.every(U256.is);
+    return ok ? wire : undefined;
+  }
+
+  #publish(out: GossipOut[]): void {
+    const state = this.state;
+    const signature = JSON.stringify(state);
+    if (signature === this.#published) return;
+    this.#published = signature;
+    out.push({ type: "state", state });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The gossip events module as a broker, on top of random connections.
+ *
+ * @example
+ * ```ts
+ * import { NodeConfig } from "../../core/config.ts";
+ * import { MemoryStorage } from "../../core/storage.ts";
+ * import { startGossip } from "./module.ts";
+ * const gossip = await startGossip(await NodeConfig.create(), { storage: new MemoryStorage() });
+ * gossip.tapOut((out) => {
+ *   if (out.type === "new-event") console.log(out.event.payload);
+ * });
+ * await gossip.emitIn({ type: "add", category: "chat", payload: "hello" }); // prints "hello"
+ * ```
+ * @module
+ */
+
+import { Broker, type Subscription } from "../../core/broker.ts";
+import type { NodeConfig } from "../../core/config.ts";
+import type { Rng } from "../../core/random.ts";
+import type { DataStorage } from "../../core/storage.ts";
+import type { TimerBroker } from "../../core/timer.ts";
+import type { RandomBroker } from "../random/module.ts";
+import type { RandomIn } from "../random/messages.ts";
+import { GossipLogic } from "./logic.ts";
+import { GOSSIP_MODULE, type GossipConfig, type GossipIn, type GossipOut } from "./messages.ts";
+
+/** The gossip broker type. */
+export type GossipBroker = Broker<GossipIn, GossipOut>;
+
+/** Options of {@link startGossip}. */
+export interface GossipOptions {
+  /** Protocol settings. */
+  config?: Partial<GossipConfig>;
+  /** Where events are kept between runs. */
+  storage?: DataStorage;
+  /** Randomness (tests pass a seeded one). */
+  rng?: Rng;
+}
+
+/**
+ * Creates the module of a node that signs its events with `signer` (none: the node only
+ * relays), after loading the stored events.
+ */
+export async function startGossip(
+  signer: NodeConfig | undefined,
+  options: GossipOptions = {},
+): Promise<GossipBroker> {
+  const logic = new GossipLogic(signer, options.config, options.storage, options.rng);
+  await logic.load();
+  const broker: GossipBroker = new Broker("gossip");
+  broker.addHandler({
+    messages: async (batch) => {
+      const out: GossipOut[] = [];
+      for (const msg of batch) out.push(...await logic.handle(msg));
+      return out;
+    },
+  });
+  return broker;
+}
+
+/** Puts `gossip` on top of `random`: its messages go to neighbours, theirs come up. */
+export function linkGossipToRandom(gossip: GossipBroker, random: RandomBroker): Subscription {
+  return gossip.linkChain(
+    random,
+    (out): RandomIn | undefined =>
+      out.type === "send"
+        ? { type: "send", to: out.to, module: GOSSIP_MODULE, data: out.data }
+        : undefined,
+    (out): GossipIn | undefined => {
+      if (out.type === "connected") return { type: "neighbours", ids: out.ids };
+      if (out.type === "message" && out.module === GOSSIP_MODULE) {
+        return { type: "message", from: out.from, data: out.data };
+      }
+      return undefined;
+    },
+  );
+}
+
+/** Feeds the timer's ticks to `gossip`. */
+export function linkGossipToTimer(timer: TimerBroker, gossip: GossipBroker): Subscription {
+  return timer.linkOutToIn(gossip, ({ tick }): GossipIn => ({ type: "tick", tick }));
+}
