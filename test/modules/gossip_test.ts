@@ -1,0 +1,118 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { NodeConfig } from "../../core/config.ts";
+import { U256 } from "../../core/ids.ts";
+import { MemoryStorage } from "../../core/storage.ts";
+import { createEvent, parseEvent, verifyEvent } from "../../modules/gossip/event.ts";
+import { GossipLogic } from "../../modules/gossip/logic.ts";
+import { EventStore } from "../../modules/gossip/store.ts";
+
+const author = await NodeConfig.create({ name: "author" });
+const other = await NodeConfig.create({ name: "other" });
+
+describe("gossip events", () => {
+  it("verify only with the right content, id and signature", async () => {
+    const event = await createEvent(author, "chat", "hi", 1000);
+    assert.equal(await verifyEvent(event), true);
+    assert.equal(await verifyEvent({ ...event, payload: "changed" }), false);
+    assert.equal(await verifyEvent({ ...event, author: other.id }), false);
+    const stranger = await createEvent(other, "chat", "hi", 1000);
+    assert.equal(await verifyEvent({ ...event, signature: stranger.signature }), false);
+    assert.throws(() => parseEvent({ ...event, created: "now" }), /created must be an integer/);
+    assert.throws(() => parseEvent({ ...event, signature: "00" }), /128 hex characters/);
+  });
+});
+
+describe("event store", () => {
+  it("keeps only each author's newest event in a unique category", async () => {
+    const store = new EventStore({ info: { unique: true, max: 10 } });
+    const old = await createEvent(author, "info", "v1", 1);
+    const newer = await createEvent(author, "info", "v2", 2);
+    assert.equal(store.add(newer), true);
+    assert.equal(store.add(old), false, "an older one does not replace the newer");
+    const newest = await createEvent(author, "info", "v3", 3);
+    assert.equal(store.add(newest), true);
+    assert.deepEqual(store.events("info").map((e) => e.payload), ["v3"]);
+    assert.equal(store.add(await createEvent(other, "info", "x", 1)), true);
+    assert.equal(store.size, 2);
+  });
+
+  it("keeps at most max events per category, dropping the oldest", async () => {
+    const store = new EventStore({ chat: { unique: false, max: 3 } });
+    for (let t = 1; t <= 5; t++) store.add(await createEvent(author, "chat", `m${t}`, t));
+    assert.deepEqual(store.events("chat").map((e) => e.payload), ["m3", "m4", "m5"]);
+    assert.equal(store.add(await createEvent(author, "chat", "ancient", 0)), false);
+    assert.equal(store.events("other").length, 0);
+  });
+
+  it("round-trips through its versioned format and refuses damaged data", async () => {
+    const store = new EventStore();
+    store.add(await createEvent(author, "chat", "keep me", 5));
+    const again = EventStore.decode(store.encode());
+    assert.deepEqual(again.events(), store.events());
+    assert.throws(() => EventStore.decode("{"), /not valid JSON/);
+    assert.throws(
+      () => EventStore.decode('{"format":"flnet/gossip-events","version":9}'),
+      /version 1/,
+    );
+  });
+});
+
+describe("gossip logic", () => {
+  it("persists its events on the next tick and loads them back", async () => {
+    const storage = new MemoryStorage();
+    const first = new GossipLogic(author, {}, storage);
+    await first.handle({ type: "add", category: "chat", payload: "remember" });
+    assert.equal(await storage.get("gossip"), undefined, "written on the tick, not per event");
+    await first.handle({ type: "tick", tick: 1 });
+    const second = new GossipLogic(author, {}, storage);
+    await second.load();
+    assert.deepEqual(second.events("chat").map((e) => e.payload), ["remember"]);
+    await storage.set("gossip", "garbage");
+    await assert.rejects(new GossipLogic(author, {}, storage).load(), /not valid JSON/);
+  });
+
+  it("answers ids with want, want with events, and counts what it cannot read", async () => {
+    const a = new GossipLogic(author);
+    const b = new GossipLogic(undefined);
+    const peer = U256.random();
+    await a.handle({ type: "neighbours", ids: [peer] });
+    const added = await a.handle({ type: "add", category: "chat", payload: "x" });
+    const push = added.find((o) => o.type === "send")!;
+    assert.equal(push.type === "send" && JSON.parse(push.data).t, "ids");
+    const want = (await b.handle({
+      type: "message",
+      from: author.id,
+      data: push.type === "send" ? push.data : "",
+    }))
+      .find((o) => o.type === "send")!;
+    const events =
+      (await a.handle({ type: "message", from: peer, data: want.type === "send" ? want.data : "" }))
+        .find((o) => o.type === "send")!;
+    const received = await b.handle({
+      type: "message",
+      from: author.id,
+      data: events.type === "send" ? events.data : "",
+    });
+    assert.ok(received.some((o) => o.type === "new-event" && o.event.payload === "x"));
+    await b.handle({ type: "message", from: peer, data: "not json" });
+    await b.handle({ type: "message", from: peer, data: new Uint8Array([1]) });
+    assert.equal(b.state.malformed, 2);
+    assert.deepEqual(await b.handle({ type: "add", category: "chat", payload: "y" }), [{
+      type: "error",
+      message: "this node has no key to sign events with",
+    }]);
+  });
+
+  it("runs anti-entropy with one neighbour every syncTicks, not on every tick", async () => {
+    const logic = new GossipLogic(undefined, { syncTicks: 3 });
+    await logic.handle({ type: "neighbours", ids: [U256.random(), U256.random()] });
+    const syncs: number[] = [];
+    for (let tick = 1; tick <= 9; tick++) {
+      const out = await logic.handle({ type: "tick", tick });
+      const count = out.filter((o) => o.type === "send" && JSON.parse(o.data).t === "sync").length;
+      if (count > 0) syncs.push(tick * 10 + count);
+    }
+    assert.deepEqual(syncs, [31, 61, 91], "one sync at ticks 3, 6 and 9");
+  });
+});
