@@ -40,6 +40,8 @@ export interface SimTraffic {
 }
 
 interface SimNode {
+  /** A muted node stays connected, but everything it sends is lost (a hung process). */
+  muted: boolean;
   info: NodeInfo;
   broker: NetworkBroker;
   peers: Set<NodeID>;
@@ -71,7 +73,13 @@ export class NetworkSim {
   join(info: NodeInfo = simInfo()): NetworkBroker {
     const id = info.pubkey as NodeID;
     const broker: NetworkBroker = new Broker(`sim:${U256.short(id)}`);
-    const node: SimNode = { info, broker, peers: new Set(), traffic: { messages: 0, bytes: 0 } };
+    const node: SimNode = {
+      muted: false,
+      info,
+      broker,
+      peers: new Set(),
+      traffic: { messages: 0, bytes: 0 },
+    };
     this.#nodes.set(id, node);
     broker.addHandler({ messages: (batch) => batch.flatMap((msg) => this.#handle(node, msg)) });
     this.#later(() => broker.enqueueOut({ type: "signal", state: "ready" }));
@@ -90,6 +98,12 @@ export class NetworkSim {
       this.#later(() => other.broker.enqueueOut({ type: "disconnected", id, reason: "left" }));
     }
     node.peers.clear();
+  }
+
+  /** Makes a node hang: its connections stay up, but nothing it sends arrives. */
+  mute(id: NodeID): void {
+    const node = this.#nodes.get(id);
+    if (node) node.muted = true;
   }
 
   /** The ids of the nodes online. */
@@ -181,7 +195,7 @@ export class NetworkSim {
           traffic.messages++;
           traffic.bytes += bytes;
         }
-        const lost = this.#loss > 0 && this.#rng() < this.#loss;
+        const lost = node.muted || (this.#loss > 0 && this.#rng() < this.#loss);
         this.#later(() => {
           const target = this.#nodes.get(msg.to);
           if (!lost && target?.peers.has(self)) {

@@ -16,6 +16,13 @@ import {
 } from "../../modules/gossip/module.ts";
 import type { GossipState } from "../../modules/gossip/messages.ts";
 import type { RandomState } from "../../modules/random/messages.ts";
+import type { PingConfig } from "../../modules/ping/messages.ts";
+import {
+  linkPingToRandom,
+  linkPingToTimer,
+  type PingBroker,
+  startPing,
+} from "../../modules/ping/module.ts";
 import {
   linkRandomToNetwork,
   linkRandomToTimer,
@@ -29,6 +36,9 @@ export interface SimNode {
   id: NodeID;
   random: RandomBroker;
   gossip?: GossipBroker;
+  ping?: PingBroker;
+  /** Nodes this node's ping reported as failed. */
+  failed: NodeID[];
   randomState?: RandomState;
   gossipState?: GossipState;
   /** Ids of the gossip events this node has seen. */
@@ -53,9 +63,9 @@ export interface Overlay {
   leave(id: NodeID): void;
 }
 
-/** Builds an overlay; `gossip: true` adds the gossip module to every node. */
+/** Builds an overlay; `gossip: true` and `ping: {…}` add those modules to every node. */
 export function overlay(
-  options: { seed?: number; gossip?: boolean; loss?: number } = {},
+  options: { seed?: number; gossip?: boolean; ping?: Partial<PingConfig>; loss?: number } = {},
 ): Overlay {
   const seed = options.seed ?? 1;
   const timer = new SimulatedTimer();
@@ -73,6 +83,7 @@ export function overlay(
       id,
       random: startRandom(id, {}, seededRandom(seed + nodes.size + 1)),
       seen: new Set(),
+      failed: [],
     };
     node.random.tapOut((out) => {
       if (out.type === "state") node.randomState = out.state;
@@ -87,6 +98,14 @@ export function overlay(
       });
       linkGossipToRandom(node.gossip, node.random);
       linkGossipToTimer(timer.broker, node.gossip);
+    }
+    if (options.ping) {
+      node.ping = startPing(options.ping);
+      node.ping.tapOut((out) => {
+        if (out.type === "failed") node.failed.push(out.id);
+      });
+      linkPingToRandom(node.ping, node.random);
+      linkPingToTimer(timer.broker, node.ping);
     }
     nodes.set(id, node);
     return node;

@@ -1,0 +1,70 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { U256 } from "../../core/ids.ts";
+import { PingLogic } from "../../modules/ping/logic.ts";
+import { overlay } from "../support/overlay_sim.ts";
+
+describe("ping logic", () => {
+  it("pings on the interval, answers pings, and measures round-trip times", () => {
+    let clock = 1000;
+    const logic = new PingLogic({ intervalTicks: 2, timeoutTicks: 10 }, () => clock);
+    const peer = U256.random();
+    logic.handle({ type: "neighbours", ids: [peer] });
+    const first = logic.handle({ type: "tick", tick: 1 });
+    const ping = first.find((o) => o.type === "send")!;
+    assert.equal(ping.type === "send" && JSON.parse(ping.data).t, "ping");
+    assert.equal(
+      logic.handle({ type: "tick", tick: 2 }).filter((o) => o.type === "send").length,
+      0,
+    );
+    assert.equal(
+      logic.handle({ type: "tick", tick: 3 }).filter((o) => o.type === "send").length,
+      1,
+    );
+    clock += 42;
+    const nonce = ping.type === "send" ? JSON.parse(ping.data).n : 0;
+    const rtt = logic.handle({
+      type: "message",
+      from: peer,
+      data: JSON.stringify({ t: "pong", n: nonce }),
+    });
+    assert.deepEqual(rtt.find((o) => o.type === "rtt"), { type: "rtt", id: peer, ms: 42 });
+    assert.deepEqual(logic.state[peer], { sent: 2, received: 1, rttMs: 42 });
+    const answer = logic.handle({ type: "message", from: peer, data: '{"t":"ping","n":7}' });
+    assert.deepEqual(answer[0], { type: "send", to: peer, data: '{"t":"pong","n":7}' });
+  });
+
+  it("reports a silent neighbour once, after the timeout", () => {
+    const logic = new PingLogic({ intervalTicks: 1, timeoutTicks: 3 });
+    const peer = U256.random();
+    logic.handle({ type: "neighbours", ids: [peer] });
+    const failed = [1, 2, 3, 4, 5].flatMap((tick) =>
+      logic.handle({ type: "tick", tick }).filter((o) => o.type === "failed")
+    );
+    assert.deepEqual(failed, [{ type: "failed", id: peer }]);
+  });
+});
+
+describe("ping on a simulated network", { timeout: 120_000 }, () => {
+  it("reports a hung node failed after the timeout, and random connections replace it", async () => {
+    const world = overlay({ seed: 5, ping: { intervalTicks: 2, timeoutTicks: 6 } });
+    for (let i = 0; i < 100; i++) await world.join();
+    for (let tick = 0; tick < 5; tick++) await world.step();
+    const [hung] = world.nodes.keys();
+    const neighbours = [...world.nodes.values()].filter((n) =>
+      n.randomState!.connected.includes(hung)
+    );
+    assert.ok(neighbours.length > 0);
+    world.sim.mute(hung);
+    for (let tick = 0; tick < 8; tick++) await world.step();
+    for (const n of neighbours) {
+      assert.ok(n.failed.includes(hung), `${n.id.slice(0, 6)} reported the hung node`);
+      assert.ok(
+        !n.randomState!.connected.includes(hung) || n.randomState!.connecting.includes(hung),
+      );
+      assert.ok(n.randomState!.connected.length >= Math.min(3, n.randomState!.target), "replaced");
+    }
+    world.leave(hung);
+    assert.ok(world.sim.connected(), "the others still form one graph");
+  });
+});
