@@ -104,6 +104,16 @@ export class GossipLogic {
       case "add":
         await this.#add(msg.category, msg.payload, out);
         break;
+      case "list":
+        out.push({
+          type: "events",
+          category: msg.category,
+          events: this.#store.events(msg.category),
+        });
+        break;
+      case "flush":
+        await this.#persist(out);
+        break;
     }
     this.#publish(out);
     return out;
@@ -185,16 +195,20 @@ export class GossipLogic {
       const [partner] = sample([...this.#neighbours], 1, this.#rng);
       this.#send(out, partner, "sync", this.#store.ids());
     }
-    if (this.#dirty && this.#storage) {
-      this.#dirty = false;
-      try {
-        await this.#storage.set(this.#config.storageKey, this.#store.encode());
-      } catch (error) {
-        out.push({
-          type: "error",
-          message: `cannot store gossip events: ${(error as Error).message}`,
-        });
-      }
+    await this.#persist(out);
+  }
+
+  async #persist(out: GossipOut[]): Promise<void> {
+    if (!this.#dirty || !this.#storage) return;
+    this.#dirty = false;
+    try {
+      await this.#storage.set(this.#config.storageKey, this.#store.encode());
+    } catch (error) {
+      this.#dirty = true;
+      out.push({
+        type: "error",
+        message: `cannot store gossip events: ${(error as Error).message}`,
+      });
     }
   }
 

@@ -47,7 +47,11 @@ export type GossipIn =
   /** A timer tick. */
   | { type: "tick"; tick: number }
   /** Create, sign and spread an event by this node. */
-  | { type: "add"; category: string; payload: string };
+  | { type: "add"; category: string; payload: string }
+  /** Ask for the events kept (of one category); an `events` output answers. */
+  | { type: "list"; category?: string }
+  /** Store the events now if they changed (they are stored on every tick otherwise). */
+  | { type: "flush" };
 
 /** Outputs of the gossip module. */
 export type GossipOut =
@@ -57,6 +61,8 @@ export type GossipOut =
   | { type: "new-event"; event: GossipEvent }
   /** A copy of the module's state, after every change. */
   | { type: "state"; state: GossipState }
+  /** The events kept, oldest first, answering `list`. */
+  | { type: "events"; category?: string; events: GossipEvent[] }
   /** Something went wrong that no message can carry (storage, signing). */
   | { type: "error"; message: string };
 

@@ -1,0 +1,262 @@
+/**
+ * A Node: one identity, its network, and the modules its config asks for, linked together and
+ * persisted. The modules publish copies of their state; the Node keeps the latest of each as a
+ * snapshot and tells subscribers when it changes, so a UI never reaches inside a module.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "../core/storage.ts";
+ * import { SimulatedTimer } from "../core/timer.ts";
+ * import { Node } from "./node.ts";
+ * import type { NetworkBroker } from "../net/network.ts";
+ * declare function myNetwork(config: unknown): Promise<NetworkBroker>;
+ * const node = await Node.start({
+ *   storage: new MemoryStorage(),
+ *   timer: new SimulatedTimer(),
+ *   startNetwork: myNetwork,
+ * });
+ * node.subscribe((snapshot) => console.log(snapshot.random?.connected.length));
+ * await node.sendChat("hello");
+ * ```
+ * @module
+ */
+
+import type { Subscription } from "../core/broker.ts";
+import {
+  type ModuleName,
+  NodeConfig,
+  type NodeConfigOptions,
+  type NodeInfo,
+  parseNodeInfo,
+} from "../core/config.ts";
+import type { NodeID } from "../core/ids.ts";
+import type { DataStorage } from "../core/storage.ts";
+import { IntervalTimer, type Timer } from "../core/timer.ts";
+import type { NetworkBroker } from "../net/network.ts";
+import { CATEGORIES } from "../modules/gossip/event.ts";
+import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
+import {
+  type GossipBroker,
+  linkGossipToRandom,
+  linkGossipToTimer,
+  startGossip,
+} from "../modules/gossip/module.ts";
+import type { PingConfig, PingState } from "../modules/ping/messages.ts";
+import {
+  linkPingToRandom,
+  linkPingToTimer,
+  type PingBroker,
+  startPing,
+} from "../modules/ping/module.ts";
+import type { RandomConfig, RandomState } from "../modules/random/messages.ts";
+import {
+  linkRandomToNetwork,
+  linkRandomToTimer,
+  type RandomBroker,
+  startRandom,
+} from "../modules/random/module.ts";
+import type { StatConfig, StatState } from "../modules/stat/messages.ts";
+import {
+  linkPingToStat,
+  linkStatToNetwork,
+  linkStatToTimer,
+  startStat,
+  type StatBroker,
+} from "../modules/stat/module.ts";
+
+/** The latest state of every module the node runs. */
+export interface NodeSnapshot {
+  /** Random connections. */
+  random?: RandomState;
+  /** Gossip events. */
+  gossip?: GossipState;
+  /** Ping. */
+  ping?: PingState;
+  /** Connection statistics. */
+  stat?: StatState;
+}
+
+/** A chat message from the gossip history. */
+export interface ChatMessage {
+  /** Who wrote it. */
+  author: NodeID;
+  /** The author's name, when the node directory knows it. */
+  name?: string;
+  /** When it was written, ms since 1970. */
+  created: number;
+  /** The text. */
+  text: string;
+}
+
+/** Options of {@link Node.start}. */
+export interface NodeOptions {
+  /** Where the config (key `nodeConfig`) and module data are kept. */
+  storage: DataStorage;
+  /** Starts the network of a config (e.g. `networkBrokerStart` of flnet/node). */
+  startNetwork: (config: NodeConfig) => Promise<NetworkBroker>;
+  /** Ticks for the modules (a one-second `IntervalTimer` by default). */
+  timer?: Timer;
+  /** Used when the storage holds no config yet. */
+  newConfig?: NodeConfigOptions;
+  /** Module settings. */
+  random?: Partial<RandomConfig>;
+  /** Module settings. */
+  gossip?: Partial<GossipConfig>;
+  /** Module settings. */
+  ping?: Partial<PingConfig>;
+  /** Module settings. */
+  stat?: Partial<StatConfig>;
+}
+
+/** A running node; see the module documentation. */
+export class Node {
+  readonly #snapshot: NodeSnapshot = {};
+  readonly #listeners = new Set<(snapshot: NodeSnapshot) => void>();
+  readonly #ownsTimer: boolean;
+
+  private constructor(
+    /** The node's identity. */
+    readonly config: NodeConfig,
+    /** The Network broker the modules run on. */
+    readonly network: NetworkBroker,
+    /** The timer driving the modules. */
+    readonly timer: Timer,
+    ownsTimer: boolean,
+    /** Random connections, when the config runs them. */
+    readonly random?: RandomBroker,
+    /** Gossip events (needs random). */
+    readonly gossip?: GossipBroker,
+    /** Ping (needs random). */
+    readonly ping?: PingBroker,
+    /** Connection statistics. */
+    readonly stat?: StatBroker,
+  ) {
+    this.#ownsTimer = ownsTimer;
+    const keep = <K extends keyof NodeSnapshot>(key: K, value: NodeSnapshot[K]) => {
+      this.#snapshot[key] = value;
+      for (const listener of this.#listeners) listener(this.snapshot());
+    };
+    random?.tapOut((out) => out.type === "state" ? keep("random", out.state) : undefined);
+    gossip?.tapOut((out) => out.type === "state" ? keep("gossip", out.state) : undefined);
+    ping?.tapOut((out) => out.type === "state" ? keep("ping", out.state) : undefined);
+    stat?.tapOut((out) => out.type === "state" ? keep("stat", out.state) : undefined);
+  }
+
+  /**
+   * Loads (or creates and stores) the config, starts the network and the modules the config
+   * lists (`random`, `gossip`, `ping`, `stat`), links them, and announces the node's info
+   * over gossip.
+   */
+  static async start(options: NodeOptions): Promise<Node> {
+    const config = await NodeConfig.load(options.storage, "nodeConfig", options.newConfig);
+    const runs = (name: ModuleName) => config.info.modules.includes(name);
+    const network = await options.startNetwork(config);
+    const timer = options.timer ?? new IntervalTimer();
+    const random = runs("random") || runs("gossip") || runs("ping")
+      ? startRandom(config.id, options.random)
+      : undefined;
+    if (random) {
+      linkRandomToNetwork(random, network);
+      linkRandomToTimer(timer.broker, random);
+    }
+    let gossip: GossipBroker | undefined;
+    if (random && runs("gossip")) {
+      gossip = await startGossip(config, { config: options.gossip, storage: options.storage });
+      linkGossipToRandom(gossip, random);
+      linkGossipToTimer(timer.broker, gossip);
+    }
+    let ping: PingBroker | undefined;
+    if (random && runs("ping")) {
+      ping = startPing(options.ping);
+      linkPingToRandom(ping, random);
+      linkPingToTimer(timer.broker, ping);
+    }
+    let stat: StatBroker | undefined;
+    if (runs("stat")) {
+      stat = startStat(options.stat);
+      linkStatToNetwork(stat, network);
+      linkStatToTimer(timer.broker, stat);
+      if (ping) linkPingToStat(ping, stat);
+    }
+    const node = new Node(config, network, timer, !options.timer, random, gossip, ping, stat);
+    await gossip?.emitIn({
+      type: "add",
+      category: CATEGORIES.nodeInfo,
+      payload: JSON.stringify(config.info),
+    });
+    return node;
+  }
+
+  /** This node's id. */
+  get id(): NodeID {
+    return this.config.id;
+  }
+
+  /** A copy of every module's latest state. */
+  snapshot(): NodeSnapshot {
+    return structuredClone(this.#snapshot);
+  }
+
+  /** Calls `listener` with a new snapshot after every change. */
+  subscribe(listener: (snapshot: NodeSnapshot) => void): Subscription {
+    this.#listeners.add(listener);
+    return { remove: () => this.#listeners.delete(listener) };
+  }
+
+  /** The nodes with an open connection. */
+  connectedNodes(): NodeID[] {
+    return [...(this.#snapshot.random?.connected ?? [])];
+  }
+
+  /** The node directory: every node whose signed info reached this node over gossip. */
+  async knownNodes(): Promise<NodeInfo[]> {
+    const events = await this.#events(CATEGORIES.nodeInfo);
+    return events.flatMap((event) => {
+      try {
+        const info = parseNodeInfo(JSON.parse(event.payload));
+        return info.pubkey === event.author && info.pubkey !== this.id ? [info] : [];
+      } catch {
+        return []; // a signed but malformed info: its author's problem, not the directory's
+      }
+    });
+  }
+
+  /** Sends a chat message to every node (over gossip). */
+  async sendChat(text: string): Promise<void> {
+    if (!this.gossip) throw new Error("this node does not run the gossip module");
+    await this.gossip.emitIn({ type: "add", category: CATEGORIES.chat, payload: text });
+  }
+
+  /** The chat messages this node has, oldest first. */
+  async chatHistory(): Promise<ChatMessage[]> {
+    const names = new Map((await this.knownNodes()).map((n) => [n.pubkey, n.name]));
+    names.set(this.id, this.config.info.name);
+    return (await this.#events(CATEGORIES.chat)).map((event) => ({
+      author: event.author,
+      ...(names.has(event.author) ? { name: names.get(event.author) } : {}),
+      created: event.created,
+      text: event.payload,
+    }));
+  }
+
+  /** Stores what the modules hold, closes the network, and the timer when the node made it. */
+  async close(): Promise<void> {
+    if (this.#ownsTimer) this.timer.close();
+    await this.gossip?.emitIn({ type: "flush" });
+    await this.network.emitIn({ type: "close" });
+  }
+
+  async #events(category: string) {
+    if (!this.gossip) return [];
+    const reply = this.gossip.channelOut();
+    await this.gossip.emitIn({ type: "list", category });
+    try {
+      for (;;) {
+        const out = await reply.recv();
+        if (out.type === "events" && out.category === category) return out.events;
+      }
+    } finally {
+      reply.close();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryStorage } from "../../core/storage.ts";
+import { SimulatedTimer } from "../../core/timer.ts";
+import { Node, type NodeSnapshot } from "../../node/node.ts";
+import { NetworkSim } from "../support/network_sim.ts";
+
+describe("Node on a simulated network", () => {
+  it("runs its modules, keeps snapshots, builds a directory and shares chat", async () => {
+    const timer = new SimulatedTimer();
+    const sim = new NetworkSim({ settle: () => timer.broker.settle() });
+    const storages = Array.from({ length: 5 }, () => new MemoryStorage());
+    const start = (storage: MemoryStorage, name: string) =>
+      Node.start({
+        storage,
+        timer,
+        newConfig: { name },
+        startNetwork: (config) => Promise.resolve(sim.join(config.info)),
+      });
+    const nodes = await Promise.all(storages.map((s, i) => start(s, `node${i}`)));
+    const seen: NodeSnapshot[] = [];
+    nodes[0].subscribe((snapshot) => seen.push(snapshot));
+    const settle = async (ticks: number) => {
+      for (let t = 0; t < ticks; t++) {
+        await timer.tick();
+        while (sim.pending > 0) await sim.round();
+      }
+    };
+    await settle(10); // stat reports on its 10-tick interval
+    assert.ok(sim.connected());
+    assert.ok(nodes[0].connectedNodes().length >= 3);
+    assert.ok(seen.length > 0 && seen.at(-1)!.random!.connected.length >= 3, "subscribers see it");
+    assert.deepEqual(Object.keys(nodes[0].snapshot()).sort(), ["gossip", "ping", "random", "stat"]);
+
+    const directory = await nodes[0].knownNodes();
+    assert.deepEqual(directory.map((n) => n.name).sort(), ["node1", "node2", "node3", "node4"]);
+
+    await nodes[2].sendChat("hello from node2");
+    await settle(1);
+    for (const node of nodes) {
+      const history = await node.chatHistory();
+      assert.deepEqual(history.map((m) => `${m.name}: ${m.text}`), ["node2: hello from node2"]);
+    }
+
+    // Restart node 3 from its storage: same identity, chat history kept.
+    const id = nodes[3].id;
+    await nodes[3].close();
+    const again = await start(storages[3], "ignored");
+    assert.equal(again.id, id);
+    assert.deepEqual((await again.chatHistory()).map((m) => m.text), ["hello from node2"]);
+  });
+});
