@@ -1,0 +1,82 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { NodeID } from "../../core/ids.ts";
+import { MemoryStorage } from "../../core/storage.ts";
+import { IntervalTimer } from "../../core/timer.ts";
+import { Node } from "../../node/node.ts";
+import { networkBrokerStart } from "../../node.ts";
+import { serveSignal } from "../../signal/serve.ts";
+import { loopback } from "../support/network.ts";
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function oneGraph(nodes: Node[]): boolean {
+  const alive = new Set(nodes.map((n) => n.id));
+  const peers = new Map(nodes.map((n) => [n.id, n.connectedNodes().filter((p) => alive.has(p))]));
+  const seen = new Set<NodeID>([nodes[0].id]);
+  const todo = [nodes[0].id];
+  while (todo.length > 0) {
+    for (const p of peers.get(todo.pop()!) ?? []) {
+      if (!seen.has(p)) {
+        seen.add(p);
+        todo.push(p);
+      }
+    }
+  }
+  return seen.size === nodes.length;
+}
+
+describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_000 }, () => {
+  it("form one overlay, share a chat message, and replace a node that dies", async () => {
+    const server = await serveSignal({ port: 0 });
+    const timer = new IntervalTimer(100); // one tick every 100 ms keeps the test short
+    const nodes: Node[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const engine = i % 2 === 0 ? "wrtc" : "node-datachannel";
+        nodes.push(
+          await Node.start({
+            storage: new MemoryStorage(),
+            timer,
+            newConfig: { name: `node${i}` },
+            startNetwork: (config) =>
+              networkBrokerStart(config, server.url, loopback(engine, { disconnectGraceMs: 1000 })),
+            random: { listTicks: 10, connectingTimeoutTicks: 30, churnTicks: 0, cooldownTicks: 20 },
+            ping: { intervalTicks: 5, timeoutTicks: 20 },
+            gossip: { syncTicks: 10 },
+          }),
+        );
+      }
+      await until("one connected overlay", () => oneGraph(nodes), 20_000);
+
+      const sent = Date.now();
+      await nodes[0].sendChat("hello, overlay");
+      await until("the chat message reached every node", async () => {
+        const histories = await Promise.all(nodes.map((n) => n.chatHistory()));
+        return histories.every((h) => h.some((m) => m.text === "hello, overlay"));
+      }, 10_000);
+      const spread = Date.now() - sent;
+      assert.ok(spread < 10_000, `chat reached all 8 nodes in ${spread} ms`);
+
+      const [victim] = nodes.splice(5, 1);
+      await victim.network.emitIn({ type: "close" }); // dies without a word to its modules
+      await until(
+        "nobody is connected to the dead node any more",
+        () => nodes.every((n) => !n.connectedNodes().includes(victim.id)),
+        20_000,
+      );
+      await until("the others are one overlay again", () => oneGraph(nodes), 20_000);
+      for (const node of nodes) assert.ok(node.connectedNodes().length >= 1);
+    } finally {
+      timer.close();
+      for (const node of nodes) await node.close();
+      await server.close();
+    }
+  });
+});
