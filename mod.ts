@@ -151,3 +151,74 @@ export {
   type SignalErrorMessage,
   SignalProtocolError,
 } from "./net/signal_protocol.ts";
+export { type ChatMessage, Node, type NodeOptions, type NodeSnapshot } from "./node/node.ts";
+export {
+  linkRandomToNetwork,
+  linkRandomToTimer,
+  type RandomBroker,
+  startRandom,
+} from "./modules/random/module.ts";
+export {
+  RANDOM_DEFAULTS,
+  RANDOM_MODULE,
+  type RandomConfig,
+  type RandomIn,
+  type RandomOut,
+  type RandomState,
+} from "./modules/random/messages.ts";
+export { RandomLogic, targetDegree } from "./modules/random/logic.ts";
+export {
+  type GossipBroker,
+  type GossipOptions,
+  linkGossipToRandom,
+  linkGossipToTimer,
+  startGossip,
+} from "./modules/gossip/module.ts";
+export {
+  GOSSIP_DEFAULTS,
+  GOSSIP_MODULE,
+  type GossipConfig,
+  type GossipIn,
+  type GossipOut,
+  type GossipState,
+} from "./modules/gossip/messages.ts";
+export {
+  CATEGORIES,
+  createEvent,
+  eventId,
+  type GossipEvent,
+  parseEvent,
+  verifyEvent,
+} from "./modules/gossip/event.ts";
+export { CATEGORY_RULES, type CategoryRule, EventStore } from "./modules/gossip/store.ts";
+export {
+  linkPingToRandom,
+  linkPingToTimer,
+  type PingBroker,
+  startPing,
+} from "./modules/ping/module.ts";
+export {
+  PING_DEFAULTS,
+  PING_MODULE,
+  type PingConfig,
+  type PingIn,
+  type PingOut,
+  type PingStat,
+  type PingState,
+} from "./modules/ping/messages.ts";
+export {
+  linkPingToStat,
+  linkStatToNetwork,
+  linkStatToTimer,
+  startStat,
+  type StatBroker,
+  summarize,
+} from "./modules/stat/module.ts";
+export {
+  type ConnectionStat,
+  STAT_DEFAULTS,
+  type StatConfig,
+  type StatIn,
+  type StatOut,
+  type StatState,
+} from "./modules/stat/messages.ts";

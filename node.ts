@@ -34,6 +34,8 @@ import {
   type NetworkStartOptions,
 } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
+import { FileStorage } from "./adapters/file_storage.ts";
+import { Node, type NodeOptions } from "./node/node.ts";
 import {
   type SignalBroker,
   type SignalClientOptions,
@@ -99,5 +101,32 @@ export function startSignalClient(
   return startNeutralSignalClient(config, url, {
     ...options,
     websocket: { WebSocket: NodeWebSocket, ...options.websocket },
+  });
+}
+
+/**
+ * Starts a full {@link Node} on Node or Deno: its identity and module data in the directory
+ * `dir` (created on first use), its network on the signalling server at `signalUrl`.
+ *
+ * @example
+ * ```ts
+ * import { startNode } from "./node.ts";
+ * async function chat() {
+ *   const node = await startNode("./my-node", "ws://localhost:8765", { newConfig: { name: "ann" } });
+ *   await node.sendChat("hello, everyone");
+ *   node.subscribe((snapshot) => console.log(snapshot.random?.connected.length, "neighbours"));
+ * }
+ * ```
+ */
+export async function startNode(
+  dir: string,
+  signalUrl: string,
+  options: Omit<NodeOptions, "storage" | "startNetwork"> & { network?: NodeNetworkOptions } = {},
+): Promise<Node> {
+  const { network, ...nodeOptions } = options;
+  return await Node.start({
+    ...nodeOptions,
+    storage: new FileStorage(dir),
+    startNetwork: (config) => networkBrokerStart(config, signalUrl, network),
   });
 }
