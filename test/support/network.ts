@@ -16,6 +16,13 @@ import {
   type WebRTCEngine,
 } from "../../node.ts";
 
+/** Module timings for real-network tests with a 100 ms timer: fast, but not hasty. */
+export const FAST_NODE = {
+  random: { listTicks: 10, connectingTimeoutTicks: 30, churnTicks: 0, cooldownTicks: 20 },
+  ping: { intervalTicks: 5, timeoutTicks: 20 },
+  gossip: { syncTicks: 10 },
+};
+
 /** Both engines, for tests that run once per engine. */
 export const ENGINES: WebRTCEngine[] = ["wrtc", "node-datachannel"];
 

@@ -19,6 +19,8 @@ import type { NetworkBroker, NetworkIn, NetworkOut } from "../../net/network.ts"
 export interface NetworkSimOptions {
   /** Probability that a message is lost in transit (default 0). */
   loss?: number;
+  /** Messages take 1 to this many rounds to arrive, at random (default 1: every message one). */
+  maxDelayRounds?: number;
   /** Nodes per list reply, as the signalling server's `--max-list-len` (default 50). */
   maxListLength?: number;
   /** Randomness (seeded by default, so a run repeats). */
@@ -53,9 +55,11 @@ const encoder = new TextEncoder();
 /** The hub: nodes join and leave, and {@link round} moves everything one hop. */
 export class NetworkSim {
   readonly #nodes = new Map<NodeID, SimNode>();
-  #next: (() => void)[] = [];
+  /** Deliveries by the number of rounds from now they are due in (index 0: the next). */
+  #due: (() => void)[][] = [];
   readonly #rng: Rng;
   readonly #loss: number;
+  readonly #maxDelay: number;
   readonly #maxList: number;
   readonly #settle: (() => Promise<void>) | undefined;
   /** Traffic of all nodes. */
@@ -65,6 +69,7 @@ export class NetworkSim {
   constructor(options: NetworkSimOptions = {}) {
     this.#rng = options.rng ?? seededRandom(1);
     this.#loss = options.loss ?? 0;
+    this.#maxDelay = Math.max(1, Math.trunc(options.maxDelayRounds ?? 1));
     this.#maxList = options.maxListLength ?? 50;
     this.#settle = options.settle;
   }
@@ -138,22 +143,22 @@ export class NetworkSim {
     return seen.size === ids.length;
   }
 
-  /** The number of deliveries waiting for the next round. */
+  /** The number of deliveries waiting for later rounds. */
   get pending(): number {
-    return this.#next.length;
+    return this.#due.reduce((sum, list) => sum + list.length, 0);
   }
 
   /** Delivers what was sent in the last round, and lets every node process it. */
   async round(): Promise<void> {
-    const now = this.#next;
-    this.#next = [];
+    const now = this.#due.shift() ?? [];
     for (const deliver of now) deliver();
     if (this.#settle) await this.#settle();
     else await Promise.all([...this.#nodes.values()].map((node) => node.broker.settle()));
   }
 
-  #later(deliver: () => void): void {
-    this.#next.push(deliver);
+  #later(deliver: () => void, delay = 1): void {
+    while (this.#due.length < delay) this.#due.push([]);
+    this.#due[delay - 1].push(deliver);
   }
 
   #handle(node: SimNode, msg: NetworkIn): NetworkOut[] {
@@ -196,6 +201,7 @@ export class NetworkSim {
           traffic.bytes += bytes;
         }
         const lost = node.muted || (this.#loss > 0 && this.#rng() < this.#loss);
+        const delay = 1 + Math.floor(this.#rng() * this.#maxDelay);
         this.#later(() => {
           const target = this.#nodes.get(msg.to);
           if (!lost && target?.peers.has(self)) {
@@ -206,7 +212,7 @@ export class NetworkSim {
               data: msg.data,
             });
           }
-        });
+        }, delay);
         return [{ type: "sent", to: msg.to, id }];
       }
       case "list": {

@@ -65,13 +65,20 @@ export interface Overlay {
 
 /** Builds an overlay; `gossip: true` and `ping: {…}` add those modules to every node. */
 export function overlay(
-  options: { seed?: number; gossip?: boolean; ping?: Partial<PingConfig>; loss?: number } = {},
+  options: {
+    seed?: number;
+    gossip?: boolean;
+    ping?: Partial<PingConfig>;
+    loss?: number;
+    maxDelayRounds?: number;
+  } = {},
 ): Overlay {
   const seed = options.seed ?? 1;
   const timer = new SimulatedTimer();
   const sim = new NetworkSim({
     rng: seededRandom(seed),
     loss: options.loss,
+    maxDelayRounds: options.maxDelayRounds,
     settle: () => timer.broker.settle(),
   });
   const nodes = new Map<NodeID, SimNode>();

@@ -7,14 +7,19 @@
  *     --mode sink   prints ready, then {"event":"message","bytes":n} per message
  *     --mode drive  --to ID: sends text, bytes and 200 numbered messages to an echo peer,
  *                   checks the echoes, prints {"event":"result","ok":…} and exits
+ *     --mode node   runs a full Node (fast test timings, see FAST_NODE) and prints ready
  *
  * Options: --signal URL, --engine wrtc|node-datachannel.
  * @module
  */
 
 import process from "node:process";
-import { networkStart, NodeConfig, type WebRTCEngine } from "../../node.ts";
-import { loopback, randomBytes, sha256 } from "./network.ts";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IntervalTimer } from "../../core/timer.ts";
+import { networkStart, NodeConfig, startNode, type WebRTCEngine } from "../../node.ts";
+import { FAST_NODE, loopback, randomBytes, sha256 } from "./network.ts";
 
 function arg(name: string, fallback?: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -27,6 +32,15 @@ const print = (event: Record<string, unknown>) => console.log(JSON.stringify(eve
 const engine = arg("engine", "wrtc") as WebRTCEngine;
 const mode = arg("mode");
 const runtime = "Deno" in globalThis ? "deno" : "node";
+if (mode === "node") {
+  const node = await startNode(await mkdtemp(join(tmpdir(), "flnet-peer-")), arg("signal"), {
+    ...FAST_NODE,
+    timer: new IntervalTimer(100),
+    network: loopback(engine, { disconnectGraceMs: 1000 }),
+  });
+  print({ event: "ready", id: node.id, runtime, engine });
+  await new Promise(() => {}); // runs until killed
+}
 const net = await networkStart(
   await NodeConfig.create({ name: `${mode}-${runtime}-${engine}`, client: `flnet/${runtime}` }),
   arg("signal"),

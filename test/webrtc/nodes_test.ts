@@ -6,7 +6,7 @@ import { IntervalTimer } from "../../core/timer.ts";
 import { Node } from "../../node/node.ts";
 import { networkBrokerStart } from "../../node.ts";
 import { serveSignal } from "../../signal/serve.ts";
-import { loopback } from "../support/network.ts";
+import { FAST_NODE, loopback } from "../support/network.ts";
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms: number) {
   const deadline = Date.now() + ms;
@@ -47,9 +47,7 @@ describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_0
             newConfig: { name: `node${i}` },
             startNetwork: (config) =>
               networkBrokerStart(config, server.url, loopback(engine, { disconnectGraceMs: 1000 })),
-            random: { listTicks: 10, connectingTimeoutTicks: 30, churnTicks: 0, cooldownTicks: 20 },
-            ping: { intervalTicks: 5, timeoutTicks: 20 },
-            gossip: { syncTicks: 10 },
+            ...FAST_NODE,
           }),
         );
       }

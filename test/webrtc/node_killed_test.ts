@@ -1,0 +1,75 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { NodeID } from "../../core/ids.ts";
+import { MemoryStorage } from "../../core/storage.ts";
+import { IntervalTimer } from "../../core/timer.ts";
+import { Node } from "../../node/node.ts";
+import { networkBrokerStart } from "../../node.ts";
+import { serveSignal } from "../../signal/serve.ts";
+import { FAST_NODE, loopback } from "../support/network.ts";
+import { startPeer } from "../support/peer_process.ts";
+
+async function until(what: string, check: () => boolean, ms: number): Promise<number> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Date.now() - started;
+}
+
+describe("a Node process killed with SIGKILL", { timeout: 120_000 }, () => {
+  it("is noticed by its neighbours and replaced", async () => {
+    const server = await serveSignal({ port: 0 });
+    const timer = new IntervalTimer(100);
+    const nodes: Node[] = [];
+    const peer = await startPeer("deno", [
+      "--signal",
+      server.url,
+      "--engine",
+      "wrtc",
+      "--mode",
+      "node",
+    ]);
+    const victim = peer.id as NodeID;
+    try {
+      for (let i = 0; i < 5; i++) {
+        const engine = i % 2 === 0 ? "wrtc" : "node-datachannel";
+        nodes.push(
+          await Node.start({
+            storage: new MemoryStorage(),
+            timer,
+            ...FAST_NODE,
+            startNetwork: (config) =>
+              networkBrokerStart(config, server.url, loopback(engine, { disconnectGraceMs: 1000 })),
+          }),
+        );
+      }
+      await until(
+        "someone connects to the process",
+        () => nodes.some((n) => n.connectedNodes().includes(victim)),
+        20_000,
+      );
+      peer.child.kill("SIGKILL");
+      const noticed = await until(
+        "nobody is connected to the killed node",
+        () => nodes.every((n) => !n.connectedNodes().includes(victim)),
+        30_000,
+      );
+      for (const node of nodes) {
+        await until(
+          "each node is connected again",
+          () => node.connectedNodes().length >= 1,
+          10_000,
+        );
+      }
+      assert.ok(noticed < 30_000, `noticed after ${noticed} ms`);
+    } finally {
+      peer.child.kill("SIGKILL");
+      await peer.exited;
+      timer.close();
+      for (const node of nodes) await node.close();
+      await server.close();
+    }
+  });
+});
