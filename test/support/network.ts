@@ -1,6 +1,6 @@
 /**
  * Helpers for network tests: nodes that keep WebRTC on loopback (127.0.0.1 candidates only,
- * as ../shared/design.md explains), and a way to wait for a network output.
+ * as ../shared/design.md explains), full Nodes on top, and ways to wait for things.
  * @module
  */
 
@@ -9,8 +9,12 @@ import type { BrokerChannel } from "../../core/broker.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { candidateFilters } from "../../net/candidates.ts";
 import type { NetworkOut } from "../../net/network.ts";
+import { MemoryStorage } from "../../core/storage.ts";
+import type { Timer } from "../../core/timer.ts";
+import { Node } from "../../node/node.ts";
 import {
   type Network,
+  networkBrokerStart,
   networkStart,
   type NodeNetworkOptions,
   type WebRTCEngine,
@@ -90,4 +94,35 @@ export function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   for (let i = 0; i < length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
   return bytes;
+}
+
+/** A full Node on real WebRTC over loopback, with the fast test timings and `timer`. */
+export async function loopbackFullNode(
+  url: string,
+  engine: WebRTCEngine,
+  timer: Timer,
+  name?: string,
+): Promise<Node> {
+  return await Node.start({
+    storage: new MemoryStorage(),
+    timer,
+    ...FAST_NODE,
+    ...(name ? { newConfig: { name } } : {}),
+    startNetwork: (config) =>
+      networkBrokerStart(config, url, loopback(engine, { disconnectGraceMs: 1000 })),
+  });
+}
+
+/** Polls `check` every 100 ms; returns the ms it took, or throws naming `what` after `ms`. */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Date.now() - started;
 }

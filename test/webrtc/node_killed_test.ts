@@ -1,22 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
-import { MemoryStorage } from "../../core/storage.ts";
 import { IntervalTimer } from "../../core/timer.ts";
-import { Node } from "../../node/node.ts";
-import { networkBrokerStart } from "../../node.ts";
+import type { Node } from "../../node/node.ts";
 import { serveSignal } from "../../signal/serve.ts";
-import { FAST_NODE, loopback } from "../support/network.ts";
+import { loopbackFullNode, until } from "../support/network.ts";
 import { startPeer } from "../support/peer_process.ts";
-
-async function until(what: string, check: () => boolean, ms: number): Promise<number> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return Date.now() - started;
-}
 
 describe("a Node process killed with SIGKILL", { timeout: 120_000 }, () => {
   it("is noticed by its neighbours and replaced", async () => {
@@ -34,15 +23,8 @@ describe("a Node process killed with SIGKILL", { timeout: 120_000 }, () => {
     const victim = peer.id as NodeID;
     try {
       for (let i = 0; i < 5; i++) {
-        const engine = i % 2 === 0 ? "wrtc" : "node-datachannel";
         nodes.push(
-          await Node.start({
-            storage: new MemoryStorage(),
-            timer,
-            ...FAST_NODE,
-            startNetwork: (config) =>
-              networkBrokerStart(config, server.url, loopback(engine, { disconnectGraceMs: 1000 })),
-          }),
+          await loopbackFullNode(server.url, i % 2 === 0 ? "wrtc" : "node-datachannel", timer),
         );
       }
       await until(

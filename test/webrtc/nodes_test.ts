@@ -1,20 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
-import { MemoryStorage } from "../../core/storage.ts";
 import { IntervalTimer } from "../../core/timer.ts";
-import { Node } from "../../node/node.ts";
-import { networkBrokerStart } from "../../node.ts";
+import type { Node } from "../../node/node.ts";
 import { serveSignal } from "../../signal/serve.ts";
-import { FAST_NODE, loopback } from "../support/network.ts";
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms: number) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { loopbackFullNode, until } from "../support/network.ts";
 
 function oneGraph(nodes: Node[]): boolean {
   const alive = new Set(nodes.map((n) => n.id));
@@ -40,16 +30,7 @@ describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_0
     try {
       for (let i = 0; i < 8; i++) {
         const engine = i % 2 === 0 ? "wrtc" : "node-datachannel";
-        nodes.push(
-          await Node.start({
-            storage: new MemoryStorage(),
-            timer,
-            newConfig: { name: `node${i}` },
-            startNetwork: (config) =>
-              networkBrokerStart(config, server.url, loopback(engine, { disconnectGraceMs: 1000 })),
-            ...FAST_NODE,
-          }),
-        );
+        nodes.push(await loopbackFullNode(server.url, engine, timer, `node${i}`));
       }
       await until("one connected overlay", () => oneGraph(nodes), 20_000);
 
