@@ -31,8 +31,32 @@ function bytesToHex(bytes: Uint8Array): string {
   return hex;
 }
 
+/** The functions in {@link U256}. */
+export interface U256Functions {
+  /** The length in bytes. */
+  readonly BYTES: 32;
+  /** The all-zero id. */
+  readonly zero: U256;
+  /** Parses 64 hex characters; throws a TypeError saying what is wrong. */
+  fromHex(hex: string): U256;
+  /** True when `value` is a canonical U256 string. */
+  is(value: unknown): value is U256;
+  /** Wraps exactly 32 bytes. */
+  fromBytes(bytes: Uint8Array): U256;
+  /** The 32 bytes of an id. */
+  toBytes(id: U256): Uint8Array;
+  /** A fresh random id. */
+  random(): U256;
+  /** The SHA-256 of `data`. */
+  hash(data: Uint8Array | string): Promise<U256>;
+  /** Numeric order. */
+  compare(a: U256, b: U256): number;
+  /** The first 8 hex characters. */
+  short(id: U256): string;
+}
+
 /** Functions to make, check and compare {@link U256} values. */
-export const U256 = {
+export const U256: U256Functions = {
   /** The length in bytes. */
   BYTES: 32,
 
@@ -102,7 +126,7 @@ export const U256 = {
   short(id: U256): string {
     return id.slice(0, 8);
   },
-} as const;
+};
 
 function describeBytes(value: unknown): string {
   return value instanceof Uint8Array ? `${value.length} bytes` : typeof value;
