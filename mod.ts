@@ -31,7 +31,7 @@ export {
   type Tap,
   type Translator,
 } from "./core/broker.ts";
-export { fromHex, type NodeID, NodeIDs, toHex, U256 } from "./core/ids.ts";
+export { fromHex, type NodeID, NodeIDs, toHex, U256, type U256Functions } from "./core/ids.ts";
 export {
   MODULE_NAMES,
   type ModuleName,
