@@ -33,8 +33,6 @@ function bytesToHex(bytes: Uint8Array): string {
 
 /** The functions in {@link U256}. */
 export interface U256Functions {
-  /** The length in bytes. */
-  readonly BYTES: 32;
   /** The all-zero id. */
   readonly zero: U256;
   /** Parses 64 hex characters; throws a TypeError saying what is wrong. */
@@ -57,9 +55,6 @@ export interface U256Functions {
 
 /** Functions to make, check and compare {@link U256} values. */
 export const U256: U256Functions = {
-  /** The length in bytes. */
-  BYTES: 32,
-
   /** The all-zero id. */
   zero: "0".repeat(HEX_LENGTH) as U256,
 

@@ -5,29 +5,7 @@ import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { type SignalOut, startSignalClient } from "../../net/signal_client.ts";
 import { serveSignal } from "../../signal/serve.ts";
-
-/** Reads outputs until one matches, failing after `timeoutMs`; returns it. */
-async function waitFor<T extends { type: string }, K extends T["type"]>(
-  channel: BrokerChannel<T>,
-  type: K,
-  timeoutMs = 5000,
-): Promise<Extract<T, { type: K }>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no "${type}" output within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
-    for (;;) {
-      const out = await Promise.race([channel.recv(), timeout]);
-      if (out.type === type) return out as Extract<T, { type: K }>;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { nextOf } from "../support/channels.ts";
 
 async function client(url: string, name: string) {
   const config = await NodeConfig.create({ name });
@@ -42,18 +20,18 @@ describe("signal client against a real server", () => {
     const alice = await client(running.url, "alice");
     const bob = await client(running.url, "bob");
     try {
-      const ready = await waitFor(alice.outputs, "ready");
+      const ready = await nextOf(alice.outputs, "ready");
       assert.equal(ready.id, alice.config.id);
-      await waitFor(bob.outputs, "ready");
+      await nextOf(bob.outputs, "ready");
       await alice.broker.emitIn({ type: "list" });
-      const list = await waitFor(alice.outputs, "list");
+      const list = await nextOf(alice.outputs, "list");
       assert.deepEqual(list.nodes.map((n) => n.name), ["bob"]);
       await alice.broker.emitIn({ type: "relay", to: bob.config.id, signal: { kind: "offer" } });
-      const relay = await waitFor(bob.outputs, "relay");
+      const relay = await nextOf(bob.outputs, "relay");
       assert.deepEqual(relay, { type: "relay", from: alice.config.id, signal: { kind: "offer" } });
       const nobody = U256.random();
       await alice.broker.emitIn({ type: "relay", to: nobody, signal: {} });
-      const error = await waitFor(alice.outputs, "error");
+      const error = await nextOf(alice.outputs, "error");
       assert.equal(error.code, "unknown-node");
       assert.equal(error.to, nobody);
     } finally {
@@ -69,19 +47,19 @@ describe("signal client against a real server", () => {
     const alice = await client(running.url, "alice");
     const bob = await client(running.url, "bob");
     try {
-      await waitFor(alice.outputs, "ready");
-      await waitFor(bob.outputs, "ready");
+      await nextOf(alice.outputs, "ready");
+      await nextOf(bob.outputs, "ready");
       await running.close();
-      const down = await waitFor(alice.outputs, "disconnected");
+      const down = await nextOf(alice.outputs, "disconnected");
       assert.ok(typeof down.reconnectInMs === "number", "it says when it reconnects");
       await alice.broker.emitIn({ type: "list" }); // sent while the server is down
       running = await serveSignal({ port });
-      await waitFor(alice.outputs, "ready");
-      await waitFor(bob.outputs, "ready");
-      const list = await waitFor(alice.outputs, "list");
+      await nextOf(alice.outputs, "ready");
+      await nextOf(bob.outputs, "ready");
+      const list = await nextOf(alice.outputs, "list");
       assert.ok(list.nodes.length <= 1, "bob may not have re-announced before alice's request");
       await alice.broker.emitIn({ type: "list" });
-      assert.deepEqual((await waitFor(alice.outputs, "list")).nodes.map((n) => n.name), ["bob"]);
+      assert.deepEqual((await nextOf(alice.outputs, "list")).nodes.map((n) => n.name), ["bob"]);
       assert.equal(running.server.stats().nodesOnline, 2);
     } finally {
       await alice.broker.emitIn({ type: "close" });
@@ -96,13 +74,13 @@ describe("signal client against a real server", () => {
     const first = startSignalClient(config, running.url);
     const firstOut = first.channelOut();
     try {
-      await waitFor(firstOut, "ready");
+      await nextOf(firstOut, "ready");
       const second = startSignalClient(config, running.url);
       const secondOut = second.channelOut();
-      await waitFor(secondOut, "ready");
-      const error = await waitFor(firstOut, "error");
+      await nextOf(secondOut, "ready");
+      const error = await nextOf(firstOut, "error");
       assert.equal(error.code, "replaced");
-      await waitFor(firstOut, "closed");
+      await nextOf(firstOut, "closed");
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(running.server.stats().nodesOnline, 1, "the first did not come back to fight");
       await second.emitIn({ type: "close" });
@@ -115,7 +93,7 @@ describe("signal client against a real server", () => {
     const running = await serveSignal({ port: 0, ttlMs: 300 });
     const alice = await client(running.url, "alice");
     try {
-      await waitFor(alice.outputs, "ready");
+      await nextOf(alice.outputs, "ready");
       await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.equal(running.server.stats().nodesOnline, 1);
       assert.equal(running.server.stats().errorsByCode["ttl-expired"], undefined);
@@ -135,15 +113,15 @@ describe("signal client against a real server", () => {
     const outputs = broker.channelOut();
     const to = U256.random();
     await broker.emitIn({ type: "relay", to, signal: { n: 1 } });
-    const failed = await waitFor(outputs, "send-failed");
+    const failed = await nextOf(outputs, "send-failed");
     assert.deepEqual(failed.request, { type: "relay", to, signal: { n: 1 } });
     assert.match(failed.reason, /not connected for 200 ms/);
     await broker.emitIn({ type: "list" });
     await broker.emitIn({ type: "close" });
-    const onClose = await waitFor(outputs, "send-failed");
+    const onClose = await nextOf(outputs, "send-failed");
     assert.deepEqual(onClose.request, { type: "list" });
     assert.match(onClose.reason, /closed before sending/);
-    await waitFor(outputs, "closed");
+    await nextOf(outputs, "closed");
   });
 
   it("refuses a server that speaks another protocol version, without reconnecting", async () => {
@@ -162,14 +140,14 @@ describe("signal client against a real server", () => {
     );
     const outputs: BrokerChannel<SignalOut> = broker.channelOut();
     try {
-      const error = await waitFor(outputs, "error");
+      const error = await nextOf(outputs, "error");
       assert.equal(error.code, "version-mismatch");
       assert.equal(error.fatal, true);
       assert.match(
         error.message,
         /server speaks signalling protocol version 99, this client version 1/,
       );
-      await waitFor(outputs, "closed");
+      await nextOf(outputs, "closed");
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(connections, 1);
     } finally {

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../core/random.ts";
 import { startWebSocket, type WebSocketOut } from "../../net/websocket.ts";
+import { nextOf } from "../support/channels.ts";
 
 /** A loopback WebSocket echo server that can refuse connections for a while. */
 function echoServer() {
@@ -23,12 +24,7 @@ function record(broker: ReturnType<typeof startWebSocket>) {
   const outs: WebSocketOut[] = [];
   const channel = broker.channelOut();
   broker.tapOut((out) => void outs.push(out));
-  const next = async (type: WebSocketOut["type"]) => {
-    for (;;) {
-      const out = await channel.recv();
-      if (out.type === type) return out;
-    }
-  };
+  const next = (type: WebSocketOut["type"]) => nextOf(channel, type);
   return { outs, next };
 }
 

@@ -1,18 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { NodeConfig, NodeWebSocket, type SignalOut, startSignalClient } from "../../node.ts";
-import type { BrokerChannel } from "../../core/broker.ts";
+import { NodeConfig, NodeWebSocket, startSignalClient } from "../../node.ts";
+import { nextOf } from "../support/channels.ts";
 import { type SignalProcess, startSignalProcess } from "../support/signal_process.ts";
-
-async function next<K extends SignalOut["type"]>(
-  channel: BrokerChannel<SignalOut>,
-  type: K,
-): Promise<Extract<SignalOut, { type: K }>> {
-  for (;;) {
-    const out = await channel.recv();
-    if (out.type === type) return out as Extract<SignalOut, { type: K }>;
-  }
-}
 
 describe("flnet/node signal client against the server process", () => {
   let server: SignalProcess;
@@ -35,19 +25,19 @@ describe("flnet/node signal client against the server process", () => {
     const aOut = a.channelOut();
     const bOut = b.channelOut();
     try {
-      assert.equal((await next(aOut, "ready")).id, alice.id);
-      await next(bOut, "ready");
+      assert.equal((await nextOf(aOut, "ready")).id, alice.id);
+      await nextOf(bOut, "ready");
       await a.emitIn({ type: "list" });
-      assert.deepEqual((await next(aOut, "list")).nodes.map((n) => n.name), ["bob"]);
+      assert.deepEqual((await nextOf(aOut, "list")).nodes.map((n) => n.name), ["bob"]);
       await a.emitIn({ type: "relay", to: bob.id, signal: { kind: "offer", sdp: "v=0" } });
-      const relay = await next(bOut, "relay");
+      const relay = await nextOf(bOut, "relay");
       assert.equal(relay.from, alice.id);
       assert.deepEqual(relay.signal, { kind: "offer", sdp: "v=0" });
     } finally {
       await a.emitIn({ type: "close" });
       await b.emitIn({ type: "close" });
-      await next(aOut, "closed");
-      await next(bOut, "closed");
+      await nextOf(aOut, "closed");
+      await nextOf(bOut, "closed");
     }
   });
 });

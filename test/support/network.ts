@@ -5,10 +5,8 @@
  */
 
 import { networkInterfaces } from "node:os";
-import type { BrokerChannel } from "../../core/broker.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { candidateFilters } from "../../net/candidates.ts";
-import type { NetworkOut } from "../../net/network.ts";
 import { MemoryStorage } from "../../core/storage.ts";
 import type { Timer } from "../../core/timer.ts";
 import { Node } from "../../node/node.ts";
@@ -58,29 +56,6 @@ export async function loopbackNode(
  */
 export function hasNonLoopbackInterfaces(): boolean {
   return Object.values(networkInterfaces()).flat().some((i) => i && !i.internal);
-}
-
-/** Reads `channel` until an output of `type` (matching `where`) comes, or fails after `ms`. */
-export async function nextOut<K extends NetworkOut["type"]>(
-  channel: BrokerChannel<NetworkOut>,
-  type: K,
-  where: (out: Extract<NetworkOut, { type: K }>) => boolean = () => true,
-  ms = 10_000,
-): Promise<Extract<NetworkOut, { type: K }>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no "${type}" output within ${ms} ms`)), ms);
-  });
-  try {
-    for (;;) {
-      const out = await Promise.race([channel.recv(), timeout]);
-      if (out.type === type && where(out as Extract<NetworkOut, { type: K }>)) {
-        return out as Extract<NetworkOut, { type: K }>;
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** SHA-256 of bytes, as hex, to compare large payloads. */

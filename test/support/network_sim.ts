@@ -47,7 +47,6 @@ interface SimNode {
   info: NodeInfo;
   broker: NetworkBroker;
   peers: Set<NodeID>;
-  traffic: SimTraffic;
 }
 
 const encoder = new TextEncoder();
@@ -83,7 +82,6 @@ export class NetworkSim {
       info,
       broker,
       peers: new Set(),
-      traffic: { messages: 0, bytes: 0 },
     };
     this.#nodes.set(id, node);
     broker.addHandler({ messages: (batch) => batch.flatMap((msg) => this.#handle(node, msg)) });
@@ -114,11 +112,6 @@ export class NetworkSim {
   /** The ids of the nodes online. */
   ids(): NodeID[] {
     return [...this.#nodes.keys()];
-  }
-
-  /** The traffic a node sent. */
-  trafficOf(id: NodeID): SimTraffic | undefined {
-    return this.#nodes.get(id)?.traffic;
   }
 
   /** The open connections of `id`. */
@@ -196,10 +189,8 @@ export class NetworkSim {
         const bytes = typeof msg.data === "string"
           ? encoder.encode(msg.data).length
           : msg.data.length;
-        for (const traffic of [this.traffic, node.traffic]) {
-          traffic.messages++;
-          traffic.bytes += bytes;
-        }
+        this.traffic.messages++;
+        this.traffic.bytes += bytes;
         const lost = node.muted || (this.#loss > 0 && this.#rng() < this.#loss);
         const delay = 1 + Math.floor(this.#rng() * this.#maxDelay);
         this.#later(() => {

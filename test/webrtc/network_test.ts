@@ -5,11 +5,11 @@ import { U256 } from "../../core/ids.ts";
 import { NetworkError } from "../../net/api.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { RawClient } from "../support/raw_client.ts";
+import { nextOf } from "../support/channels.ts";
 import {
   ENGINES,
   hasNonLoopbackInterfaces,
   loopbackNode,
-  nextOut,
   randomBytes,
   sha256,
 } from "../support/network.ts";
@@ -68,7 +68,7 @@ for (const engine of ENGINES) {
           return true;
         });
         await a.send(b.id, new Uint8Array(60_000)); // fine for a, too large for b
-        const refused = await nextOut(bOut, "error");
+        const refused = await nextOf(bOut, "error");
         assert.equal(refused.code, "message-too-large");
         assert.equal(refused.to, a.id);
         assert.match(refused.message, /over this node's maximum of 50000; it was dropped/);
@@ -183,7 +183,7 @@ for (const engine of ENGINES) {
       const aOut = a.broker.channelOut();
       try {
         mallory.send({ type: "relay", to: a.id, signal: { kind: "offer", session: "s" } });
-        const error = await nextOut(aOut, "error");
+        const error = await nextOf(aOut, "error");
         assert.equal(error.code, "bad-setup");
         assert.match(error.message, /setup offer\.sdp must be a string/);
         mallory.send({
@@ -191,7 +191,7 @@ for (const engine of ENGINES) {
           to: a.id,
           signal: { kind: "offer", session: "t", sdp: "v=garbage" },
         });
-        const failed = await nextOut(aOut, "disconnected");
+        const failed = await nextOf(aOut, "disconnected");
         assert.match(failed.reason, /connection setup failed/);
         const b = await loopbackNode(server.url, engine, "b");
         await a.send(b.id, "fine");
@@ -215,15 +215,15 @@ for (const engine of ENGINES) {
         await a.send(b.id, "before");
         assert.equal((await b.recv()).data, "before");
         await local.close();
-        await nextOut(aOut, "signal", (o) => o.state === "disconnected");
-        await nextOut(bOut, "signal", (o) => o.state === "disconnected");
+        await nextOf(aOut, "signal", (o) => o.state === "disconnected");
+        await nextOf(bOut, "signal", (o) => o.state === "disconnected");
         await a.send(b.id, "while the server is down");
         assert.equal((await b.recv()).data, "while the server is down");
         await b.send(a.id, "and back");
         assert.equal((await a.recv()).data, "and back");
         restarted = await serveSignal({ port });
-        await nextOut(aOut, "signal", (o) => o.state === "ready");
-        await nextOut(bOut, "signal", (o) => o.state === "ready");
+        await nextOf(aOut, "signal", (o) => o.state === "ready");
+        await nextOf(bOut, "signal", (o) => o.state === "ready");
         assert.equal(restarted.server.stats().nodesOnline, 2);
       } finally {
         await a.close();

@@ -2,7 +2,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { NetworkError } from "../../net/api.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
-import { ENGINES, loopbackNode, nextOut, randomBytes } from "../support/network.ts";
+import { nextOf } from "../support/channels.ts";
+import { ENGINES, loopbackNode, randomBytes } from "../support/network.ts";
 import { startPeer } from "../support/peer_process.ts";
 
 describe("a peer killed mid-transfer", { timeout: 60_000 }, () => {
@@ -29,7 +30,7 @@ describe("a peer killed mid-transfer", { timeout: 60_000 }, () => {
         assert.equal((await sink.next()).event, "message", "the first message arrived");
         sink.child.kill("SIGKILL");
         const killedAt = Date.now();
-        const disconnected = await nextOut(
+        const disconnected = await nextOf(
           outputs,
           "disconnected",
           (o) => o.id === sink.id,
