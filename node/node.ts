@@ -30,18 +30,19 @@ import {
   parseNodeInfo,
 } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
 import type { DataStorage } from "../core/storage.ts";
 import { IntervalTimer, type Timer } from "../core/timer.ts";
 import type { NetworkBroker } from "../net/network.ts";
 import { CATEGORIES } from "../modules/gossip/event.ts";
-import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
+import { GOSSIP_MODULE, type GossipConfig, type GossipState } from "../modules/gossip/messages.ts";
 import {
   type GossipBroker,
   linkGossipToRandom,
   linkGossipToTimer,
   startGossip,
 } from "../modules/gossip/module.ts";
-import type { PingConfig, PingState } from "../modules/ping/messages.ts";
+import { PING_MODULE, type PingConfig, type PingState } from "../modules/ping/messages.ts";
 import {
   linkPingToRandom,
   linkPingToTimer,
@@ -63,6 +64,8 @@ import {
   startStat,
   type StatBroker,
 } from "../modules/stat/module.ts";
+
+const log = new Logger("node");
 
 /** The latest state of every module the node runs. */
 export interface NodeSnapshot {
@@ -137,6 +140,15 @@ export class Node {
       for (const listener of this.#listeners) listener(this.snapshot());
     };
     random?.tapOut((out) => out.type === "state" ? keep("random", out.state) : undefined);
+    const running = new Set<string>();
+    if (gossip) running.add(GOSSIP_MODULE);
+    if (ping) running.add(PING_MODULE);
+    const reported = new Set<string>();
+    random?.tapOut((out) => {
+      if (out.type !== "message" || running.has(out.module) || reported.has(out.module)) return;
+      reported.add(out.module); // once per module name, so a chatty peer cannot flood the log
+      log.warn(`dropped a message for module "${out.module}", which this node does not run`);
+    });
     gossip?.tapOut((out) => out.type === "state" ? keep("gossip", out.state) : undefined);
     ping?.tapOut((out) => out.type === "state" ? keep("ping", out.state) : undefined);
     stat?.tapOut((out) => out.type === "state" ? keep("stat", out.state) : undefined);

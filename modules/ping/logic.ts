@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { NodeID } from "../../core/ids.ts";
+import { type NodeID, U256 } from "../../core/ids.ts";
+import { Logger } from "../../core/log.ts";
 import {
   PING_DEFAULTS,
   type PingConfig,
@@ -12,6 +13,8 @@ import {
   type PingOut,
   type PingState,
 } from "./messages.ts";
+
+const log = new Logger("ping");
 
 interface Neighbour {
   lastSeen: number;
@@ -82,22 +85,23 @@ export class PingLogic {
 
   #receive(from: NodeID, data: string | Uint8Array, out: PingOut[]): void {
     const neighbour = this.#neighbours.get(from);
-    let wire: { t?: unknown; n?: unknown };
+    if (neighbour) neighbour.lastSeen = this.#tick; // any message is a sign of life
+    let wire: { t?: unknown; n?: unknown } | undefined;
     try {
       wire = JSON.parse(typeof data === "string" ? data : "");
     } catch {
-      return; // not ours to judge: random connections carried it, the sender is alive
-    } finally {
-      if (neighbour) neighbour.lastSeen = this.#tick;
+      wire = undefined;
     }
-    if (wire.t === "ping" && Number.isSafeInteger(wire.n)) {
+    if (wire?.t === "ping" && Number.isSafeInteger(wire.n)) {
       out.push({ type: "send", to: from, data: JSON.stringify({ t: "pong", n: wire.n }) });
-    } else if (wire.t === "pong" && neighbour && neighbour.pending.has(wire.n as number)) {
+    } else if (wire?.t === "pong" && neighbour?.pending.has(wire.n as number)) {
       const rtt = this.#now() - neighbour.pending.get(wire.n as number)!;
       neighbour.pending.delete(wire.n as number);
       neighbour.received++;
       neighbour.rttMs = rtt;
       out.push({ type: "rtt", id: from, ms: rtt });
+    } else if (wire?.t !== "pong") {
+      log.warn(`ignored an unreadable ping message from ${U256.short(from)}`);
     }
   }
 

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { U256 } from "../../core/ids.ts";
 import { PingLogic } from "../../modules/ping/logic.ts";
+import { captureLogs } from "../support/log_capture.ts";
 import { overlay } from "../support/overlay_sim.ts";
 
 describe("ping logic", () => {
@@ -32,6 +33,19 @@ describe("ping logic", () => {
     assert.deepEqual(logic.state[peer], { sent: 2, received: 1, rttMs: 42 });
     const answer = logic.handle({ type: "message", from: peer, data: '{"t":"ping","n":7}' });
     assert.deepEqual(answer[0], { type: "send", to: peer, data: '{"t":"pong","n":7}' });
+  });
+
+  it("warns about an unreadable message, and still counts it as a sign of life", async () => {
+    const logic = new PingLogic({ intervalTicks: 1, timeoutTicks: 2 });
+    const peer = U256.random();
+    logic.handle({ type: "neighbours", ids: [peer] });
+    logic.handle({ type: "tick", tick: 1 });
+    const lines = await captureLogs(() => {
+      logic.handle({ type: "message", from: peer, data: "garbage" });
+    }, "warn");
+    assert.match(String(lines[0]?.args[0]), /ignored an unreadable ping message/);
+    const failed = logic.handle({ type: "tick", tick: 2 }).filter((o) => o.type === "failed");
+    assert.deepEqual(failed, [], "it spoke at tick 1, so it is not silent yet");
   });
 
   it("reports a silent neighbour once, after the timeout", () => {

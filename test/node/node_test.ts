@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { MemoryStorage } from "../../core/storage.ts";
 import { SimulatedTimer } from "../../core/timer.ts";
 import { Node, type NodeSnapshot } from "../../node/node.ts";
+import { captureLogs } from "../support/log_capture.ts";
 import { NetworkSim } from "../support/network_sim.ts";
 
 describe("Node on a simulated network", () => {
@@ -41,6 +42,22 @@ describe("Node on a simulated network", () => {
       const history = await node.chatHistory();
       assert.deepEqual(history.map((m) => `${m.name}: ${m.text}`), ["node2: hello from node2"]);
     }
+
+    // A message for a module this node does not run is reported, not dropped silently.
+    const lines = await captureLogs(async () => {
+      await nodes[1].random!.emitIn({
+        type: "send",
+        to: nodes[1].connectedNodes()[0],
+        module: "unknown-module",
+        data: "x",
+      });
+      while (sim.pending > 0) await sim.round();
+    }, "warn");
+    assert.ok(
+      lines.some((l) =>
+        /module "unknown-module", which this node does not run/.test(String(l.args[0]))
+      ),
+    );
 
     // Restart node 3 from its storage: same identity, chat history kept.
     const id = nodes[3].id;
