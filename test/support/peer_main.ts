@@ -7,9 +7,11 @@
  *     --mode sink   prints ready, then {"event":"message","bytes":n} per message
  *     --mode drive  --to ID: sends text, bytes and 200 numbered messages to an echo peer,
  *                   checks the echoes, prints {"event":"result","ok":…} and exits
- *     --mode node   runs a full Node (fast test timings, see FAST_NODE) and prints ready
+ *     --mode node   runs a full Node (fast test timings, see FAST_NODE), prints ready, then
+ *                   {"event":"chat",…} per chat message; reads {"chat":"text"} lines on stdin
  *
- * Options: --signal URL, --engine wrtc|node-datachannel.
+ * Options: --signal URL, --engine wrtc|node-datachannel, --network JSON (extra network options
+ * such as iceServers and iceTransportPolicy), --name NAME.
  * @module
  */
 
@@ -17,8 +19,15 @@ import process from "node:process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { IntervalTimer } from "../../core/timer.ts";
-import { networkStart, NodeConfig, startNode, type WebRTCEngine } from "../../node.ts";
+import {
+  networkStart,
+  NodeConfig,
+  type NodeNetworkOptions,
+  startNode,
+  type WebRTCEngine,
+} from "../../node.ts";
 import { FAST_NODE, loopback, randomBytes, sha256 } from "./network.ts";
 
 function arg(name: string, fallback?: string): string {
@@ -32,19 +41,31 @@ const print = (event: Record<string, unknown>) => console.log(JSON.stringify(eve
 const engine = arg("engine", "wrtc") as WebRTCEngine;
 const mode = arg("mode");
 const runtime = "Deno" in globalThis ? "deno" : "node";
+const extra = JSON.parse(arg("network", "{}")) as NodeNetworkOptions;
 if (mode === "node") {
   const node = await startNode(await mkdtemp(join(tmpdir(), "flnet-peer-")), arg("signal"), {
     ...FAST_NODE,
     timer: new IntervalTimer(100),
-    network: loopback(engine, { disconnectGraceMs: 1000 }),
+    newConfig: { name: arg("name", `node-${runtime}-${engine}`), client: `flnet/${runtime}` },
+    network: loopback(engine, { disconnectGraceMs: 1000, ...extra }),
   });
   print({ event: "ready", id: node.id, runtime, engine });
+  let printed = 0;
+  node.subscribe(async () => {
+    const history = await node.chatHistory();
+    for (const message of history.slice(printed)) print({ event: "chat", ...message });
+    printed = Math.max(printed, history.length);
+  });
+  for await (const line of createInterface({ input: process.stdin })) {
+    const command = JSON.parse(line) as { chat?: string };
+    if (command.chat !== undefined) await node.sendChat(command.chat);
+  }
   await new Promise(() => {}); // runs until killed
 }
 const net = await networkStart(
   await NodeConfig.create({ name: `${mode}-${runtime}-${engine}`, client: `flnet/${runtime}` }),
   arg("signal"),
-  loopback(engine),
+  loopback(engine, extra),
 );
 print({ event: "ready", id: net.id, runtime, engine });
 

@@ -18,6 +18,8 @@ export interface PeerProcess {
   child: ChildProcess;
   /** The next JSON event it prints. */
   next(): Promise<Record<string, unknown>>;
+  /** Writes a command line (JSON) to its stdin. */
+  send(command: Record<string, unknown>): void;
   /** Resolves with the exit code (or the signal) once it exited. */
   exited: Promise<number | string>;
 }
@@ -56,7 +58,7 @@ export async function startPeer(
       join(root, "test", "support", "peer_main.ts"),
     ]
     : [process.execPath.endsWith("node") ? process.execPath : "node", bundleForNode()];
-  const child = spawn(command, [...prefix, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(command, [...prefix, ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<number | string>((resolve) =>
     child.on("exit", (code, signal) => resolve(code ?? signal ?? -1))
   );
@@ -75,5 +77,7 @@ export async function startPeer(
   };
   const ready = await next();
   if (ready.event !== "ready") throw new Error(`expected ready, got ${JSON.stringify(ready)}`);
-  return { id: ready.id as string, child, next, exited };
+  const send = (command: Record<string, unknown>) =>
+    child.stdin!.write(JSON.stringify(command) + "\n");
+  return { id: ready.id as string, child, next, send, exited };
 }

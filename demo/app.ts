@@ -1,0 +1,179 @@
+/**
+ * The demo page: starts a browser node on the signalling server that served the page and shows
+ * its identity, the network it sees, a gossip chat and its connection events. Settings come
+ * from the address: `?name=ann` (first start only), `?ice=stun:host:3478` and
+ * `?ice=turn:host:3478&ice-user=u&ice-pass=p` (repeatable), `?policy=relay`,
+ * `?candidates=loopback`, `?signal=ws://host:port`, `?log=debug` (the browser console).
+ * @module
+ */
+
+import {
+  type BrowserNode,
+  candidateFilters,
+  type ChatMessage,
+  IdentityInUseError,
+  LOG_LEVELS,
+  type LogLevel,
+  type NetworkStartOptions,
+  type NodeID,
+  type NodeSnapshot,
+  setLogLevel,
+  startBrowserNode,
+} from "../browser.ts";
+import { layoutPicture, pathType, renderPicture } from "./picture.ts";
+
+const params = new URLSearchParams(location.search);
+const logLevel = params.get("log") as LogLevel;
+if (LOG_LEVELS.includes(logLevel)) setLogLevel(logLevel);
+const signalUrl = params.get("signal") ??
+  `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`;
+
+function element<T extends HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+function networkOptions(): NetworkStartOptions {
+  const username = params.get("ice-user") ?? undefined;
+  const credential = params.get("ice-pass") ?? undefined;
+  return {
+    iceServers: params.getAll("ice").map((urls) => ({ urls, username, credential })),
+    iceTransportPolicy: params.get("policy") === "relay" ? "relay" : "all",
+    ...(params.get("candidates") === "loopback"
+      ? { candidateFilter: candidateFilters.loopbackOnly }
+      : {}),
+  };
+}
+
+function time(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function logEvent(text: string, problem = false): void {
+  const item = document.createElement("li");
+  if (problem) item.className = "problem";
+  const stamp = document.createElement("span");
+  stamp.className = "time";
+  stamp.textContent = time(Date.now());
+  item.append(stamp, text);
+  element("log").prepend(item);
+}
+
+function showChat(messages: ChatMessage[]): void {
+  const list = element<HTMLOListElement>("chat-list");
+  const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+  list.replaceChildren(...messages.map((message) => {
+    const item = document.createElement("li");
+    item.dataset.author = message.author;
+    const stamp = document.createElement("span");
+    stamp.className = "time";
+    stamp.textContent = time(message.created);
+    const author = document.createElement("span");
+    author.className = "author";
+    author.textContent = message.name ?? message.author.slice(0, 8);
+    item.append(stamp, author, message.text);
+    return item;
+  }));
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+/** Keeps the page in step with the node; renders at most every 100 ms. */
+function watch({ node }: BrowserNode): void {
+  const names = new Map<NodeID, string>();
+  const paths = new Map<NodeID, string | undefined>();
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const render = async (snapshot: NodeSnapshot) => {
+    pending = undefined;
+    for (const info of await node.knownNodes()) names.set(info.pubkey as NodeID, info.name);
+    const connected = snapshot.random?.connected ?? [];
+    const stats = snapshot.stat?.connections ?? {};
+    for (const id of connected) {
+      const path = pathType(stats[id]);
+      const name = names.get(id) ?? id.slice(0, 8);
+      if (!paths.has(id)) logEvent(`connected to ${name}`);
+      if (path && paths.get(id) !== path) {
+        logEvent(
+          `${name}: ${path} path ${stats[id].localAddress ?? ""} ↔ ${
+            stats[id].remoteAddress ?? ""
+          }`,
+        );
+      }
+      paths.set(id, path ?? paths.get(id));
+    }
+    for (const id of [...paths.keys()].filter((id) => !connected.includes(id))) {
+      logEvent(`disconnected from ${names.get(id) ?? id.slice(0, 8)}`);
+      paths.delete(id);
+    }
+    const picture = layoutPicture({
+      self: { id: node.id, name: node.config.info.name },
+      known: names,
+      connected,
+      stats,
+    });
+    element("picture").innerHTML = renderPicture(picture);
+    element("counts").textContent = `${connected.length} connected · ${names.size} known`;
+    element("status").textContent = connected.length ? "connected" : "waiting for other nodes";
+    showChat(await node.chatHistory());
+  };
+  node.network.tapOut((out) => {
+    if (out.type === "error") {
+      const about = out.to ? ` (${names.get(out.to) ?? out.to.slice(0, 8)})` : "";
+      logEvent(`${out.code}${about}: ${out.message}`, true);
+    } else if (out.type === "signal") {
+      const problem = out.state === "error" || out.state === "disconnected";
+      logEvent(`signalling server: ${out.state}${out.message ? `: ${out.message}` : ""}`, problem);
+    }
+  });
+  node.subscribe((snapshot) => {
+    pending ??= setTimeout(() => render(snapshot).catch((e) => logEvent(String(e), true)), 100);
+  });
+  element<HTMLFormElement>("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = element<HTMLInputElement>("chat-input");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    node.sendChat(text).catch((error) => logEvent(`chat not sent: ${error.message}`, true));
+  });
+}
+
+async function join(sameIdentity: "refuse" | "tab"): Promise<void> {
+  element("status").textContent = "connecting to the signalling server";
+  let running: BrowserNode;
+  try {
+    running = await startBrowserNode(signalUrl, {
+      sameIdentity,
+      network: networkOptions(),
+      newConfig: {
+        client: "flnet/browser",
+        ...(params.has("name") ? { name: params.get("name")! } : {}),
+      },
+      stat: { intervalTicks: 2 },
+    });
+  } catch (error) {
+    if (error instanceof IdentityInUseError) {
+      element("identity-message").textContent = error.message;
+      element("identity-in-use").hidden = false;
+      element("status").textContent = "not started: identity in use";
+    } else {
+      element("status").textContent = `failed: ${(error as Error).message}`;
+      logEvent((error as Error).message, true);
+    }
+    return;
+  }
+  element("identity-in-use").hidden = true;
+  element("name").textContent = running.node.config.info.name;
+  element("id").textContent = running.node.id;
+  element("identity").textContent = {
+    origin: "this site's (kept in localStorage)",
+    tab: "this tab's own (kept in sessionStorage)",
+    temporary: "temporary (gone when the page closes)",
+  }[running.identity];
+  element("status").textContent = "waiting for other nodes";
+  logEvent(`joined ${signalUrl} as ${running.node.config.info.name}`);
+  addEventListener("pagehide", () => void running.close());
+  watch(running);
+  showChat(await running.node.chatHistory());
+}
+
+element("use-tab-identity").addEventListener("click", () => void join("tab"));
+await join("refuse");

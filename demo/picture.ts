@@ -1,0 +1,137 @@
+/**
+ * The demo's picture of the network one node sees: itself in the middle, every node it knows
+ * on a circle around it, and a line to each node it is connected to, labelled with the path
+ * type (host, srflx, prflx, relay) and the round-trip time. Pure functions, so the layout and
+ * the SVG are tested without a browser.
+ * @module
+ */
+
+import type { NodeID } from "../core/ids.ts";
+import type { ConnectionStat } from "../modules/stat/messages.ts";
+
+/** What the picture is drawn from. */
+export interface PictureInput {
+  /** This node. */
+  self: { id: NodeID; name: string };
+  /** Names of the other nodes this node knows (the gossip directory). */
+  known: Map<NodeID, string>;
+  /** The nodes with an open connection. */
+  connected: NodeID[];
+  /** The connection statistics, by node. */
+  stats: Record<NodeID, ConnectionStat>;
+}
+
+/** A node in the picture. */
+export interface PictureNode {
+  /** Its id. */
+  id: NodeID;
+  /** Its name, or the start of its id when its info has not arrived yet. */
+  name: string;
+  /** Centre of its circle. */
+  x: number;
+  /** Centre of its circle. */
+  y: number;
+  /** True for this node. */
+  self: boolean;
+}
+
+/** A connection in the picture, from this node to `to`. */
+export interface PictureEdge {
+  /** The other end. */
+  to: NodeID;
+  /** The path type (`"host"`, `"srflx"`, `"prflx"`, `"relay"`), once the stats know it. */
+  path?: string;
+  /** The round-trip time, ms, once measured. */
+  rttMs?: number;
+}
+
+/** A laid-out picture. */
+export interface Picture {
+  /** Width and height of the square drawing. */
+  size: number;
+  /** Every node, this one first. */
+  nodes: PictureNode[];
+  /** This node's connections. */
+  edges: PictureEdge[];
+}
+
+const SIZE = 400;
+
+/** The path of a connection: relayed if either end is, else the less direct end's type. */
+export function pathType(stat: ConnectionStat | undefined): string | undefined {
+  const types = [stat?.localCandidateType, stat?.remoteCandidateType];
+  for (const type of ["relay", "prflx", "srflx", "host"]) {
+    if (types.includes(type as ConnectionStat["localCandidateType"])) return type;
+  }
+  return undefined;
+}
+
+/** Lays out the nodes: this one in the middle, the others by id on a circle. */
+export function layoutPicture(input: PictureInput): Picture {
+  const others = [...new Set([...input.known.keys(), ...input.connected])]
+    .filter((id) => id !== input.self.id)
+    .sort();
+  const centre = SIZE / 2;
+  const radius = SIZE * 0.36;
+  const nodes: PictureNode[] = [
+    { id: input.self.id, name: input.self.name, x: centre, y: centre, self: true },
+    ...others.map((id, i) => {
+      const angle = (2 * Math.PI * i) / others.length - Math.PI / 2;
+      return {
+        id,
+        name: input.known.get(id) ?? id.slice(0, 8),
+        x: Math.round(centre + radius * Math.cos(angle)),
+        y: Math.round(centre + radius * Math.sin(angle)),
+        self: false,
+      };
+    }),
+  ];
+  const edges = input.connected.filter((id) => id !== input.self.id).sort().map((to) => {
+    const stat = input.stats[to];
+    const rtt = stat?.pingMs ?? stat?.rttMs;
+    return {
+      to,
+      ...(pathType(stat) ? { path: pathType(stat) } : {}),
+      ...(rtt !== undefined ? { rttMs: rtt } : {}),
+    };
+  });
+  return { size: SIZE, nodes, edges };
+}
+
+/** Escapes text for XML content and attribute values. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The SVG markup of a picture. Nodes are `<g class="node" data-id>`, connections
+ * `<g class="edge" data-to data-path>`, so a page (and a test) can find them.
+ */
+export function renderPicture(picture: Picture): string {
+  const at = new Map(picture.nodes.map((n) => [n.id, n]));
+  const self = picture.nodes[0];
+  const edges = picture.edges.flatMap((edge) => {
+    const to = at.get(edge.to);
+    if (!to) return [];
+    const label = [edge.path ?? "…", edge.rttMs !== undefined ? `${edge.rttMs.toFixed(1)} ms` : ""]
+      .filter(Boolean).join(" · ");
+    const path = escapeXml(edge.path ?? "unknown");
+    return [
+      `<g class="edge path-${path}" data-to="${escapeXml(edge.to)}" data-path="${path}">` +
+      `<line x1="${self.x}" y1="${self.y}" x2="${to.x}" y2="${to.y}"/>` +
+      `<text x="${(self.x + to.x) / 2}" y="${(self.y + to.y) / 2 - 4}">${escapeXml(label)}</text>` +
+      `</g>`,
+    ];
+  });
+  const connected = new Set(picture.edges.map((edge) => edge.to));
+  const nodes = picture.nodes.map((node) =>
+    `<g class="node${node.self ? " self" : ""}${connected.has(node.id) ? " connected" : ""}" ` +
+    `data-id="${escapeXml(node.id)}">` +
+    `<title>${escapeXml(node.id)}</title>` +
+    `<circle cx="${node.x}" cy="${node.y}" r="${node.self ? 18 : 14}"/>` +
+    `<text x="${node.x}" y="${node.y + (node.self ? 34 : 30)}">${escapeXml(node.name)}</text>` +
+    `</g>`
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${picture.size} ${picture.size}" ` +
+    `role="img" aria-label="nodes and connections">${edges.join("")}${nodes.join("")}</svg>`;
+}

@@ -1,0 +1,233 @@
+/**
+ * The demo page in real Chromium with two CLI nodes (one on Node, one on Deno) on one real
+ * signalling server that serves the page: one overlay, chat in both directions, the network
+ * picture, reloads and a second tab. Once with host candidates on 127.0.0.1 and once through a
+ * loopback coturn relay. A screenshot of each run goes to test-output/.
+ * @module
+ */
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { buildBrowser } from "../../build_browser.ts";
+import { launchChromium, loopbackContext } from "../support/chromium.ts";
+import { hasNonLoopbackInterfaces, until } from "../support/network.ts";
+import { type PeerProcess, startPeer } from "../support/peer_process.ts";
+import { repoRoot, type SignalProcess, startSignalProcess } from "../support/signal_process.ts";
+import { startTurn, type TurnServer } from "../support/turn.ts";
+
+/** What page `page` shows. */
+function readPage(page: Page) {
+  return page.evaluate(() => ({
+    id: document.getElementById("id")!.textContent!,
+    identity: document.getElementById("identity")!.textContent!,
+    nodes: [...document.querySelectorAll("#picture .node")].map((g) =>
+      (g as SVGElement).dataset.id!
+    ),
+    edges: [...document.querySelectorAll("#picture .edge")].map((g) => ({
+      to: (g as SVGElement).dataset.to!,
+      path: (g as SVGElement).dataset.path!,
+    })),
+    chat: [...document.querySelectorAll("#chat-list li")].map((li) => li.textContent!),
+    log: [...document.querySelectorAll("#log li")].map((li) => li.textContent!),
+  }));
+}
+
+/** Waits until `peer` prints a chat event with `text`. */
+async function chatArrives(peer: PeerProcess, text: string): Promise<void> {
+  for (;;) {
+    const event = await peer.next();
+    if (event.event === "chat" && event.text === text) return;
+  }
+}
+
+async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180_000 }, () => {
+  let dist: string;
+  let browser: Browser;
+  let turn: TurnServer;
+  const output = join(repoRoot(), "test-output");
+  before(async () => {
+    dist = await mkdtemp(join(tmpdir(), "flnet-dist-"));
+    await buildBrowser(dist);
+    await mkdir(output, { recursive: true });
+    browser = await launchChromium();
+    turn = await startTurn();
+  });
+  after(async () => {
+    await browser?.close();
+    await turn?.stop();
+    await rm(dist, { recursive: true, force: true });
+  });
+
+  for (const mode of ["host", "relay"] as const) {
+    it(`forms one overlay and chats both ways (${mode} candidates)`, async () => {
+      const iceServer = turn.iceServer;
+      const relayed = mode === "relay"
+        ? { iceServers: [iceServer], iceTransportPolicy: "relay" as const }
+        : {};
+      const query = new URLSearchParams({ candidates: "loopback" });
+      if (mode === "relay") {
+        query.set("ice", iceServer.urls as string);
+        query.set("ice-user", iceServer.username!);
+        query.set("ice-pass", iceServer.credential!);
+        query.set("policy", "relay");
+      }
+      // Outside a loopback-only namespace a native engine may reach 127.0.0.1 from its LAN
+      // socket; Chromium then sees a peer-reflexive candidate (test/support/network.ts).
+      const paths = mode === "relay"
+        ? ["relay"]
+        : hasNonLoopbackInterfaces()
+        ? ["host", "prflx"]
+        : ["host"];
+      let signal: SignalProcess | undefined;
+      const peers: PeerProcess[] = [];
+      const contexts: BrowserContext[] = [];
+      try {
+        signal = await startSignalProcess(["--static", join(dist, "demo")]);
+        const site = signal.url.replace(/^ws/, "http");
+        for (const [runtime, engine] of [["node", "wrtc"], ["deno", "node-datachannel"]] as const) {
+          peers.push(
+            await startPeer(runtime, [
+              ...["--mode", "node", "--signal", signal.url, "--engine", engine],
+              ...["--name", `${runtime}-cli`, "--network", JSON.stringify(relayed)],
+            ]),
+          );
+        }
+        const pages: Page[] = [];
+        for (const name of ["page-a", "page-b"]) {
+          const context = await loopbackContext(browser);
+          contexts.push(context);
+          const page = await context.newPage();
+          await page.goto(`${site}/?name=${name}&${query}`);
+          pages.push(page);
+        }
+        const [a, b] = pages;
+        await until("both pages started", async () => {
+          const ids = await Promise.all(pages.map(async (p) => (await readPage(p)).id));
+          return ids.every((id) => /^[0-9a-f]{64}$/.test(id));
+        }, 15_000);
+        const ids = [(await readPage(a)).id, (await readPage(b)).id, ...peers.map((p) => p.id)];
+
+        // one overlay: with 4 nodes everybody connects to everybody (target degree 3)
+        let last = await readPage(a);
+        await until(`page A connected to the 3 others over ${paths}`, async () => {
+          last = await readPage(a);
+          return last.edges.length === 3 && last.edges.every((e) => paths.includes(e.path));
+        }, 30_000).catch((error) => {
+          throw new Error(`${error.message}; page A shows ${JSON.stringify(last)}`);
+        });
+        const seen = await readPage(a);
+        assert.deepEqual(seen.nodes.toSorted(), ids.toSorted());
+        assert.equal(seen.nodes[0], ids[0], "this node is drawn first, in the middle");
+        assert.deepEqual(seen.edges.map((e) => e.to).toSorted(), ids.slice(1).toSorted());
+        assert.ok(seen.log.some((line) => line.includes(`path`)), "the log names the path");
+
+        // chat typed in page A reaches page B and both CLI nodes
+        await a.fill("#chat-input", `hello from page A (${mode})`);
+        await a.press("#chat-input", "Enter");
+        await Promise.all([
+          until(
+            "page B shows A's message",
+            async () =>
+              (await readPage(b)).chat.some((line) => line.includes(`hello from page A (${mode})`)),
+            15_000,
+          ),
+          ...peers.map((peer) =>
+            withTimeout(
+              "a CLI node got A's message",
+              chatArrives(peer, `hello from page A (${mode})`),
+              15_000,
+            )
+          ),
+        ]);
+        // and one sent by the Node node reaches both pages
+        peers[0].send({ chat: `hello from node (${mode})` });
+        for (const page of pages) {
+          await until(
+            "a page shows the Node node's message",
+            async () =>
+              (await readPage(page)).chat.some((line) =>
+                line.includes("node-cli") && line.includes(`hello from node (${mode})`)
+              ),
+            15_000,
+          );
+        }
+        await a.screenshot({ path: join(output, `demo-${mode}.png`), fullPage: true });
+
+        if (mode === "host") {
+          // a reload keeps the identity and the chat history (in localStorage)
+          await until(
+            "page A stored the chat",
+            () =>
+              a.evaluate(() =>
+                (localStorage.getItem("flnet/gossip") ?? "").includes("hello from node")
+              ),
+            10_000,
+          );
+          await a.reload();
+          await until(
+            "page A restarted",
+            async () => /^[0-9a-f]{64}$/.test((await readPage(a)).id),
+            15_000,
+          );
+          const reloaded = await readPage(a);
+          assert.equal(reloaded.id, ids[0]);
+          assert.match(reloaded.identity, /localStorage/);
+          await until("page A shows its chat history", async () => {
+            const { chat } = await readPage(a);
+            return chat.some((l) => l.includes("hello from page A")) &&
+              chat.some((l) => l.includes("hello from node"));
+          }, 10_000);
+
+          // a second tab of the same site: told the identity is in use, then joins as itself
+          const second = await contexts[0].newPage();
+          await second.goto(`${site}/?${query}`);
+          await second.waitForSelector("#identity-in-use:not([hidden])", { timeout: 10_000 });
+          assert.match(
+            await second.textContent("#identity-message") ?? "",
+            /is in use by another tab/,
+          );
+          assert.equal((await readPage(second)).id, "…", "the second tab did not start the node");
+          await second.click("#use-tab-identity");
+          await until(
+            "the second tab started",
+            async () => /^[0-9a-f]{64}$/.test((await readPage(second)).id),
+            15_000,
+          );
+          const own = await readPage(second);
+          assert.notEqual(own.id, ids[0]);
+          assert.match(own.identity, /this tab's own/);
+          await until(
+            "page A sees the second tab's node connected",
+            async () => (await readPage(a)).edges.some((e) => e.to === own.id),
+            30_000,
+          );
+        }
+      } finally {
+        for (const context of contexts) await context.close();
+        for (const peer of peers) {
+          peer.child.kill("SIGKILL");
+          await peer.exited;
+        }
+        await signal?.stop();
+      }
+    });
+  }
+});

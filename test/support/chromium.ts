@@ -1,0 +1,50 @@
+/**
+ * Debian's Chromium driven by playwright-core, with the flags that keep it off the internet
+ * and its WebRTC on loopback (../shared/design.md, "Testing without the internet").
+ * @module
+ */
+
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+/** Launches headless Chromium; throws, saying how to install it, when it is missing. */
+export async function launchChromium(): Promise<Browser> {
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    throw new Error(
+      `${CHROMIUM} is missing: run \`apt-get install -y chromium\` (npm test does, as root)`,
+    );
+  }
+  return await chromium.launch({
+    headless: true,
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+      "--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,DialMediaRouteProvider," +
+      "OptimizationHints,Translate",
+      "--allow-loopback-in-peer-connection",
+    ],
+  });
+}
+
+/**
+ * A fresh browser context (its own storage, like another browser profile) whose pages offer
+ * their loopback address as a host candidate. Chromium offers only the default route's address
+ * unless the page may use the microphone; granting the permission is enough, the page never
+ * opens a device.
+ */
+export async function loopbackContext(browser: Browser): Promise<BrowserContext> {
+  return await browser.newContext({
+    viewport: { width: 1200, height: 800 },
+    permissions: ["microphone"],
+  });
+}
