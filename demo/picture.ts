@@ -113,8 +113,12 @@ export function renderPicture(picture: Picture): string {
   const edges = picture.edges.flatMap((edge) => {
     const to = at.get(edge.to);
     if (!to) return [];
-    const label = [edge.path ?? "…", edge.rttMs !== undefined ? `${edge.rttMs.toFixed(1)} ms` : ""]
-      .filter(Boolean).join(" · ");
+    const rtt = edge.rttMs === undefined
+      ? ""
+      : edge.rttMs < 0.1
+      ? "<0.1 ms"
+      : `${edge.rttMs.toFixed(1)} ms`;
+    const label = [edge.path ?? "…", rtt].filter(Boolean).join(" · ");
     const path = escapeXml(edge.path ?? "unknown");
     return [
       `<g class="edge path-${path}" data-to="${escapeXml(edge.to)}" data-path="${path}">` +

@@ -1,0 +1,74 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { NodeID } from "../../core/ids.ts";
+import { escapeXml, layoutPicture, pathType, renderPicture } from "../../demo/picture.ts";
+
+const id = (c: string) => c.repeat(64) as NodeID;
+
+describe("the demo's network picture", () => {
+  it("calls a path relayed if either end is, and unknown before the stats say", () => {
+    const stat = { state: "open" as const, bytesSent: 0, bytesReceived: 0 };
+    assert.equal(
+      pathType({ ...stat, localCandidateType: "host", remoteCandidateType: "relay" }),
+      "relay",
+    );
+    assert.equal(
+      pathType({ ...stat, localCandidateType: "host", remoteCandidateType: "prflx" }),
+      "prflx",
+    );
+    assert.equal(
+      pathType({ ...stat, localCandidateType: "host", remoteCandidateType: "host" }),
+      "host",
+    );
+    assert.equal(pathType(stat), undefined);
+    assert.equal(pathType(undefined), undefined);
+  });
+
+  it("puts this node in the middle and every known or connected node on a circle", () => {
+    const picture = layoutPicture({
+      self: { id: id("a"), name: "me" },
+      known: new Map([[id("b"), "bee"], [id("c"), "sea"], [id("a"), "me"]]),
+      connected: [id("c"), id("d")],
+      stats: {
+        [id("c")]: {
+          state: "open",
+          bytesSent: 1,
+          bytesReceived: 1,
+          localCandidateType: "relay",
+          remoteCandidateType: "relay",
+          rttMs: 3,
+          pingMs: 2.5,
+        },
+      },
+    });
+    assert.deepEqual(picture.nodes.map((n) => [n.name, n.self]), [
+      ["me", true],
+      ["bee", false],
+      ["sea", false],
+      ["dddddddd", false], // connected before its info arrived: named by its id
+    ]);
+    const [centre, ...ring] = picture.nodes;
+    assert.deepEqual([centre.x, centre.y], [picture.size / 2, picture.size / 2]);
+    const radii = ring.map((n) => Math.hypot(n.x - centre.x, n.y - centre.y));
+    for (const r of radii) assert.ok(Math.abs(r - radii[0]) <= 1, `radii ${radii}`);
+    assert.deepEqual(picture.edges, [{ to: id("c"), path: "relay", rttMs: 2.5 }, { to: id("d") }]);
+  });
+
+  it("renders nodes and edges a page can find, with every name escaped", () => {
+    const svg = renderPicture(layoutPicture({
+      self: { id: id("a"), name: "<me & you>" },
+      known: new Map([[id("b"), `"bee"`]]),
+      connected: [id("b")],
+      stats: {},
+    }));
+    assert.match(svg, /^<svg [^>]*viewBox="0 0 400 400"/);
+    assert.equal(svg.match(/<g class="node/g)?.length, 2);
+    assert.match(
+      svg,
+      new RegExp(`<g class="edge path-unknown" data-to="${id("b")}" data-path="unknown">`),
+    );
+    assert.ok(svg.includes("&#60;me &#38; you&#62;") && svg.includes("&#34;bee&#34;"));
+    assert.ok(!svg.includes("<me"));
+    assert.equal(escapeXml(`<'&">`), "&#60;&#39;&#38;&#34;&#62;");
+  });
+});
