@@ -188,10 +188,12 @@ class NetworkCore {
           break;
         case "close":
           this.#closing = true;
-          for (const link of this.#links.values()) {
-            link.enqueueIn({ type: "disconnect", code: "closed", reason: "the network closed" });
-          }
-          this.signal.enqueueIn({ type: "close" });
+          // each link first lets its buffered data leave, then the signalling connection closes
+          void Promise.all(
+            [...this.#links.values()].map((link) =>
+              link.emitIn({ type: "disconnect", code: "closed", reason: "the network closed" })
+            ),
+          ).finally(() => this.signal.enqueueIn({ type: "close" }));
           break;
       }
     }

@@ -146,6 +146,13 @@ export type WebRTCBroker = Broker<WebRTCIn, WebRTCOut>;
 
 const log = new Logger("webrtc");
 
+/** How long closing waits for the peer to take what was sent before (`#closeGracefully`). */
+const CLOSE_MS = 2_000;
+/** Module names with this prefix are flnet's own control messages. */
+const RESERVED_MODULE_PREFIX = "\u0000";
+/** The message that asks the peer to close after everything sent before it. */
+const CLOSE_MODULE = RESERVED_MODULE_PREFIX + "close";
+
 /** Checks a setup message that came from the network; throws a TypeError saying what is wrong. */
 export function parseSetupSignal(value: Record<string, unknown>): SetupSignal {
   const text = (field: string, max: number) => {
@@ -214,6 +221,8 @@ class PeerLink {
   #signalled: ParsedCandidate[] = [];
   #queue: Outgoing[] = [];
   #pumping = false;
+  /** True while `#closeGracefully` waits: the peer's closing is expected then. */
+  #closing = false;
   #frameId = 1;
   #reassembler: Reassembler | undefined;
   #setupTimer: ReturnType<typeof setTimeout> | undefined;
@@ -265,6 +274,14 @@ class PeerLink {
               `${this.#o.maxMessageBytes}; split it, or raise maxMessageBytes on both nodes`,
           });
         }
+        if (msg.module?.startsWith(RESERVED_MODULE_PREFIX)) {
+          return this.#out({
+            type: "error",
+            code: "bad-frame",
+            id: msg.id,
+            message: `module names starting with U+0000 are flnet's own; pick another name`,
+          });
+        }
         this.#queue.push({ id: msg.id, module: msg.module ?? "", data: msg.data });
         if (this.#state === "idle") await this.#offer();
         else if (this.#state === "open") void this.#pump();
@@ -273,6 +290,7 @@ class PeerLink {
       case "setup":
         return await this.#setup(msg.signal);
       case "disconnect":
+        if ((msg.code ?? "closed") === "closed") await this.#closeGracefully(CLOSE_MS);
         return this.#teardown(msg.code ?? "closed", msg.reason ?? "closed by this node");
       case "status":
         return this.#out({
@@ -428,7 +446,7 @@ class PeerLink {
       if (dc === this.#dc) this.#opened();
     };
     dc.onclose = () => {
-      if (dc === this.#dc) this.#teardown("peer-gone", "the data channel closed");
+      if (dc === this.#dc && !this.#closing) this.#teardown("peer-gone", "the data channel closed");
     };
     dc.onmessage = (event) => {
       if (dc === this.#dc) this.#receive(event.data);
@@ -454,6 +472,7 @@ class PeerLink {
 
   #iceChanged(state: RTCIceConnectionState): void {
     if (log.enabled("debug")) log.debug(this.#broker.name, "ICE", state);
+    if (this.#closing) return; // `#closeGracefully` ends the connection itself
     if (state === "failed" || state === "closed") {
       this.#teardown("peer-gone", `the ICE connection ${state}`);
     } else if (state === "disconnected") {
@@ -485,7 +504,9 @@ class PeerLink {
       });
     }
     for (const result of this.#reassembler.push(bytes)) {
-      if (result.kind === "message") {
+      if (result.kind === "message" && result.module === CLOSE_MODULE) {
+        return this.#teardown("closed", "closed by the peer");
+      } else if (result.kind === "message") {
         this.#out({ type: "message", module: result.module, data: result.data });
       } else this.#out({ type: "error", code: result.code, message: result.message });
     }
@@ -504,7 +525,7 @@ class PeerLink {
           dc.send(frame as Uint8Array<ArrayBuffer>);
         }
         this.#queue.shift();
-        this.#out({ type: "sent", id: item.id });
+        if (item.module !== CLOSE_MODULE) this.#out({ type: "sent", id: item.id });
       }
     } catch (error) {
       this.#teardown("peer-gone", `the data channel refused a frame: ${(error as Error).message}`);
@@ -513,6 +534,26 @@ class PeerLink {
       // A connection that replaced the one this loop was using picks up the queue.
       if (this.#state === "open" && this.#queue.length > 0) void this.#pump();
     }
+  }
+
+  /**
+   * Ends an open connection gracefully: sends a close message after everything queued and
+   * waits (at most `ms`) for the peer to close on it. The channel is ordered, so the peer has
+   * taken every earlier message by then; closing the peer connection at once could cut off
+   * data the engine had accepted but not yet delivered (measured with @roamhq/wrtc).
+   */
+  async #closeGracefully(ms: number): Promise<void> {
+    const dc = this.#dc;
+    if (this.#state !== "open" || !dc) return;
+    this.#queue.push({ id: -1, module: CLOSE_MODULE, data: new Uint8Array(0) });
+    void this.#pump();
+    this.#closing = true;
+    const until = Date.now() + ms;
+    const iceUp = () => !["failed", "closed"].includes(this.#pc?.iceConnectionState ?? "closed");
+    while (dc === this.#dc && dc.readyState === "open" && iceUp() && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    this.#closing = false;
   }
 
   /** Waits until `dc` buffers at most half the high mark; false if it closed meanwhile. */

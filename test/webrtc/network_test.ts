@@ -242,5 +242,28 @@ for (const engine of ENGINES) {
       await assert.rejects(pending, (e: NetworkError) => e.code === "closed");
       await silent.close();
     });
+
+    it("delivers what a resolved send handed over when the sender closes right away", async () => {
+      // closing sends a close message after the data and waits for the peer to close on it
+      const a = await loopbackNode(server.url, engine, "a");
+      const b = await loopbackNode(server.url, engine, "b");
+      try {
+        await a.send(b.id, "hello"); // connected
+        const sends = [1, 2, 3].map(() => a.send(b.id, randomBytes(2 * 1024 * 1024)));
+        await Promise.all(sends);
+        await assert.rejects(a.send(b.id, "x", "\u0000close"), /flnet's own/);
+        await a.close();
+        for (let i = 0; i < 3; i++) {
+          const { data } = await b.recv();
+          if (data === "hello") i--;
+          else assert.equal((data as Uint8Array).length, 2 * 1024 * 1024);
+        }
+        const [link] = await b.connections().catch(() => []);
+        assert.notEqual(link?.status.state, "open", "b closed its end when a asked");
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
   });
 }

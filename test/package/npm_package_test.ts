@@ -1,0 +1,33 @@
+/**
+ * Builds the npm package and proves it in a scratch Node project (build_npm.ts): offline
+ * install, tsc against its .d.ts, the client_server example on Node over WebRTC, the `flnet`
+ * command. Any failed step fails this test with the step's reason.
+ * @module
+ */
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildNpm } from "../../build_npm.ts";
+
+describe("the npm package", { timeout: 120_000 }, () => {
+  it("packs as flnet and works when installed in a fresh Node project", async () => {
+    const out = await mkdtemp(join(tmpdir(), "flnet-npm-"));
+    try {
+      const built = await buildNpm(out);
+      assert.match(built.tarball, /\/flnet-\d+\.\d+\.\d+\.tgz$/);
+      assert.ok(built.files > 50, `${built.files} files`);
+      assert.deepEqual(built.steps.map((s) => s.step), [
+        "deno pack, then npm pack as flnet",
+        "install the tarball offline in a scratch project",
+        "type-check a TypeScript consumer with tsc",
+        "run the client_server example on Node over WebRTC",
+        "run the flnet command",
+      ]);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
