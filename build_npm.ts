@@ -9,15 +9,15 @@
  * @module
  */
 
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import * as esbuild from "esbuild";
 import { serveSignal } from "./signal/serve.ts";
+import { startLineProcess } from "./test/support/line_process.ts";
 
 const root = new URL(".", import.meta.url).pathname;
 const run = promisify(execFile);
@@ -242,41 +242,6 @@ export async function use(peer: NodeID): Promise<string> {
 }
 `;
 
-/** A Node process in `cwd` whose stdout lines can be waited for. */
-function startNode(cwd: string, args: string[]) {
-  const child = spawn("node", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  let errors = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => errors += chunk);
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    lines.push(line);
-    for (const wake of waiters) wake();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  /** The first line matching `pattern`, or an error after `ms` or when the process exits. */
-  const waitFor = (pattern: RegExp, ms = 20_000) =>
-    new Promise<string>((resolve, reject) => {
-      const fail = (why: string) => {
-        waiters.delete(check);
-        clearTimeout(timer);
-        reject(new Error(`node ${args.join(" ")}: ${why}; output: ${lines.join(" | ")} ${errors}`));
-      };
-      const check = () => {
-        const line = lines.find((l) => pattern.test(l));
-        if (line === undefined) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(line);
-      };
-      const timer = setTimeout(() => fail(`no line matching ${pattern} within ${ms} ms`), ms);
-      waiters.add(check);
-      exited.then((code) => fail(`exited (${code})`));
-      check();
-    });
-  return { child, waitFor, exited };
-}
-
 /** Proves `tarball` in a scratch project; returns when every step passed. */
 async function prove(tarball: string, dev: PackageJson, steps: NpmBuild["steps"]): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), "flnet-npm-proof-"));
@@ -314,16 +279,19 @@ async function prove(tarball: string, dev: PackageJson, steps: NpmBuild["steps"]
       }
       await esbuild.stop();
       const signal = await serveSignal({ port: 0 });
-      const server = startNode(scratch, ["server.mjs", signal.url, "--loopback"]);
+      const server = startLineProcess("node", ["server.mjs", signal.url, "--loopback"], scratch);
       try {
         const id = (await server.waitFor(/^server id: /)).slice("server id: ".length);
-        const client = startNode(scratch, ["client.mjs", signal.url, id, "--loopback"]);
+        const client = startLineProcess(
+          "node",
+          ["client.mjs", signal.url, id, "--loopback"],
+          scratch,
+        );
         await client.waitFor(/^sent "ping"/);
         if (await client.exited !== 0) throw new Error("the client did not exit with 0");
         await server.waitFor(/: ping$/);
       } finally {
-        server.child.kill();
-        await server.exited;
+        await server.stop();
         await signal.close();
       }
     });
