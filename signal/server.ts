@@ -122,16 +122,16 @@ const log = new Logger("signal");
 const encoder = new TextEncoder();
 
 class Connection implements SignalConnection {
-  readonly challenge = U256.random();
-  readonly openedAt = Date.now();
-  lastSeen = Date.now();
+  readonly challenge: NodeID = U256.random();
+  readonly openedAt: number = Date.now();
+  lastSeen: number = Date.now();
   state: "new" | "verifying" | "announced" | "closed" = "new";
   info: NodeInfo | undefined;
   id: NodeID | undefined;
   announcedAt = 0;
   stats: NodeStats | undefined;
   tokens: number;
-  refilledAt = Date.now();
+  refilledAt: number = Date.now();
   /** Frames that arrived while the announce signature was being checked. */
   backlog: string[] = [];
 

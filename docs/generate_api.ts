@@ -1,0 +1,130 @@
+// deno-lint-ignore-file no-console
+/**
+ * Writes docs/api.md from `deno doc --json` of the entry points: every exported symbol with its
+ * kind, the first sentence of its documentation and where it is defined. `npm run docs:api`
+ * writes it; `--check` (run by `npm run check`) fails when the file is out of date.
+ * @module
+ */
+
+import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const root = new URL("..", import.meta.url).pathname;
+const target = join(root, "docs", "api.md");
+
+const ENTRIES = [
+  { file: "mod.ts", name: "flnet", about: "runtime-neutral: every runtime" },
+  { file: "node.ts", name: "flnet/node", about: "Node and Deno; adds to flnet" },
+  { file: "browser.ts", name: "flnet/browser", about: "browsers; adds to flnet" },
+  { file: "signal/mod.ts", name: "@flnet/flnet/signal", about: "Deno only: the signalling server" },
+];
+
+interface DocSymbol {
+  name: string;
+  kind: string;
+  file: string;
+  line: number;
+  summary: string;
+}
+
+type DocJson = {
+  nodes: Record<string, {
+    module_doc?: { doc?: string };
+    symbols?: {
+      name: string;
+      declarations: {
+        kind: string;
+        location: { filename: string; line: number };
+        jsDoc?: { doc?: string };
+      }[];
+    }[];
+  }>;
+};
+
+/** The first sentence of a JSDoc text, on one line. */
+function firstSentence(doc = ""): string {
+  const text = doc.replace(/\{@link ([^}]+)\}/g, "`$1`").replace(/\s+/g, " ").trim();
+  const end = text.search(/\.(\s|$)/);
+  return (end >= 0 ? text.slice(0, end + 1) : text).replaceAll("|", "\\|");
+}
+
+async function symbols(file: string): Promise<{ about: string; symbols: DocSymbol[] }> {
+  const { stdout } = await promisify(execFile)(
+    join(root, "node_modules", ".bin", "deno"),
+    ["doc", "--json", file],
+    { cwd: root, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const node = Object.values((JSON.parse(stdout) as DocJson).nodes)[0];
+  const list = (node.symbols ?? []).map((symbol) => {
+    const declaration = symbol.declarations[0];
+    return {
+      name: symbol.name,
+      kind: symbol.declarations.map((d) => d.kind).join(" + "),
+      file: declaration.location.filename.replace(`file://${root}`, ""),
+      line: declaration.location.line,
+      summary: firstSentence(symbol.declarations.find((d) => d.jsDoc?.doc)?.jsDoc?.doc),
+    };
+  });
+  return { about: firstSentence(node.module_doc?.doc), symbols: list };
+}
+
+/** The text of docs/api.md. */
+export async function apiMarkdown(): Promise<string> {
+  const lines = [
+    "# API reference",
+    "",
+    "Generated from the sources by `npm run docs:api` (`deno doc --json`); `npm run check` fails",
+    "when it is out of date. Every symbol's full documentation is in its JSDoc (`deno doc FILE`).",
+    "",
+  ];
+  const seen = new Set<string>();
+  for (const entry of ENTRIES) {
+    const { about, symbols: list } = await symbols(entry.file);
+    const own = list.filter((s) => !seen.has(`${s.name}@${s.file}`));
+    for (const s of list) seen.add(`${s.name}@${s.file}`);
+    lines.push(`## \`${entry.name}\` (${entry.file}: ${entry.about})`, "", about, "");
+    lines.push("| symbol | kind | what it is | defined in |", "| --- | --- | --- | --- |");
+    for (
+      const s of own.toSorted((a, b) =>
+        a.file.localeCompare(b.file) || a.name.localeCompare(b.name)
+      )
+    ) {
+      lines.push(
+        `| \`${s.name}\` | ${s.kind} | ${s.summary} | [${s.file}](../${s.file}#L${s.line}) |`,
+      );
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/** `text` as `deno fmt` formats markdown. */
+async function formatted(text: string): Promise<string> {
+  const fmt = new Deno.Command(join(root, "node_modules", ".bin", "deno"), {
+    args: ["fmt", "--ext=md", "-"],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = fmt.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const { code, stdout } = await fmt.output();
+  if (code !== 0) throw new Error("deno fmt could not format the generated markdown");
+  return new TextDecoder().decode(stdout);
+}
+
+if (import.meta.main) {
+  const text = await formatted(await apiMarkdown());
+  if (Deno.args.includes("--check")) {
+    if (await readFile(target, "utf8").catch(() => "") !== text) {
+      console.error("docs/api.md is out of date: run `npm run docs:api` and commit it");
+      Deno.exit(1);
+    }
+  } else {
+    await writeFile(target, text);
+    console.log(`wrote ${target}`);
+  }
+}
