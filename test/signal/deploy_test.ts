@@ -7,9 +7,9 @@ import { repoRoot } from "../support/signal_process.ts";
 
 /** The signalling server's arguments in a `["npx", "deno", "run", "-A", "signal/main.ts", …]` list. */
 function serverArgs(text: string, where: string): string[] {
-  const list = text.match(/\[("npx", "deno", "run", "-A", "signal\/main\.ts"[^\]]*)\]/)?.[1];
+  const list = text.match(/\[\s*("npx",\s*"deno",\s*"run",\s*"-A",\s*"signal\/main\.ts"[^\]]*)\]/)?.[1];
   assert.ok(list, `${where} starts no signalling server`);
-  return JSON.parse(`[${list}]`).slice(5);
+  return JSON.parse(`[${list.replace(/,\s*$/, "")}]`).slice(5);
 }
 
 // Docker cannot run here (no daemon, no registry); this keeps the deploy files in step with the
