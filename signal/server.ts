@@ -88,6 +88,10 @@ export interface SignalStats {
   bytesRelayed: number;
   /** Frames received since the start. */
   framesReceived: number;
+  /** Bytes of the frames received since the start (text as UTF-16 code units, binary as bytes). */
+  bytesReceived: number;
+  /** Bytes of the frames sent since the start (counted the same way). */
+  bytesSent: number;
   /** Errors sent, by code. */
   errorsByCode: Partial<Record<SignalErrorCode, number>>;
   /** Seconds since the server started. */
@@ -181,6 +185,8 @@ export class SignalServer {
   readonly #started = Date.now();
   #relayed = 0;
   #bytesRelayed = 0;
+  #bytesReceived = 0;
+  #bytesSent = 0;
   #frames = 0;
   #sweeper: ReturnType<typeof setInterval>;
   #closing = false;
@@ -239,6 +245,8 @@ export class SignalServer {
       messagesRelayed: this.#relayed,
       bytesRelayed: this.#bytesRelayed,
       framesReceived: this.#frames,
+      bytesReceived: this.#bytesReceived,
+      bytesSent: this.#bytesSent,
       errorsByCode: { ...this.#errors },
       uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
     };
@@ -268,6 +276,9 @@ export class SignalServer {
   handleFrame(connection: Connection, data: unknown): void {
     if (connection.state === "closed") return;
     this.#frames++;
+    this.#bytesReceived += typeof data === "string"
+      ? data.length
+      : (data as { byteLength?: number })?.byteLength ?? 0;
     connection.lastSeen = Date.now();
     if (!this.#takeToken(connection)) {
       this.sendError(
@@ -486,6 +497,7 @@ export class SignalServer {
 
   #sendText(connection: Connection, text: string): void {
     try {
+      this.#bytesSent += text.length;
       connection.peer.send(text);
     } catch (error) {
       log.debug("sending to a closing socket failed", error);

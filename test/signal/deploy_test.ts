@@ -7,7 +7,8 @@ import { repoRoot } from "../support/signal_process.ts";
 
 /** The signalling server's arguments in a `["npx", "deno", "run", "-A", "signal/main.ts", …]` list. */
 function serverArgs(text: string, where: string): string[] {
-  const list = text.match(/\[\s*("npx",\s*"deno",\s*"run",\s*"-A",\s*"signal\/main\.ts"[^\]]*)\]/)?.[1];
+  const list = text.match(/\[\s*("npx",\s*"deno",\s*"run",\s*"-A",\s*"signal\/main\.ts"[^\]]*)\]/)
+    ?.[1];
   assert.ok(list, `${where} starts no signalling server`);
   return JSON.parse(`[${list.replace(/,\s*$/, "")}]`).slice(5);
 }

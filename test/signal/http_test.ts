@@ -35,6 +35,8 @@ describe("signalling server HTTP endpoints", () => {
     assert.equal(stats.errorsByCode["bad-json"], 1);
     assert.equal(typeof stats.uptimeSeconds, "number");
     assert.equal(stats.nodesOnline, 0);
+    assert.ok(stats.bytesReceived > 200, `received ${stats.bytesReceived} (announce + garbage)`);
+    assert.ok(stats.bytesSent > 200, `sent ${stats.bytesSent} (challenge, welcome, error)`);
   });
 
   it("serves static files from its directory with content types", async () => {
