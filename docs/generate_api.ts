@@ -25,7 +25,6 @@ interface DocSymbol {
   name: string;
   kind: string;
   file: string;
-  line: number;
   summary: string;
 }
 
@@ -63,7 +62,6 @@ async function symbols(file: string): Promise<{ about: string; symbols: DocSymbo
       name: symbol.name,
       kind: symbol.declarations.map((d) => d.kind).join(" + "),
       file: declaration.location.filename.replace(`file://${root}`, ""),
-      line: declaration.location.line,
       summary: firstSentence(symbol.declarations.find((d) => d.jsDoc?.doc)?.jsDoc?.doc),
     };
   });
@@ -92,7 +90,7 @@ export async function apiMarkdown(): Promise<string> {
       )
     ) {
       lines.push(
-        `| \`${s.name}\` | ${s.kind} | ${s.summary} | [${s.file}](../${s.file}#L${s.line}) |`,
+        `| \`${s.name}\` | ${s.kind} | ${s.summary} | [${s.file}](../${s.file}) |`,
       );
     }
     lines.push("");
