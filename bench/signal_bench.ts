@@ -1,7 +1,7 @@
 /**
  * Signalling server load: N announced clients held at once, relaying offer/answer-sized
- * messages to each other. The server runs in its own process (`signal/main.ts`); the clients
- * run here. Reports nodes held, relay messages/s, relay latency, and server memory per
+ * messages to each other. The server (flnet's, or PeerJS's with `--server peerjs`) runs in its
+ * own process; the clients run here (bench/signal_targets.ts speaks both protocols). Reports nodes held, relay messages/s, relay latency, and server memory per
  * connection, as a table and JSON.
  *
  *     npm run bench:signal                      # 2,000 clients
@@ -9,10 +9,8 @@
  * @module
  */
 
-import { NodeConfig } from "../core/config.ts";
-import { RawClient } from "../test/support/raw_client.ts";
-import { startSignalProcess } from "../test/support/signal_process.ts";
 import { numberOption, publish } from "./report.ts";
+import { type LoadClient, type SignalServerKind, startLoadTarget } from "./signal_targets.ts";
 
 /** Options of {@link runSignalLoad}. */
 export interface SignalLoadOptions {
@@ -24,10 +22,14 @@ export interface SignalLoadOptions {
   payloadBytes: number;
   /** Clients connecting at the same time. */
   connectConcurrency: number;
+  /** The server to load (flnet by default). */
+  server?: SignalServerKind;
 }
 
 /** What one load run measured. */
 export interface SignalLoadResult {
+  /** The server loaded. */
+  server: SignalServerKind;
   /** Clients announced and held at the end of the connect phase. */
   clientsHeld: number;
   /** Seconds to connect and announce all clients. */
@@ -52,39 +54,40 @@ export interface SignalLoadResult {
   serverRssLoaded?: number;
   /** (loaded - idle) / clients, bytes. */
   rssPerConnection?: number;
-  /** Error codes the server reported during the run. */
+  /** Errors the server reported during the run (and refused connections), by code. */
   serverErrors: Record<string, number>;
 }
 
-/** Runs one load round against a fresh server process. */
+/** Runs one load round against a fresh server process of `options.server` (flnet by default). */
 export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalLoadResult> {
-  const server = await startSignalProcess(["--max-conns", String(options.clients + 100)]);
-  const http = server.url.replace("ws:", "http:");
-  const clients: RawClient[] = [];
+  const target = await startLoadTarget(options.server ?? "flnet", options.clients + 100);
+  const clients: LoadClient[] = [];
+  const refused: Record<string, number> = {};
   try {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const serverRssIdle = await server.rss();
-    const configs = await Promise.all(
-      Array.from({ length: options.clients }, () => NodeConfig.create()),
-    );
+    const serverRssIdle = await target.rss();
     const connectStart = performance.now();
-    for (let i = 0; i < configs.length; i += options.connectConcurrency) {
-      const batch = configs.slice(i, i + options.connectConcurrency);
-      clients.push(...await Promise.all(batch.map((c) => RawClient.announced(server.url, c))));
+    for (let i = 0; i < options.clients; i += options.connectConcurrency) {
+      const batch = Array.from(
+        { length: Math.min(options.connectConcurrency, options.clients - i) },
+        (_, k) => target.connect(i + k),
+      );
+      for (const result of await Promise.allSettled(batch)) {
+        if (result.status === "fulfilled") clients.push(result.value);
+        else refused[result.reason.message] = (refused[result.reason.message] ?? 0) + 1;
+      }
     }
     const connectSeconds = (performance.now() - connectStart) / 1000;
-    const stats = await (await fetch(`${http}/stats`)).json();
-    const serverRssLoaded = await server.rss();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const serverRssLoaded = await target.rss();
 
     const latencies: number[] = [];
-    const relaysSent = options.clients * options.relaysPerClient;
+    const relaysSent = clients.length * options.relaysPerClient;
     let delivered!: () => void;
     const allDelivered = new Promise<void>((resolve) => delivered = resolve);
     for (const client of clients) {
-      client.socket.onmessage = (event) => {
-        const message = JSON.parse(event.data);
-        if (message.type !== "relay") return;
-        latencies.push(performance.now() - message.signal.t);
+      client.onRelay = (payload) => {
+        latencies.push(performance.now() - (payload.t as number));
         if (latencies.length === relaysSent) delivered();
       };
     }
@@ -92,12 +95,8 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
     const relayStart = performance.now();
     for (let round = 0; round < options.relaysPerClient; round++) {
       for (const [i, client] of clients.entries()) {
-        const to = configs[(i + 1 + round) % configs.length].id;
-        client.send({
-          type: "relay",
-          to,
-          signal: { kind: "offer", t: performance.now(), sdp: pad },
-        });
+        const to = clients[(i + 1 + round) % clients.length].id;
+        client.relay(to, { kind: "offer", t: performance.now(), sdp: pad });
       }
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
@@ -106,10 +105,18 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
     clearTimeout(timer);
     const relaySeconds = (performance.now() - relayStart) / 1000;
     latencies.sort((a, b) => a - b);
-    const quiet = await sequentialLatencies(clients[0], clients[1], configs[1].id, pad, 200);
-    const final = await (await fetch(`${http}/stats`)).json();
+    const quiet = clients.length >= 2
+      ? await sequentialLatencies(clients[0], clients[1], pad, 200)
+      : [];
+    const serverErrors = { ...refused };
+    for (const client of clients) {
+      for (const [code, n] of Object.entries(client.errors)) {
+        serverErrors[code] = (serverErrors[code] ?? 0) + n;
+      }
+    }
     return {
-      clientsHeld: stats.nodesOnline,
+      server: target.kind,
+      clientsHeld: clients.length,
       connectSeconds,
       relaysDelivered: latencies.length,
       relaysSent,
@@ -120,14 +127,14 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
       relayP99Ms: percentile(quiet, 0.99),
       serverRssIdle,
       serverRssLoaded,
-      rssPerConnection: serverRssIdle && serverRssLoaded
-        ? (serverRssLoaded - serverRssIdle) / options.clients
+      rssPerConnection: serverRssIdle && serverRssLoaded && clients.length
+        ? (serverRssLoaded - serverRssIdle) / clients.length
         : undefined,
-      serverErrors: final.errorsByCode,
+      serverErrors,
     };
   } finally {
-    for (const client of clients) client.socket.close();
-    await server.stop();
+    for (const client of clients) client.close();
+    await target.stop();
   }
 }
 
@@ -137,22 +144,20 @@ function percentile(sorted: number[], p: number): number {
 
 /** One relay at a time from `a` to `b`: the latency a node sees when the server is not busy. */
 async function sequentialLatencies(
-  a: RawClient,
-  b: RawClient,
-  to: string,
+  a: LoadClient,
+  b: LoadClient,
   pad: string,
   count: number,
 ): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const arrived = new Promise<void>((resolve) => {
-      b.socket.onmessage = (event) => {
-        const message = JSON.parse(event.data);
-        if (message.type === "relay") latencies.push(performance.now() - message.signal.t);
+      b.onRelay = (payload) => {
+        latencies.push(performance.now() - (payload.t as number));
         resolve();
       };
     });
-    a.send({ type: "relay", to, signal: { kind: "answer", t: performance.now(), sdp: pad } });
+    a.relay(b.id, { kind: "answer", t: performance.now(), sdp: pad });
     await arrived;
   }
   return latencies.sort((x, y) => x - y);
@@ -193,6 +198,9 @@ if (import.meta.main) {
     relaysPerClient: numberOption("--relays", 20),
     payloadBytes: numberOption("--payload", 2048),
     connectConcurrency: numberOption("--concurrency", 100),
+    server: Deno.args.includes("--server")
+      ? Deno.args[Deno.args.indexOf("--server") + 1] as SignalServerKind
+      : "flnet",
   };
   const result = await runSignalLoad(options);
   await publish(formatSignalTable(result), {
