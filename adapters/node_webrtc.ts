@@ -40,8 +40,12 @@ export async function loadWebRTCEngine(
  */
 function withRttInSeconds(Base: RTCPeerConnectionConstructor): RTCPeerConnectionConstructor {
   return class extends Base {
-    override async getStats(selector?: MediaStreamTrack | null): Promise<RTCStatsReport> {
-      const report = await super.getStats(selector);
+    // A rest parameter keeps `getStats.length` 0, as in browsers: libraries such as
+    // simple-peer take a non-zero length for the old callback form and wait forever.
+    override async getStats(
+      ...args: [selector?: MediaStreamTrack | null]
+    ): Promise<RTCStatsReport> {
+      const report = await super.getStats(...args);
       const fixed = new Map<string, unknown>();
       report.forEach((value: Record<string, unknown>, key: string) => {
         const stat = { ...value };

@@ -1,23 +1,29 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { formatNetworkTable, runNetworkBench } from "../../bench/network_bench.ts";
+import { CONTENDERS, formatNetworkTable, runNetworkBench } from "../../bench/network_bench.ts";
 
-describe("network benchmark (smoke run with tiny sizes)", { timeout: 60_000 }, () => {
-  it("measures both engines against their raw data channel and raw setup", async () => {
-    const rows = await runNetworkBench({
+describe("network benchmark (smoke run with tiny sizes)", { timeout: 90_000 }, () => {
+  it("measures flnet, raw and simple-peer on both engines, 64 KiB and 1 KiB", async () => {
+    const result = await runNetworkBench({
       engines: ["wrtc", "node-datachannel"],
       megabytes: 1,
       rounds: 1,
     });
-    assert.deepEqual(rows.map((r) => r.engine), ["wrtc", "node-datachannel"]);
-    for (const row of rows) {
-      for (
-        const value of [row.flnetMBps, row.rawMBps, row.flnetFirstMessageMs, row.rawFirstMessageMs]
-      ) {
-        assert.ok(Number.isFinite(value) && value > 0, JSON.stringify(row));
+    assert.deepEqual(
+      result.throughput.map((r) => `${r.engine} ${r.messageBytes}`),
+      ["wrtc 65536", "wrtc 1024", "node-datachannel 65536", "node-datachannel 1024"],
+    );
+    assert.deepEqual(result.latency.map((r) => r.engine), ["wrtc", "node-datachannel"]);
+    for (
+      const row of [
+        ...result.throughput.map((r) => r.mbps),
+        ...result.latency.map((r) => r.ms),
+      ]
+    ) {
+      for (const contender of CONTENDERS) {
+        assert.ok(Number.isFinite(row[contender]) && row[contender] > 0, JSON.stringify(row));
       }
-      assert.equal(row.throughputRatio, row.flnetMBps / row.rawMBps);
     }
-    assert.match(formatNetworkTable(rows), /^engine\s+flnet MB\/s/);
+    assert.match(formatNetworkTable(result), /^MB\/s\s+flnet\s+raw\s+simple-peer/);
   });
 });

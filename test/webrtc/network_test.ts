@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { NetworkError } from "../../net/api.ts";
+import { loadWebRTCEngine } from "../../adapters/node_webrtc.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { RawClient } from "../support/raw_client.ts";
 import { nextOf } from "../support/channels.ts";
@@ -19,6 +20,17 @@ for (const engine of ENGINES) {
     let server: RunningSignalServer;
     before(async () => server = await serveSignal({ port: 0 }));
     after(() => server.close());
+
+    it("offers the standard promise form of getStats (length 0), as other libraries expect", async () => {
+      const RTC = await loadWebRTCEngine(engine);
+      const pc = new RTC({ iceServers: [] });
+      try {
+        assert.equal(pc.getStats.length, 0);
+        assert.ok((await pc.getStats()) instanceof Object);
+      } finally {
+        pc.close();
+      }
+    });
 
     it("exchanges text and binary messages both ways, connecting on demand", async () => {
       const a = await loopbackNode(server.url, engine, "a");
