@@ -9,7 +9,7 @@ import { NodeConfig } from "../../core/config.ts";
 import { candidateFilters } from "../../net/candidates.ts";
 import { MemoryStorage } from "../../core/storage.ts";
 import type { Timer } from "../../core/timer.ts";
-import { Node } from "../../node/node.ts";
+import { Node, type NodeOptions } from "../../node/node.ts";
 import {
   type Network,
   networkBrokerStart,
@@ -71,17 +71,21 @@ export function randomBytes(length: number): Uint8Array {
   return bytes;
 }
 
-/** A full Node on real WebRTC over loopback, with the fast test timings and `timer`. */
+/**
+ * A full Node on real WebRTC over loopback, driven by `timer`, with the fast test timings
+ * unless `modules` gives others (`{}`: the modules' defaults).
+ */
 export async function loopbackFullNode(
   url: string,
   engine: WebRTCEngine,
   timer: Timer,
   name?: string,
+  modules: Pick<NodeOptions, "random" | "gossip" | "ping" | "stat"> = FAST_NODE,
 ): Promise<Node> {
   return await Node.start({
     storage: new MemoryStorage(),
     timer,
-    ...FAST_NODE,
+    ...modules,
     ...(name ? { newConfig: { name } } : {}),
     startNetwork: (config) =>
       networkBrokerStart(config, url, loopback(engine, { disconnectGraceMs: 1000 })),

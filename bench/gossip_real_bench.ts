@@ -1,0 +1,139 @@
+/**
+ * Gossip with real nodes: N full Nodes (node-datachannel, loopback, one process, the modules'
+ * default settings on a timer ten times faster than the default second) join one signalling
+ * server running in its own process, form their overlay, and one chat message is
+ * spread to all of them. Reports the bytes that passed through the signalling server (from the
+ * first node's start until every node had the message, and during the spread alone) beside
+ * fledger's figures for the same measurement (../shared/reference/fledger.md §9).
+ *
+ *     npm run bench:gossip-real                       # N = 10, 30, 100
+ *     deno run -A bench/gossip_real_bench.ts --sizes 10,30 --json out.json
+ * @module
+ */
+
+import { IntervalTimer } from "../core/timer.ts";
+import type { Node } from "../node/node.ts";
+import { loopbackFullNode, until } from "../test/support/network.ts";
+import { startSignalProcess } from "../test/support/signal_process.ts";
+import { publish } from "./report.ts";
+
+/** fledger's signalling bytes to spread one chat message, by N (flnode/tests/gossip_large.rs). */
+export const FLEDGER_BYTES: Record<number, number> = {
+  3: 9e3,
+  10: 79e3,
+  100: 7_000e3,
+  150: 41_000e3,
+};
+
+/** One network size's figures. */
+export interface GossipRealRow {
+  /** Nodes started. */
+  nodes: number;
+  /** Whether every node got the message in time (false: `stoppedBecause` says why). */
+  completed: boolean;
+  /** Why the run stopped short, when it did. */
+  stoppedBecause?: string;
+  /** Seconds until every node had at least min(3, N-1) connections. */
+  overlaySeconds: number;
+  /** Seconds from sending until every node had the message. */
+  spreadSeconds: number;
+  /** Bytes through the signalling server (received + sent) from start to the end of the spread. */
+  signalBytesTotal: number;
+  /** Bytes through the signalling server during the spread alone. */
+  signalBytesSpread: number;
+  /** fledger's figure for this N, when it published one. */
+  fledgerBytes?: number;
+}
+
+async function serverBytes(http: string): Promise<number> {
+  const stats = await (await fetch(`${http}/stats`)).json();
+  return stats.bytesReceived + stats.bytesSent;
+}
+
+/** Starts `n` nodes, spreads one chat message and measures it; gives up after `limitMs`. */
+export async function measureRealGossip(n: number, limitMs = 60_000): Promise<GossipRealRow> {
+  const server = await startSignalProcess(["--max-conns", String(n + 50)]);
+  const http = server.url.replace(/^ws/, "http");
+  const timer = new IntervalTimer(100);
+  const nodes: Node[] = [];
+  const row: GossipRealRow = {
+    nodes: n,
+    completed: false,
+    overlaySeconds: NaN,
+    spreadSeconds: NaN,
+    signalBytesTotal: NaN,
+    signalBytesSpread: NaN,
+    ...(FLEDGER_BYTES[n] ? { fledgerBytes: FLEDGER_BYTES[n] } : {}),
+  };
+  try {
+    const started = performance.now();
+    for (let i = 0; i < n; i++) {
+      nodes.push(await loopbackFullNode(server.url, "node-datachannel", timer, `n${i}`, {}));
+    }
+    const degree = Math.min(3, n - 1);
+    await until(
+      `all ${n} nodes have ${degree} connections`,
+      () => nodes.every((node) => node.connectedNodes().length >= degree),
+      limitMs,
+    );
+    row.overlaySeconds = (performance.now() - started) / 1000;
+    const before = await serverBytes(http);
+    const text = `one message for ${n} nodes`;
+    const sent = performance.now();
+    await nodes[0].sendChat(text);
+    await until(`all ${n} nodes have the message`, async () => {
+      for (const node of nodes) {
+        if (!(await node.chatHistory()).some((m) => m.text === text)) return false;
+      }
+      return true;
+    }, limitMs);
+    row.spreadSeconds = (performance.now() - sent) / 1000;
+    const after = await serverBytes(http);
+    row.signalBytesSpread = after - before;
+    row.signalBytesTotal = after;
+    row.completed = true;
+  } catch (error) {
+    row.stoppedBecause = (error as Error).message;
+  } finally {
+    timer.close();
+    await Promise.all(nodes.map((node) => node.close().catch(() => {})));
+    await server.stop();
+  }
+  return row;
+}
+
+/** Formats rows as an aligned table. */
+export function formatGossipRealTable(rows: GossipRealRow[]): string {
+  const kb = (bytes?: number) =>
+    bytes === undefined || Number.isNaN(bytes) ? "-" : `${Math.round(bytes / 1000)} kB`;
+  const head = ["nodes", "overlay s", "spread s", "signal total", "during spread", "fledger"];
+  const lines = rows.map((r) => [
+    String(r.nodes),
+    r.overlaySeconds.toFixed(1),
+    r.completed ? r.spreadSeconds.toFixed(2) : `stopped: ${r.stoppedBecause}`,
+    kb(r.signalBytesTotal),
+    kb(r.signalBytesSpread),
+    kb(r.fledgerBytes),
+  ]);
+  return [head, ...lines].map((cells) =>
+    cells.map((c, i) => i === 2 && c.startsWith("stopped") ? ` ${c}` : c.padStart(i === 0 ? 6 : 14))
+      .join("")
+  ).join("\n");
+}
+
+if (import.meta.main) {
+  const index = Deno.args.indexOf("--sizes");
+  const sizes = index >= 0 ? Deno.args[index + 1].split(",").map(Number) : [10, 30, 100];
+  const rows: GossipRealRow[] = [];
+  for (const n of sizes) {
+    rows.push(await measureRealGossip(n));
+    if (!rows.at(-1)!.completed) break; // a larger network will not do better on this machine
+  }
+  await publish(formatGossipRealTable(rows), {
+    bench: "gossip-real",
+    sizes,
+    date: new Date().toISOString(),
+    rows,
+  });
+  Deno.exit(0); // the native engine keeps handles open after its peers closed
+}
