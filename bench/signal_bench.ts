@@ -30,6 +30,8 @@ export interface SignalLoadOptions {
 export interface SignalLoadResult {
   /** The server loaded. */
   server: SignalServerKind;
+  /** Clients the load generator tried to connect. */
+  clientsAsked: number;
   /** Clients announced and held at the end of the connect phase. */
   clientsHeld: number;
   /** Seconds to connect and announce all clients. */
@@ -116,6 +118,7 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
     }
     return {
       server: target.kind,
+      clientsAsked: options.clients,
       clientsHeld: clients.length,
       connectSeconds,
       relaysDelivered: latencies.length,
