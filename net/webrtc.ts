@@ -571,7 +571,7 @@ class PeerLink {
       const check = () => {
         if (dc !== this.#dc || dc.readyState !== "open") return finish(false);
         if (dc.bufferedAmount <= low) return finish(true);
-        timer = setTimeout(check, hasEvent ? 100 : 2);
+        timer = setTimeout(check, hasEvent ? 10 : 2); // the event can come late: look anyway
       };
       this.#wakeSender = () => finish(false);
       if (hasEvent) {
