@@ -224,9 +224,9 @@ export function barChart(
   const max = Math.max(
     ...groups.flatMap((g) => g.bars.map((b) => b.value)).filter(Number.isFinite),
   );
-  const barWidth = 22, gap = 26, left = 60, top = 40, height = 200;
+  const barWidth = 34, gap = 30, left = 60, top = 40, height = 200;
   const groupWidth = names.length * barWidth + gap;
-  const width = left + groups.length * groupWidth + 20;
+  const width = Math.max(480, left + groups.length * groupWidth + 20);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + height + 70}" ` +
     `font-family="sans-serif" font-size="11">`,
@@ -357,7 +357,7 @@ export function benchmarksPage(
     "## Reproduce",
     "",
     "```sh",
-    "npm ci && npm run bench     # about 3 minutes; writes bench/results.json and this page",
+    "npm ci && npm run bench     # about 2 minutes; writes bench/results.json and this page",
     "```",
     "",
     "Each benchmark also runs alone: `npm run bench:signal -- --server peerjs --clients 5000`,",

@@ -3,7 +3,8 @@
  * `npm run bench`: runs every benchmark in its own process (the native WebRTC engines and the
  * servers stay apart), prints one table, writes bench/results.json, and regenerates
  * docs/benchmarks.md with its charts (docs/benchmarks/*.svg). `--quick` runs each with tiny
- * sizes (the smoke test does) and writes to `--out DIR` instead.
+ * sizes (the smoke test does) and writes to `--out DIR` instead; `--render` only redraws the
+ * page from bench/results.json.
  * @module
  */
 
@@ -54,6 +55,19 @@ async function machine(): Promise<BenchResults["machine"]> {
     deno: Deno.version.deno,
     node,
   };
+}
+
+/** Writes results.json, the page and its charts into `out` (the repository's places by default). */
+async function writeResults(results: BenchResults, out?: string): Promise<void> {
+  const resultsFile = out ? join(out, "results.json") : join(root, "bench", "results.json");
+  const page = out ? join(out, "benchmarks.md") : join(root, "docs", "benchmarks.md");
+  const charts = out ? join(out, "benchmarks") : join(root, "docs", "benchmarks");
+  await mkdir(charts, { recursive: true });
+  await writeFile(resultsFile, JSON.stringify(results, null, 2) + "\n");
+  const { markdown, svgs } = benchmarksPage(results);
+  for (const [name, svg] of Object.entries(svgs)) await writeFile(join(charts, name), svg);
+  await writeFile(page, markdown);
+  await run(join(root, "node_modules", ".bin", "deno"), ["fmt", "--quiet", page, resultsFile]);
 }
 
 /** Runs every benchmark; returns the results (also written out). */
@@ -118,25 +132,18 @@ export async function runAll(options: RunAllOptions): Promise<BenchResults> {
     seconds: 0,
   };
   results.seconds = Math.round((performance.now() - started) / 1000);
-  const out = options.out;
-  const resultsFile = out ? join(out, "results.json") : join(root, "bench", "results.json");
-  const page = out ? join(out, "benchmarks.md") : join(root, "docs", "benchmarks.md");
-  const charts = out ? join(out, "benchmarks") : join(root, "docs", "benchmarks");
-  await mkdir(charts, { recursive: true });
-  await writeFile(resultsFile, JSON.stringify(results, null, 2) + "\n");
-  const { markdown, svgs } = benchmarksPage(results);
-  for (const [name, svg] of Object.entries(svgs)) await writeFile(join(charts, name), svg);
-  await writeFile(page, markdown);
-  await run(join(root, "node_modules", ".bin", "deno"), ["fmt", "--quiet", page, resultsFile]);
+  await writeResults(results, options.out);
   return results;
 }
 
 if (import.meta.main) {
   const index = Deno.args.indexOf("--out");
-  const results = await runAll({
-    quick: Deno.args.includes("--quick"),
-    out: index >= 0 ? Deno.args[index + 1] : undefined,
-  });
+  const out = index >= 0 ? Deno.args[index + 1] : undefined;
+  let results: BenchResults;
+  if (Deno.args.includes("--render")) { // only redraw the page from bench/results.json
+    results = JSON.parse(await readFile(join(root, "bench", "results.json"), "utf8"));
+    await writeResults(results, out);
+  } else results = await runAll({ quick: Deno.args.includes("--quick"), out });
   console.log(summaryTable(results));
   console.log(`\n${results.seconds} s; results in bench/results.json and docs/benchmarks.md`);
 }
