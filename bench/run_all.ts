@@ -65,9 +65,13 @@ async function writeResults(results: BenchResults, out?: string): Promise<void> 
   await mkdir(charts, { recursive: true });
   await writeFile(resultsFile, JSON.stringify(results, null, 2) + "\n");
   const { markdown, svgs } = benchmarksPage(results);
-  for (const [name, svg] of Object.entries(svgs)) await writeFile(join(charts, name), svg);
+  const files = [page, resultsFile];
+  for (const [name, svg] of Object.entries(svgs)) {
+    files.push(join(charts, name));
+    await writeFile(files.at(-1)!, svg);
+  }
   await writeFile(page, markdown);
-  await run(join(root, "node_modules", ".bin", "deno"), ["fmt", "--quiet", page, resultsFile]);
+  await run(join(root, "node_modules", ".bin", "deno"), ["fmt", "--quiet", ...files]);
 }
 
 /** Runs every benchmark; returns the results (also written out). */
