@@ -76,8 +76,12 @@ export type WebRTCErrorCode =
 
 /** Inputs of a WebRTC connection broker. */
 export type WebRTCIn =
-  /** Start connecting (sending does this on demand too). */
-  | { type: "connect" }
+  /**
+   * Start connecting (sending does this on demand too). The node with the larger id waits
+   * `CONNECT_DEFER_MS` for the other's offer first, unless `now`: when both pick each other at
+   * once, one offer is made instead of two.
+   */
+  | { type: "connect"; now?: boolean }
   /** Send a message; `sent` or `error` with the same `id` follows. */
   | { type: "send"; id: number; data: string | Uint8Array; module?: string }
   /** A setup message from the peer. */
@@ -148,6 +152,8 @@ const log = new Logger("webrtc");
 
 /** How long closing waits for the peer to take what was sent before (`#closeGracefully`). */
 const CLOSE_MS = 2_000;
+/** How long the node with the larger id waits for the other's offer before its own. */
+const CONNECT_DEFER_MS = 150;
 /** Module names with this prefix are flnet's own control messages. */
 const RESERVED_MODULE_PREFIX = "\u0000";
 /** The message that asks the peer to close after everything sent before it. */
@@ -226,6 +232,7 @@ class PeerLink {
   #frameId = 1;
   #reassembler: Reassembler | undefined;
   #setupTimer: ReturnType<typeof setTimeout> | undefined;
+  #deferTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeSender: (() => void) | undefined;
   #retriesLeft = 0;
@@ -261,7 +268,13 @@ class PeerLink {
   async #handleOne(msg: WebRTCIn): Promise<void> {
     switch (msg.type) {
       case "connect":
-        if (this.#state === "idle") await this.#offer();
+        if (this.#state !== "idle") return;
+        if (msg.now || this.#o.localId < this.#o.remoteId) return await this.#offer();
+        clearTimeout(this.#deferTimer);
+        this.#deferTimer = setTimeout(
+          () => this.#broker.closed || this.#broker.enqueueIn({ type: "connect", now: true }),
+          CONNECT_DEFER_MS,
+        );
         return;
       case "send": {
         const bytes = payloadBytes(msg.data);
@@ -589,6 +602,7 @@ class PeerLink {
     this.#pc = undefined;
     this.#dc = undefined;
     this.#session = "";
+    clearTimeout(this.#deferTimer);
     this.#remoteDescribed = false;
     this.#localDescribed = false;
     this.#heldLocalCandidates = [];

@@ -154,6 +154,32 @@ for (const engine of ENGINES) {
       }
     });
 
+    it("makes one offer when both nodes connect to each other at once", async () => {
+      const offers: string[] = [];
+      const handleFrame = server.server.handleFrame.bind(server.server);
+      server.server.handleFrame = (connection, data) => {
+        const frame = typeof data === "string" ? JSON.parse(data) : undefined;
+        if (frame?.type === "relay" && frame.signal?.kind === "offer") offers.push(frame.to);
+        handleFrame(connection, data);
+      };
+      const a = await loopbackNode(server.url, engine, "a");
+      const b = await loopbackNode(server.url, engine, "b");
+      try {
+        const opened = (net: typeof a) => nextOf(net.broker.channelOut(), "connected");
+        const both = Promise.all([opened(a), opened(b)]);
+        a.broker.enqueueIn({ type: "connect", to: b.id });
+        b.broker.enqueueIn({ type: "connect", to: a.id });
+        await both;
+        const smaller = a.id < b.id ? a : b;
+        const larger = smaller === a ? b : a;
+        assert.deepEqual(offers, [larger.id], "only the smaller id offered, to the larger");
+      } finally {
+        server.server.handleFrame = handleFrame;
+        await a.close();
+        await b.close();
+      }
+    });
+
     it("fails fast with no-route for a node the server does not know, and for itself", async () => {
       const a = await loopbackNode(server.url, engine, "a");
       try {
