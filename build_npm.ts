@@ -23,9 +23,14 @@ const root = new URL(".", import.meta.url).pathname;
 const run = promisify(execFile);
 
 /** The npm entry points, each a module of this repository. */
-const EXPORTS = { ".": "./mod.ts", "./node": "./node.ts", "./browser": "./browser.ts" };
+const EXPORTS = {
+  ".": "./mod.ts",
+  "./node": "./node.ts",
+  "./browser": "./browser.ts",
+  "./cli": "./cli.ts",
+};
 /** What goes into the package besides the modules the entry points import. */
-const FILES = ["core/", "net/", "modules/", "node/", "adapters/", "cli.ts", "README.md", "LICENSE"];
+const FILES = ["core/", "net/", "modules/", "node/", "adapters/", "README.md", "LICENSE"];
 
 /** What {@link buildNpm} made and proved. */
 export interface NpmBuild {
@@ -68,7 +73,7 @@ async function pack(outDir: string, dev: PackageJson): Promise<string> {
     JSON.stringify({
       name: denoJson.name,
       version: dev.version,
-      exports: { ...EXPORTS, "./cli": "./cli.ts" },
+      exports: EXPORTS,
       compilerOptions: denoJson.compilerOptions,
       nodeModulesDir: "manual",
     }),
@@ -227,6 +232,7 @@ async function scratchLock(
 const CONSUMER = `import { Broker, NodeConfig, type NodeID, type NetworkMessage } from "flnet";
 import { FileStorage, networkStart, type WebRTCEngine } from "flnet/node";
 import { startBrowserNode, type BrowserNodeOptions } from "flnet/browser";
+import { parseChatArgs } from "flnet/cli";
 
 const engine: WebRTCEngine = "node-datachannel";
 const broker = new Broker<{ n: number }, { doubled: number }>("double");
@@ -237,8 +243,9 @@ export async function use(peer: NodeID): Promise<string> {
   await net.send(peer, "hi");
   const msg: NetworkMessage = await net.recv();
   const options: BrowserNodeOptions = { sameIdentity: "tab" };
+  const cli: string = parseChatArgs(["--name", "ann"]).signal;
   void startBrowserNode;
-  return \`\${msg.from} \${options.sameIdentity} \${config.info.name}\`;
+  return \`\${msg.from} \${options.sameIdentity} \${config.info.name} \${cli}\`;
 }
 `;
 
