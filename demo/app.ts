@@ -91,11 +91,9 @@ function watch({ node }: BrowserNode): void {
       const name = names.get(id) ?? id.slice(0, 8);
       if (!paths.has(id)) logEvent(`connected to ${name}`);
       if (path && paths.get(id) !== path) {
-        logEvent(
-          `${name}: ${path} path ${stats[id].localAddress ?? ""} ↔ ${
-            stats[id].remoteAddress ?? ""
-          }`,
-        );
+        const { localAddress, remoteAddress } = stats[id];
+        const where = localAddress && remoteAddress ? ` ${localAddress} ↔ ${remoteAddress}` : "";
+        logEvent(`${name}: ${path} path${where}`);
       }
       paths.set(id, path ?? paths.get(id));
     }
