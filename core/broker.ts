@@ -39,6 +39,7 @@
  * @module
  */
 
+import { Fifo } from "./fifo.ts";
 import { Logger } from "./log.ts";
 
 /** Which side of a broker a message is on: `"in"` (inputs) or `"out"` (outputs). */
@@ -625,9 +626,8 @@ function both(a: Subscription, b: Subscription): Subscription {
  * {@link recv}. Breaking out of a `for await` loop or calling {@link close} unsubscribes it.
  */
 export class BrokerChannel<T> implements AsyncIterableIterator<T> {
-  #buffer: T[] = [];
-  #head = 0;
-  #waiters: ((result: IteratorResult<T>) => void)[] = [];
+  readonly #buffer = new Fifo<T>();
+  readonly #waiters = new Fifo<(result: IteratorResult<T>) => void>();
   #closed = false;
   readonly #onClose: () => void;
 
@@ -639,7 +639,7 @@ export class BrokerChannel<T> implements AsyncIterableIterator<T> {
 
   /** The number of messages waiting to be read. */
   get size(): number {
-    return this.#buffer.length - this.#head;
+    return this.#buffer.length;
   }
 
   /** True once closed: no more messages arrive, but buffered ones can still be read. */
@@ -657,13 +657,8 @@ export class BrokerChannel<T> implements AsyncIterableIterator<T> {
 
   /** The next message; `done` once the channel is closed and drained. */
   next(): Promise<IteratorResult<T>> {
-    if (this.#head < this.#buffer.length) {
-      const value = this.#buffer[this.#head++];
-      if (this.#head > 1024 && this.#head * 2 > this.#buffer.length) {
-        this.#buffer = this.#buffer.slice(this.#head);
-        this.#head = 0;
-      }
-      return Promise.resolve({ value, done: false });
+    if (this.#buffer.length > 0) {
+      return Promise.resolve({ value: this.#buffer.shift()!, done: false });
     }
     if (this.#closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => this.#waiters.push(resolve));
@@ -687,7 +682,7 @@ export class BrokerChannel<T> implements AsyncIterableIterator<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#onClose();
-    for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+    for (const waiter of this.#waiters.drain()) waiter({ value: undefined, done: true });
   }
 
   /** Makes the channel usable in `for await`. */

@@ -35,6 +35,7 @@
 
 import { Broker } from "../core/broker.ts";
 import { type NodeID, toHex, U256 } from "../core/ids.ts";
+import { Fifo } from "../core/fifo.ts";
 import { Logger } from "../core/log.ts";
 import {
   type CandidateFilter,
@@ -225,7 +226,7 @@ class PeerLink {
   #heldLocalCandidates: SetupSignal[] = [];
   #pendingRemoteCandidates: RTCIceCandidateInit[] = [];
   #signalled: ParsedCandidate[] = [];
-  #queue: Outgoing[] = [];
+  #queue = new Fifo<Outgoing>();
   #pumping = false;
   /** True while `#closeGracefully` waits: the peer's closing is expected then. */
   #closing = false;
@@ -531,7 +532,7 @@ class PeerLink {
     try {
       while (this.#state === "open" && this.#queue.length > 0) {
         const dc = this.#dc!;
-        const item = this.#queue[0];
+        const item = this.#queue.peek()!;
         for (const frame of encodeMessage(this.#frameId++, item)) {
           if (dc.bufferedAmount > this.#o.bufferHighBytes && !(await this.#drained(dc))) return;
           if (dc !== this.#dc || dc.readyState !== "open") return;
@@ -641,8 +642,10 @@ class PeerLink {
       return;
     }
     if (!keepQueue) {
-      for (const item of this.#queue.splice(0)) {
-        this.#out({ type: "error", code, id: item.id, message: reason });
+      for (const item of this.#queue.drain()) {
+        if (item.module !== CLOSE_MODULE) {
+          this.#out({ type: "error", code, id: item.id, message: reason });
+        }
       }
     }
     if (was !== "idle") this.#out({ type: "disconnected", reason });
