@@ -33,6 +33,11 @@ export class Fifo<T> {
     return this.#items[this.#head];
   }
 
+  /** The item `index` places from the front (0 = the first), without removing it. */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.length ? this.#items[this.#head + index] : undefined;
+  }
+
   /** Removes and returns the first item. */
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;

@@ -50,7 +50,7 @@ import {
   type ConnectionStatus,
   readConnectionStatus,
 } from "./connection_status.ts";
-import { encodeMessage, payloadBytes, Reassembler } from "./framing.ts";
+import { encodeBatch, encodeMessage, FRAME_BYTES, payloadBytes, Reassembler } from "./framing.ts";
 
 /** A connection setup message, carried between two nodes by the signalling server. */
 export type SetupSignal =
@@ -153,6 +153,8 @@ const log = new Logger("webrtc");
 
 /** How long closing waits for the peer to take what was sent before (`#closeGracefully`). */
 const CLOSE_MS = 2_000;
+/** Messages up to this size (encoded frame) are batched when several wait at once. */
+const SMALL_MESSAGE_BYTES = 4096;
 /** How long the node with the larger id waits for the other's offer before its own. */
 const CONNECT_DEFER_MS = 150;
 /** Module names with this prefix are flnet's own control messages. */
@@ -228,6 +230,9 @@ class PeerLink {
   #signalled: ParsedCandidate[] = [];
   #queue = new Fifo<Outgoing>();
   #pumping = false;
+  /** Set by sends in a batch of inputs: the batch is pumped at its end, so its small messages
+   * can share data-channel sends. */
+  #pumpAfterBatch = false;
   /** True while `#closeGracefully` waits: the peer's closing is expected then. */
   #closing = false;
   #frameId = 1;
@@ -262,6 +267,10 @@ class PeerLink {
       } catch (error) {
         this.#teardown("setup-failed", `connection setup failed: ${(error as Error).message}`);
       }
+    }
+    if (this.#pumpAfterBatch) {
+      this.#pumpAfterBatch = false;
+      if (this.#state === "open") void this.#pump();
     }
     return [];
   }
@@ -298,7 +307,7 @@ class PeerLink {
         }
         this.#queue.push({ id: msg.id, module: msg.module ?? "", data: msg.data });
         if (this.#state === "idle") await this.#offer();
-        else if (this.#state === "open") void this.#pump();
+        else if (this.#state === "open") this.#pumpAfterBatch = true;
         return;
       }
       case "setup":
@@ -532,6 +541,18 @@ class PeerLink {
     try {
       while (this.#state === "open" && this.#queue.length > 0) {
         const dc = this.#dc!;
+        const batch = this.#smallBatch();
+        if (batch) {
+          if (dc.bufferedAmount > this.#o.bufferHighBytes && !(await this.#drained(dc))) return;
+          if (dc !== this.#dc || dc.readyState !== "open") return;
+          dc.send(encodeBatch(batch) as Uint8Array<ArrayBuffer>);
+          this.#frameId += batch.length;
+          for (let i = 0; i < batch.length; i++) {
+            const item = this.#queue.shift()!;
+            if (item.module !== CLOSE_MODULE) this.#out({ type: "sent", id: item.id });
+          }
+          continue;
+        }
         const item = this.#queue.peek()!;
         for (const frame of encodeMessage(this.#frameId++, item)) {
           if (dc.bufferedAmount > this.#o.bufferHighBytes && !(await this.#drained(dc))) return;
@@ -548,6 +569,24 @@ class PeerLink {
       // A connection that replaced the one this loop was using picks up the queue.
       if (this.#state === "open" && this.#queue.length > 0) void this.#pump();
     }
+  }
+
+  /**
+   * The frames of the small messages at the front of the queue, when at least two wait: they
+   * go in one data-channel send (see `encodeBatch`). Nothing is taken from the queue yet.
+   */
+  #smallBatch(): Uint8Array[] | undefined {
+    const frames: Uint8Array[] = [];
+    let bytes = 1;
+    for (let i = 0; i < this.#queue.length; i++) {
+      const item = this.#queue.at(i)!;
+      if (item.data.length > SMALL_MESSAGE_BYTES) break; // UTF-16 length <= UTF-8 length
+      const [frame] = encodeMessage(this.#frameId + frames.length, item);
+      if (frame.length > SMALL_MESSAGE_BYTES || bytes + 4 + frame.length > FRAME_BYTES) break;
+      frames.push(frame);
+      bytes += 4 + frame.length;
+    }
+    return frames.length >= 2 ? frames : undefined;
   }
 
   /**

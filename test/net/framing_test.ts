@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  encodeBatch,
   encodeMessage,
   FRAME_BYTES,
   HEADER_BYTES,
@@ -37,6 +38,32 @@ describe("framing", () => {
       { kind: "message", id: 3, module: "m", data: "" },
       { kind: "message", id: 4, module: "m", data: new Uint8Array() },
     ]);
+    r.close();
+  });
+
+  it("unpacks a batch of small messages in order, and reports a broken batch", () => {
+    const r = reassembler();
+    const frames = [1, 2, 3].map((id) =>
+      [...encodeMessage(id, { module: "m", data: `n${id}` })][0]
+    );
+    const batch = encodeBatch(frames);
+    assert.equal(batch[0], 2, "a batch starts with byte 2");
+    assert.deepEqual(
+      r.push(batch),
+      [1, 2, 3].map((id) => ({
+        kind: "message",
+        id,
+        module: "m",
+        data: `n${id}`,
+      })),
+    );
+    const cut = batch.subarray(0, batch.length - 2);
+    const results = r.push(cut);
+    assert.deepEqual(results.slice(0, 2).map((x) => x.kind), ["message", "message"]);
+    assert.equal(results[2].kind, "error");
+    assert.match((results[2] as { message: string }).message, /batch of \d+ bytes broken at byte/);
+    const nested = encodeBatch([encodeBatch(frames)]);
+    assert.equal(r.push(nested)[0].kind, "error", "a batch inside a batch is refused");
     r.close();
   });
 
