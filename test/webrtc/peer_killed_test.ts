@@ -25,7 +25,8 @@ describe("a peer killed mid-transfer", { timeout: 60_000 }, () => {
       const outputs = sender.broker.channelOut();
       try {
         const payload = randomBytes(8 * 1024 * 1024);
-        const sends = Array.from({ length: 6 }, () => sender.send(sink.id, payload));
+        // far more than can leave before the kill, even on a busy machine (the channel buffers 1 MiB)
+        const sends = Array.from({ length: 30 }, () => sender.send(sink.id, payload));
         const outcomes = Promise.allSettled(sends);
         assert.equal((await sink.next()).event, "message", "the first message arrived");
         sink.child.kill("SIGKILL");
