@@ -20,8 +20,6 @@ import type { NodeID } from "./core/ids.ts";
 import type { ChatMessage, Node } from "./node/node.ts";
 import { type NodeNetworkOptions, startNode, type WebRTCEngine } from "./node.ts";
 
-export type { ChatMessage, LogLevel, NodeNetworkOptions };
-
 /** The usage text of the command. */
 export const CHAT_USAGE = `flnet: a chat node on an flnet network (the demo page's chat)
 
