@@ -15,10 +15,11 @@
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { candidateFilters } from "./net/candidates.ts";
+import { walkArgs } from "./core/args.ts";
 import { type LogLevel, logLevelFromVerbosity, setLogLevel } from "./core/log.ts";
 import type { NodeID } from "./core/ids.ts";
 import type { ChatMessage, Node } from "./node/node.ts";
-import { type NodeNetworkOptions, startNode, type WebRTCEngine } from "./node.ts";
+import { type NodeNetworkOptions, startNode } from "./node.ts";
 
 /** The usage text of the command. */
 export const CHAT_USAGE = `flnet: a chat node on an flnet network (the demo page's chat)
@@ -67,16 +68,8 @@ export function parseChatArgs(args: string[]): ChatOptions {
   const urls: string[] = [];
   let username: string | undefined;
   let credential: string | undefined;
-  let verbosity = 0;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => {
-      if (i + 1 >= args.length) throw new Error(`${arg} needs a value`);
-      return args[++i];
-    };
-    if (arg === "-h" || arg === "--help") options.help = true;
-    else if (/^-v+$/.test(arg)) verbosity += arg.length - 1;
-    else if (arg === "--signal") options.signal = value();
+  const { help, verbosity } = walkArgs(args, (arg, value) => {
+    if (arg === "--signal") options.signal = value();
     else if (arg === "--name") options.name = value();
     else if (arg === "--dir") options.dir = value();
     else if (arg === "--ice") urls.push(value());
@@ -89,9 +82,11 @@ export function parseChatArgs(args: string[]): ChatOptions {
       if (engine !== "wrtc" && engine !== "node-datachannel") {
         throw new Error(`--engine must be wrtc or node-datachannel, got "${engine}"`);
       }
-      options.network.engine = engine as WebRTCEngine;
-    } else throw new Error(`unknown option "${arg}"`);
-  }
+      options.network.engine = engine;
+    } else return false;
+    return true;
+  });
+  options.help = help;
   if (!/^wss?:\/\//.test(options.signal)) {
     throw new Error(`--signal needs a ws:// or wss:// URL, got "${options.signal}"`);
   }

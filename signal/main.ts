@@ -5,6 +5,7 @@
  */
 
 import { logLevelFromVerbosity, setLogLevel } from "../core/log.ts";
+import { type CommonArgs, walkArgs } from "../core/args.ts";
 import { serveSignal, type ServeSignalOptions } from "./serve.ts";
 
 const USAGE = `flnet signalling server
@@ -28,11 +29,8 @@ HTTP: GET /health, /stats and /nodes; WebSocket on any path.`;
 /** Reads the command line into server options; throws an Error naming a bad argument. */
 export function parseArgs(
   args: string[],
-): ServeSignalOptions & { verbosity: number; help: boolean } {
-  const options: ServeSignalOptions & { verbosity: number; help: boolean } = {
-    verbosity: 0,
-    help: false,
-  };
+): ServeSignalOptions & CommonArgs {
+  const options: ServeSignalOptions = {};
   const numbers: Record<string, (n: number) => void> = {
     "--port": (n) => options.port = n,
     "--max-list-len": (n) => options.maxListLength = n,
@@ -42,15 +40,8 @@ export function parseArgs(
     "--burst": (n) => options.rateBurst = n,
     "--max-conns": (n) => options.maxConnections = n,
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => {
-      if (i + 1 >= args.length) throw new Error(`${arg} needs a value`);
-      return args[++i];
-    };
-    if (arg === "-h" || arg === "--help") options.help = true;
-    else if (/^-v+$/.test(arg)) options.verbosity += arg.length - 1;
-    else if (arg === "--host") options.host = value();
+  const common = walkArgs(args, (arg, value) => {
+    if (arg === "--host") options.host = value();
     else if (arg === "--static") options.staticDir = value();
     else if (arg in numbers) {
       const text = value();
@@ -59,9 +50,10 @@ export function parseArgs(
         throw new Error(`${arg} needs a whole number, got "${text}"`);
       }
       numbers[arg](n);
-    } else throw new Error(`unknown option "${arg}"`);
-  }
-  return options;
+    } else return false;
+    return true;
+  });
+  return { ...options, ...common };
 }
 
 if (import.meta.main) {
