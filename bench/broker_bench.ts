@@ -135,7 +135,6 @@ if (import.meta.main) {
     bench: "broker",
     options,
     runtime: `deno ${Deno.version.deno}`,
-    date: new Date().toISOString(),
     rows,
   });
 }

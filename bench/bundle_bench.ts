@@ -76,5 +76,5 @@ export function formatBundleTable(rows: BundleRow[]): string {
 
 if (import.meta.main) {
   const rows = await runBundleBench();
-  await publish(formatBundleTable(rows), { bench: "bundle", date: new Date().toISOString(), rows });
+  await publish(formatBundleTable(rows), { bench: "bundle", rows });
 }

@@ -10,7 +10,7 @@
 
 import { NodeConfig } from "../core/config.ts";
 import { overlay } from "../test/support/overlay_sim.ts";
-import { publish } from "./report.ts";
+import { listOption, publish } from "./report.ts";
 
 /** One network size's figures. */
 export interface GossipBenchRow {
@@ -60,14 +60,12 @@ export function formatGossipTable(rows: GossipBenchRow[]): string {
 }
 
 if (import.meta.main) {
-  const index = Deno.args.indexOf("--sizes");
-  const sizes = index >= 0 ? Deno.args[index + 1].split(",").map(Number) : [100, 1000, 10_000];
+  const sizes = listOption("--sizes", [100, 1000, 10_000]);
   const rows: GossipBenchRow[] = [];
   for (const n of sizes) rows.push(await measureGossip(n));
   await publish(formatGossipTable(rows), {
     bench: "gossip",
     sizes,
-    date: new Date().toISOString(),
     rows,
   });
 }

@@ -15,7 +15,7 @@ import { IntervalTimer } from "../core/timer.ts";
 import type { Node } from "../node/node.ts";
 import { loopbackFullNode, until } from "../test/support/network.ts";
 import { startSignalProcess } from "../test/support/signal_process.ts";
-import { publish } from "./report.ts";
+import { listOption, publish } from "./report.ts";
 
 /** fledger's signalling bytes to spread one chat message, by N (flnode/tests/gossip_large.rs). */
 export const FLEDGER_BYTES: Record<number, number> = {
@@ -122,8 +122,7 @@ export function formatGossipRealTable(rows: GossipRealRow[]): string {
 }
 
 if (import.meta.main) {
-  const index = Deno.args.indexOf("--sizes");
-  const sizes = index >= 0 ? Deno.args[index + 1].split(",").map(Number) : [10, 30, 100];
+  const sizes = listOption("--sizes", [10, 30, 100]);
   const rows: GossipRealRow[] = [];
   for (const n of sizes) {
     rows.push(await measureRealGossip(n));
@@ -132,7 +131,6 @@ if (import.meta.main) {
   await publish(formatGossipRealTable(rows), {
     bench: "gossip-real",
     sizes,
-    date: new Date().toISOString(),
     rows,
   });
   Deno.exit(0); // the native engine keeps handles open after its peers closed

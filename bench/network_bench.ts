@@ -193,7 +193,6 @@ if (import.meta.main) {
   await publish(formatNetworkTable(result), {
     bench: "network",
     options,
-    date: new Date().toISOString(),
     result,
   });
   Deno.exit(0); // the native engines keep handles open after their peers closed

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { benchmarksPage, type BenchResults, summaryTable } from "./benchmarks_page.ts";
+import { textOption } from "./report.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const run = promisify(execFile);
@@ -141,8 +142,7 @@ export async function runAll(options: RunAllOptions): Promise<BenchResults> {
 }
 
 if (import.meta.main) {
-  const index = Deno.args.indexOf("--out");
-  const out = index >= 0 ? Deno.args[index + 1] : undefined;
+  const out = textOption("--out");
   let results: BenchResults;
   if (Deno.args.includes("--render")) { // only redraw the page from bench/results.json
     results = JSON.parse(await readFile(join(root, "bench", "results.json"), "utf8"));

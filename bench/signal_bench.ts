@@ -9,7 +9,7 @@
  * @module
  */
 
-import { numberOption, publish } from "./report.ts";
+import { numberOption, publish, textOption } from "./report.ts";
 import { type LoadClient, type SignalServerKind, startLoadTarget } from "./signal_targets.ts";
 
 /** Options of {@link runSignalLoad}. */
@@ -195,21 +195,26 @@ export function formatSignalTable(result: SignalLoadResult): string {
   return rows.map(([k, v]) => `${k.padEnd(28)} ${v}`).join("\n");
 }
 
+function serverOption(): SignalServerKind {
+  const server = textOption("--server") ?? "flnet";
+  if (server !== "flnet" && server !== "peerjs") {
+    throw new Error(`--server must be flnet or peerjs, got "${server}"`);
+  }
+  return server;
+}
+
 if (import.meta.main) {
   const options: SignalLoadOptions = {
     clients: numberOption("--clients", 2000),
     relaysPerClient: numberOption("--relays", 20),
     payloadBytes: numberOption("--payload", 2048),
     connectConcurrency: numberOption("--concurrency", 100),
-    server: Deno.args.includes("--server")
-      ? Deno.args[Deno.args.indexOf("--server") + 1] as SignalServerKind
-      : "flnet",
+    server: serverOption(),
   };
   const result = await runSignalLoad(options);
   await publish(formatSignalTable(result), {
     bench: "signal",
     options,
-    date: new Date().toISOString(),
     result,
   });
 }
