@@ -19,6 +19,7 @@ import {
   rawThroughput,
   simplePeerFirstMessage,
   simplePeerThroughput,
+  transferRate,
 } from "./network_baselines.ts";
 import { numberOption, publish } from "./report.ts";
 
@@ -82,14 +83,14 @@ async function flnetThroughput(
   try {
     await a.send(b.id, "warm up");
     await b.recv();
-    const payload = new Uint8Array(size);
-    const start = performance.now();
-    const received = (async () => {
-      for (let i = 0; i < count; i++) await b.recv();
-    })();
-    for (let i = 0; i < count; i++) void a.send(b.id, payload);
-    await received;
-    return (count * size) / 1e6 / ((performance.now() - start) / 1000);
+    const listen = (arrived: () => void) =>
+      void (async () => {
+        for (let i = 0; i < count; i++) {
+          await b.recv();
+          arrived();
+        }
+      })();
+    return await transferRate(count, size, listen, (payload) => void a.send(b.id, payload));
   } finally {
     await a.close();
     await b.close();
