@@ -16,7 +16,6 @@ import {
   type LogLevel,
   type NetworkStartOptions,
   type NodeID,
-  type NodeSnapshot,
   setLogLevel,
   startBrowserNode,
 } from "../browser.ts";
@@ -81,8 +80,9 @@ function watch({ node }: BrowserNode): void {
   const names = new Map<NodeID, string>();
   const paths = new Map<NodeID, string | undefined>();
   let pending: ReturnType<typeof setTimeout> | undefined;
-  const render = async (snapshot: NodeSnapshot) => {
+  const render = async () => {
     pending = undefined;
+    const snapshot = node.snapshot(); // the latest, not the one that scheduled this render
     for (const info of await node.knownNodes()) names.set(info.pubkey as NodeID, info.name);
     const connected = snapshot.random?.connected ?? [];
     const stats = snapshot.stat?.connections ?? {};
@@ -121,8 +121,8 @@ function watch({ node }: BrowserNode): void {
       logEvent(`signalling server: ${out.state}${out.message ? `: ${out.message}` : ""}`, problem);
     }
   });
-  node.subscribe((snapshot) => {
-    pending ??= setTimeout(() => render(snapshot).catch((e) => logEvent(String(e), true)), 100);
+  node.subscribe(() => {
+    pending ??= setTimeout(() => render().catch((e) => logEvent(String(e), true)), 100);
   });
   element<HTMLFormElement>("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();

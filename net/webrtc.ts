@@ -208,7 +208,8 @@ export function startWebRTC(options: WebRTCOptions): WebRTCBroker {
 }
 
 interface Outgoing {
-  id: number;
+  /** The caller's id; none for flnet's own control messages, which nobody waits for. */
+  id?: number;
   module: string;
   data: string | Uint8Array;
 }
@@ -549,7 +550,7 @@ class PeerLink {
           this.#frameId += batch.length;
           for (let i = 0; i < batch.length; i++) {
             const item = this.#queue.shift()!;
-            if (item.module !== CLOSE_MODULE) this.#out({ type: "sent", id: item.id });
+            this.#sent(item);
           }
           continue;
         }
@@ -560,7 +561,7 @@ class PeerLink {
           dc.send(frame as Uint8Array<ArrayBuffer>);
         }
         this.#queue.shift();
-        if (item.module !== CLOSE_MODULE) this.#out({ type: "sent", id: item.id });
+        this.#sent(item);
       }
     } catch (error) {
       this.#teardown("peer-gone", `the data channel refused a frame: ${(error as Error).message}`);
@@ -569,6 +570,11 @@ class PeerLink {
       // A connection that replaced the one this loop was using picks up the queue.
       if (this.#state === "open" && this.#queue.length > 0) void this.#pump();
     }
+  }
+
+  /** Reports a queued message as handed to the channel, unless it was flnet's own. */
+  #sent({ id }: Outgoing): void {
+    if (id !== undefined) this.#out({ type: "sent", id });
   }
 
   /**
@@ -598,7 +604,7 @@ class PeerLink {
   async #closeGracefully(ms: number): Promise<void> {
     const dc = this.#dc;
     if (this.#state !== "open" || !dc) return;
-    this.#queue.push({ id: -1, module: CLOSE_MODULE, data: new Uint8Array(0) });
+    this.#queue.push({ module: CLOSE_MODULE, data: new Uint8Array(0) });
     void this.#pump();
     this.#closing = true;
     const until = Date.now() + ms;
@@ -681,10 +687,8 @@ class PeerLink {
       return;
     }
     if (!keepQueue) {
-      for (const item of this.#queue.drain()) {
-        if (item.module !== CLOSE_MODULE) {
-          this.#out({ type: "error", code, id: item.id, message: reason });
-        }
+      for (const { id } of this.#queue.drain()) {
+        if (id !== undefined) this.#out({ type: "error", code, id, message: reason });
       }
     }
     if (was !== "idle") this.#out({ type: "disconnected", reason });
