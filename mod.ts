@@ -153,6 +153,9 @@ export {
 } from "./net/signal_protocol.ts";
 export { type ChatMessage, Node, type NodeOptions, type NodeSnapshot } from "./node/node.ts";
 export {
+  type AboveRandomIn,
+  type AboveRandomOut,
+  linkAboveRandom,
   linkRandomToNetwork,
   linkRandomToTimer,
   type RandomBroker,

@@ -20,8 +20,7 @@ import type { NodeConfig } from "../../core/config.ts";
 import type { Rng } from "../../core/random.ts";
 import type { DataStorage } from "../../core/storage.ts";
 import type { TimerBroker } from "../../core/timer.ts";
-import type { RandomBroker } from "../random/module.ts";
-import type { RandomIn } from "../random/messages.ts";
+import { linkAboveRandom, type RandomBroker } from "../random/module.ts";
 import { GossipLogic } from "./logic.ts";
 import { GOSSIP_MODULE, type GossipConfig, type GossipIn, type GossipOut } from "./messages.ts";
 
@@ -61,19 +60,12 @@ export async function startGossip(
 
 /** Puts `gossip` on top of `random`: its messages go to neighbours, theirs come up. */
 export function linkGossipToRandom(gossip: GossipBroker, random: RandomBroker): Subscription {
-  return gossip.linkChain(
+  return linkAboveRandom(
+    gossip,
     random,
-    (out): RandomIn | undefined =>
-      out.type === "send"
-        ? { type: "send", to: out.to, module: GOSSIP_MODULE, data: out.data }
-        : undefined,
-    (out): GossipIn | undefined => {
-      if (out.type === "connected") return { type: "neighbours", ids: out.ids };
-      if (out.type === "message" && out.module === GOSSIP_MODULE) {
-        return { type: "message", from: out.from, data: out.data };
-      }
-      return undefined;
-    },
+    GOSSIP_MODULE,
+    (out) => (out.type === "send" ? out : undefined),
+    (msg) => msg,
   );
 }
 

@@ -14,8 +14,7 @@
 
 import { Broker, type Subscription } from "../../core/broker.ts";
 import type { TimerBroker } from "../../core/timer.ts";
-import type { RandomIn } from "../random/messages.ts";
-import type { RandomBroker } from "../random/module.ts";
+import { linkAboveRandom, type RandomBroker } from "../random/module.ts";
 import { PingLogic } from "./logic.ts";
 import { PING_MODULE, type PingConfig, type PingIn, type PingOut } from "./messages.ts";
 
@@ -32,22 +31,12 @@ export function startPing(config: Partial<PingConfig> = {}, now?: () => number):
 
 /** Puts `ping` on top of `random`: pings go to neighbours, failures are reported down. */
 export function linkPingToRandom(ping: PingBroker, random: RandomBroker): Subscription {
-  return ping.linkChain(
+  return linkAboveRandom(
+    ping,
     random,
-    (out): RandomIn | undefined => {
-      if (out.type === "send") {
-        return { type: "send", to: out.to, module: PING_MODULE, data: out.data };
-      }
-      if (out.type === "failed") return { type: "failed", id: out.id };
-      return undefined;
-    },
-    (out): PingIn | undefined => {
-      if (out.type === "connected") return { type: "neighbours", ids: out.ids };
-      if (out.type === "message" && out.module === PING_MODULE) {
-        return { type: "message", from: out.from, data: out.data };
-      }
-      return undefined;
-    },
+    PING_MODULE,
+    (out) => (out.type === "send" || out.type === "failed" ? out : undefined),
+    (msg) => msg,
   );
 }
 

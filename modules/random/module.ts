@@ -55,3 +55,46 @@ export function linkRandomToNetwork(random: RandomBroker, network: NetworkBroker
 export function linkRandomToTimer(timer: TimerBroker, random: RandomBroker): Subscription {
   return timer.linkOutToIn(random, ({ tick }): RandomIn => ({ type: "tick", tick }));
 }
+
+/** What random connections hand a module on top of it. */
+export type AboveRandomIn =
+  /** The module's neighbours: the nodes random connections is connected to. */
+  | { type: "neighbours"; ids: NodeID[] }
+  /** A message for the module from a neighbour. */
+  | { type: "message"; from: NodeID; data: string | Uint8Array };
+
+/** What a module on top of random connections asks of it. */
+export type AboveRandomOut =
+  /** Send `data` to the neighbour `to`, tagged with the module's name. */
+  | { type: "send"; to: NodeID; data: string | Uint8Array }
+  /** The neighbour `id` does not answer: replace it. */
+  | { type: "failed"; id: NodeID };
+
+/**
+ * Puts `module` on top of `random` under the name `name`: the outputs `down` picks go to
+ * random connections (messages tagged with `name`), and random connections' neighbours and the
+ * messages tagged `name` come up through `up` (usually `(msg) => msg`).
+ */
+export function linkAboveRandom<In, Out>(
+  module: Broker<In, Out>,
+  random: RandomBroker,
+  name: string,
+  down: (out: Out) => AboveRandomOut | undefined,
+  up: (msg: AboveRandomIn) => In,
+): Subscription {
+  return module.linkChain(
+    random,
+    (out): RandomIn | undefined => {
+      const request = down(out);
+      if (request?.type === "send") return { ...request, module: name };
+      return request;
+    },
+    (out): In | undefined => {
+      if (out.type === "connected") return up({ type: "neighbours", ids: out.ids });
+      if (out.type === "message" && out.module === name) {
+        return up({ type: "message", from: out.from, data: out.data });
+      }
+      return undefined;
+    },
+  );
+}
