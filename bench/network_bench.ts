@@ -13,7 +13,7 @@
 
 import type { WebRTCEngine } from "../node.ts";
 import { serveSignal } from "../signal/serve.ts";
-import { loopbackNode } from "../test/support/network.ts";
+import { withPair } from "../test/support/network.ts";
 import {
   rawFirstMessage,
   rawThroughput,
@@ -78,9 +78,7 @@ async function flnetThroughput(
   size: number,
   count: number,
 ): Promise<number> {
-  const a = await loopbackNode(url, engine, "a");
-  const b = await loopbackNode(url, engine, "b");
-  try {
+  return await withPair(url, engine, async (a, b) => {
     await a.send(b.id, "warm up");
     await b.recv();
     const listen = (arrived: () => void) =>
@@ -91,25 +89,17 @@ async function flnetThroughput(
         }
       })();
     return await transferRate(count, size, listen, (payload) => void a.send(b.id, payload));
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  });
 }
 
 /** flnet: ms from `send` to a node not yet connected until it received the message. */
 async function flnetFirstMessage(url: string, engine: WebRTCEngine): Promise<number> {
-  const a = await loopbackNode(url, engine, "a");
-  const b = await loopbackNode(url, engine, "b");
-  try {
+  return await withPair(url, engine, async (a, b) => {
     const start = performance.now();
     void a.send(b.id, "first");
     await b.recv();
     return performance.now() - start;
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  });
 }
 
 /** Measures every engine; within a round the contenders take turns so noise hits all alike. */

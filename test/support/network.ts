@@ -48,6 +48,23 @@ export async function loopbackNode(
   return await networkStart(await NodeConfig.create({ name }), url, loopback(engine, extra));
 }
 
+/** Runs `body` with two loopback nodes named a and b, and closes both afterwards. */
+export async function withPair<T>(
+  url: string,
+  engine: WebRTCEngine,
+  body: (a: Network, b: Network) => Promise<T>,
+  extra: NodeNetworkOptions = {},
+): Promise<T> {
+  const a = await loopbackNode(url, engine, "a", extra);
+  const b = await loopbackNode(url, engine, "b", extra);
+  try {
+    return await body(a, b);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
 /**
  * True when this machine has network interfaces besides loopback. Then @roamhq/wrtc, which
  * gathers on every interface, may reach a 127.0.0.1 candidate from its LAN address over `lo`,

@@ -13,6 +13,7 @@ import {
   loopbackNode,
   randomBytes,
   sha256,
+  withPair,
 } from "../support/network.ts";
 
 for (const engine of ENGINES) {
@@ -33,9 +34,7 @@ for (const engine of ENGINES) {
     });
 
     it("exchanges text and binary messages both ways, connecting on demand", async () => {
-      const a = await loopbackNode(server.url, engine, "a");
-      const b = await loopbackNode(server.url, engine, "b");
-      try {
+      await withPair(server.url, engine, async (a, b) => {
         await a.send(b.id, "hello b", "chat");
         assert.deepEqual(await b.recv(), { from: a.id, module: "chat", data: "hello b" });
         const bytes = new Uint8Array([0, 1, 2, 253, 254, 255]);
@@ -45,16 +44,11 @@ for (const engine of ENGINES) {
         assert.deepEqual(await a.recv(), { from: b.id, module: "", data: bytes });
         assert.deepEqual(heard, [bytes], "onMessage saw it too");
         listener.remove();
-      } finally {
-        await a.close();
-        await b.close();
-      }
+      });
     });
 
     it("delivers a 5 MiB message intact and 1,000 small ones in order", async () => {
-      const a = await loopbackNode(server.url, engine, "a");
-      const b = await loopbackNode(server.url, engine, "b");
-      try {
+      await withPair(server.url, engine, async (a, b) => {
         const big = randomBytes(5 * 1024 * 1024);
         await a.send(b.id, big);
         const received = (await b.recv()).data as Uint8Array;
@@ -63,10 +57,7 @@ for (const engine of ENGINES) {
         const sends = Array.from({ length: 1000 }, (_, i) => a.send(b.id, `message ${i}`));
         await Promise.all(sends);
         for (let i = 0; i < 1000; i++) assert.equal((await b.recv()).data, `message ${i}`);
-      } finally {
-        await a.close();
-        await b.close();
-      }
+      });
     });
 
     it("refuses a message over the maximum on either side, with a clear error", async () => {
@@ -93,9 +84,7 @@ for (const engine of ENGINES) {
     });
 
     it("reports host candidates on 127.0.0.1 at both ends", async () => {
-      const a = await loopbackNode(server.url, engine, "a");
-      const b = await loopbackNode(server.url, engine, "b");
-      try {
+      await withPair(server.url, engine, async (a, b) => {
         await a.send(b.id, "x");
         await b.recv();
         await b.send(a.id, "y");
@@ -121,10 +110,7 @@ for (const engine of ENGINES) {
             true,
           );
         }
-      } finally {
-        await a.close();
-        await b.close();
-      }
+      });
     });
 
     it("connects once when both sides start at the same time", async () => {
@@ -283,9 +269,7 @@ for (const engine of ENGINES) {
 
     it("delivers what a resolved send handed over when the sender closes right away", async () => {
       // closing sends a close message after the data and waits for the peer to close on it
-      const a = await loopbackNode(server.url, engine, "a");
-      const b = await loopbackNode(server.url, engine, "b");
-      try {
+      await withPair(server.url, engine, async (a, b) => {
         await a.send(b.id, "hello"); // connected
         const sends = [1, 2, 3].map(() => a.send(b.id, randomBytes(2 * 1024 * 1024)));
         await Promise.all(sends);
@@ -298,10 +282,7 @@ for (const engine of ENGINES) {
         }
         const [link] = await b.connections().catch(() => []);
         assert.notEqual(link?.status.state, "open", "b closed its end when a asked");
-      } finally {
-        await a.close();
-        await b.close();
-      }
+      });
     });
   });
 }

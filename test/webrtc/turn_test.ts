@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
-import { ENGINES, loopbackNode } from "../support/network.ts";
+import { ENGINES, withPair } from "../support/network.ts";
 import { startTurn, type TurnServer } from "../support/turn.ts";
 
 describe("through a loopback coturn relay", { timeout: 60_000 }, () => {
@@ -19,9 +19,7 @@ describe("through a loopback coturn relay", { timeout: 60_000 }, () => {
   for (const engine of ENGINES) {
     it(`connects with iceTransportPolicy relay and says relay at both ends (${engine})`, async () => {
       const relayed = { iceServers: [turn.iceServer], iceTransportPolicy: "relay" as const };
-      const a = await loopbackNode(server.url, engine, "a", relayed);
-      const b = await loopbackNode(server.url, engine, "b", relayed);
-      try {
+      await withPair(server.url, engine, async (a, b) => {
         await a.send(b.id, "via the relay");
         assert.equal((await b.recv()).data, "via the relay");
         await b.send(a.id, new Uint8Array(100_000));
@@ -33,10 +31,7 @@ describe("through a loopback coturn relay", { timeout: 60_000 }, () => {
           assert.equal(status.remoteCandidateType, "relay");
           assert.equal(status.relayProtocol ?? "udp", "udp");
         }
-      } finally {
-        await a.close();
-        await b.close();
-      }
+      }, relayed);
     });
   }
 });
