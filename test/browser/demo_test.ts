@@ -36,6 +36,16 @@ function readPage(page: Page) {
   }));
 }
 
+/** The node ID `page` shows once its node started. */
+async function startedId(page: Page): Promise<string> {
+  await until(
+    "the page's node started",
+    async () => /^[0-9a-f]{64}$/.test((await readPage(page)).id),
+    15_000,
+  );
+  return (await readPage(page)).id;
+}
+
 /** Waits until `peer` prints a chat event with `text`. */
 async function chatArrives(peer: PeerProcess, text: string): Promise<void> {
   for (;;) {
@@ -119,11 +129,7 @@ describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180
           pages.push(page);
         }
         const [a, b] = pages;
-        await until("both pages started", async () => {
-          const ids = await Promise.all(pages.map(async (p) => (await readPage(p)).id));
-          return ids.every((id) => /^[0-9a-f]{64}$/.test(id));
-        }, 15_000);
-        const ids = [(await readPage(a)).id, (await readPage(b)).id, ...peers.map((p) => p.id)];
+        const ids = [await startedId(a), await startedId(b), ...peers.map((p) => p.id)];
 
         // one overlay: with 4 nodes everybody connects to everybody (target degree 3)
         let last = await readPage(a);
@@ -182,13 +188,8 @@ describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180
             10_000,
           );
           await a.reload();
-          await until(
-            "page A restarted",
-            async () => /^[0-9a-f]{64}$/.test((await readPage(a)).id),
-            15_000,
-          );
+          assert.equal(await startedId(a), ids[0]);
           const reloaded = await readPage(a);
-          assert.equal(reloaded.id, ids[0]);
           assert.match(reloaded.identity, /localStorage/);
           await until("page A shows its chat history", async () => {
             const { chat } = await readPage(a);
@@ -206,11 +207,7 @@ describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180
           );
           assert.equal((await readPage(second)).id, "…", "the second tab did not start the node");
           await second.click("#use-tab-identity");
-          await until(
-            "the second tab started",
-            async () => /^[0-9a-f]{64}$/.test((await readPage(second)).id),
-            15_000,
-          );
+          await startedId(second);
           const own = await readPage(second);
           assert.notEqual(own.id, ids[0]);
           assert.match(own.identity, /this tab's own/);
