@@ -59,7 +59,7 @@ export interface ComparisonRow {
 }
 
 /** How flnet compares on a row: its figure over the other's. */
-export function ratio(row: ComparisonRow): number {
+function ratio(row: ComparisonRow): number {
   return row.flnet / row.other;
 }
 
@@ -207,7 +207,7 @@ export function summaryTable(results: BenchResults): string {
 }
 
 /** One bar of a chart. */
-export interface Bar {
+interface Bar {
   name: string;
   value: number;
 }
@@ -215,7 +215,7 @@ export interface Bar {
 const COLORS = ["#1f6feb", "#8b949e", "#d97706", "#1f9d55"];
 
 /** A grouped bar chart as SVG. */
-export function barChart(
+function barChart(
   title: string,
   unit: string,
   groups: { label: string; bars: Bar[] }[],

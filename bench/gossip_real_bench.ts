@@ -18,7 +18,7 @@ import { startSignalProcess } from "../test/support/signal_process.ts";
 import { listOption, publish } from "./report.ts";
 
 /** fledger's signalling bytes to spread one chat message, by N (flnode/tests/gossip_large.rs). */
-export const FLEDGER_BYTES: Record<number, number> = {
+const FLEDGER_BYTES: Record<number, number> = {
   3: 9e3,
   10: 79e3,
   100: 7_000e3,

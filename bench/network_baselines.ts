@@ -15,10 +15,10 @@ import { type SignalBroker, startSignalClient } from "../net/signal_client.ts";
 import { loadWebRTCEngine, NodeWebSocket, type WebRTCEngine } from "../node.ts";
 
 /** Pause sending above this many buffered bytes (flnet's own high mark is the same). */
-export const HIGH_WATER = 1024 * 1024;
+const HIGH_WATER = 1024 * 1024;
 
 /** RTCPeerConnection settings that keep `engine` on 127.0.0.1. */
-export function loopbackRtcConfig(engine: WebRTCEngine): RTCConfiguration {
+function loopbackRtcConfig(engine: WebRTCEngine): RTCConfiguration {
   return (engine === "node-datachannel"
     ? { iceServers: [], bindAddress: "127.0.0.1" }
     : { iceServers: [] }) as RTCConfiguration;
