@@ -93,23 +93,15 @@ export {
 export {
   type ConnectionInfo,
   type NetworkBroker,
-  type NetworkErrorCode,
   type NetworkIn,
   type NetworkOptions,
   type NetworkOut,
   startNetwork,
 } from "./net/network.ts";
-export {
-  parseSetupSignal,
-  type RTCPeerConnectionConstructor,
-  type SetupSignal,
-  startWebRTC,
-  type WebRTCBroker,
-  type WebRTCErrorCode,
-  type WebRTCIn,
-  type WebRTCOptions,
-  type WebRTCOut,
-} from "./net/webrtc.ts";
+export { parseSetupSignal, type SetupSignal } from "./net/setup_signal.ts";
+export type { NetworkErrorCode, PeerErrorCode } from "./net/errors.ts";
+export { newSendId } from "./net/send_id.ts";
+export { PeerSetup, type RTCPeerConnectionConstructor } from "./net/peer_setup.ts";
 export {
   type ConnectionState,
   type ConnectionStatus,

@@ -29,12 +29,13 @@ import { type NodeID, U256 } from "../core/ids.ts";
 import {
   type ConnectionInfo,
   type NetworkBroker,
-  type NetworkErrorCode,
   type NetworkOptions,
   type NetworkOut,
   startNetwork,
 } from "./network.ts";
-import type { RTCPeerConnectionConstructor } from "./webrtc.ts";
+import type { NetworkErrorCode } from "./errors.ts";
+import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
+import { newSendId } from "./send_id.ts";
 
 /** A message from another node. */
 export interface NetworkMessage {
@@ -133,7 +134,6 @@ export class Network implements AsyncIterable<NetworkMessage> {
   readonly #messages = new BrokerChannel<NetworkMessage>();
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
-  #nextId = 1;
   #closed: Promise<void> | undefined;
 
   /** Wraps a started network broker. */
@@ -154,7 +154,7 @@ export class Network implements AsyncIterable<NetworkMessage> {
         new NetworkError("bad-node-id", `cannot send to "${to}": ${(error as Error).message}`),
       );
     }
-    const id = this.#nextId++;
+    const id = newSendId();
     const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     this.broker.enqueueIn({ type: "send", to: target, data, module, id });
     return done;

@@ -16,6 +16,11 @@ import { type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import type { CandidateFilter } from "./candidates.ts";
 import type { ConnectionStatus } from "./connection_status.ts";
+import type { NetworkErrorCode } from "./errors.ts";
+import { Peer } from "./peer.ts";
+import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
+import { newSendId } from "./send_id.ts";
+import { parseSetupSignal } from "./setup_signal.ts";
 import {
   type SignalBroker,
   type SignalClientOptions,
@@ -23,14 +28,6 @@ import {
   startSignalClient,
 } from "./signal_client.ts";
 import type { NodeStats } from "./signal_protocol.ts";
-import {
-  parseSetupSignal,
-  type RTCPeerConnectionConstructor,
-  startWebRTC,
-  type WebRTCBroker,
-  type WebRTCErrorCode,
-  type WebRTCOut,
-} from "./webrtc.ts";
 
 /** Settings of the network; only `RTCPeerConnection` is required. */
 export interface NetworkOptions {
@@ -56,12 +53,13 @@ export interface NetworkOptions {
   signal?: SignalClientOptions;
 }
 
-/** Why a message or a connection failed. */
-export type NetworkErrorCode = WebRTCErrorCode | "connect-myself" | "bad-setup";
-
 /** Inputs of the Network broker. */
 export type NetworkIn =
-  /** Send to a node, connecting first if needed; `sent` or `error` with `id` follows. */
+  /**
+   * Send to a node, connecting first if needed; `sent` or `error` with `id` follows. Take `id`
+   * from `newSendId()` (never count your own: other callers share the network); without one,
+   * the network assigns one.
+   */
   | { type: "send"; to: NodeID; data: string | Uint8Array; module?: string; id?: number }
   /** Connect to a node without sending anything. */
   | { type: "connect"; to: NodeID }
@@ -130,9 +128,10 @@ export function startNetwork(
 }
 
 class NetworkCore {
-  readonly #links = new Map<NodeID, WebRTCBroker>();
-  #nextId = 1;
-  #statusRound: { waiting: Set<NodeID>; collected: ConnectionInfo[] } | undefined;
+  readonly #peers = new Map<NodeID, Peer>();
+  /** Peers given messages in the batch of inputs under way: flushed at its end. */
+  readonly #toFlush = new Set<Peer>();
+  #statusRound: Promise<void> | undefined;
   #closing = false;
 
   constructor(
@@ -146,36 +145,14 @@ class NetworkCore {
     const out: NetworkOut[] = [];
     for (const msg of batch) {
       switch (msg.type) {
-        case "send": {
-          const id = msg.id ?? this.#nextId++;
-          if (this.#closing) {
-            out.push({
-              type: "error",
-              code: "closed",
-              to: msg.to,
-              id,
-              message: "the network is closed",
-            });
-          } else if (msg.to === this.id) {
-            out.push({
-              type: "error",
-              code: "connect-myself",
-              to: msg.to,
-              id,
-              message: "a node cannot send to itself over the network",
-            });
-          } else {
-            this.#link(msg.to).enqueueIn({ type: "send", id, data: msg.data, module: msg.module });
-          }
+        case "send":
+          this.#send(msg.to, msg.data, msg.module ?? "", msg.id ?? newSendId(), out);
           break;
-        }
         case "connect":
-          if (msg.to !== this.id && !this.#closing) {
-            this.#link(msg.to).enqueueIn({ type: "connect" });
-          }
+          if (msg.to !== this.id && !this.#closing) this.#peer(msg.to).connect();
           break;
         case "disconnect":
-          this.#links.get(msg.to)?.enqueueIn({ type: "disconnect" });
+          void this.#peers.get(msg.to)?.disconnect();
           break;
         case "list":
           this.signal.enqueueIn({ type: "list" });
@@ -184,27 +161,48 @@ class NetworkCore {
           this.signal.enqueueIn({ type: "stats", stats: msg.stats });
           break;
         case "status":
-          this.#askStatus(out);
+          this.#statusRound ??= this.#askStatus().finally(() => this.#statusRound = undefined);
           break;
         case "close":
           this.#closing = true;
-          // each link first lets its buffered data leave, then the signalling connection closes
+          // each peer first lets its buffered data leave, then the signalling connection closes
           void Promise.all(
-            [...this.#links.values()].map((link) =>
-              link.emitIn({ type: "disconnect", code: "closed", reason: "the network closed" })
+            [...this.#peers.values()].map((peer) =>
+              peer.disconnect("closed", "the network closed")
             ),
           ).finally(() => this.signal.enqueueIn({ type: "close" }));
           break;
       }
     }
+    for (const peer of this.#toFlush) peer.flush();
+    this.#toFlush.clear();
     return out;
   }
 
-  #link(remote: NodeID): WebRTCBroker {
-    let link = this.#links.get(remote);
-    if (link) return link;
+  #send(to: NodeID, data: string | Uint8Array, module: string, id: number, out: NetworkOut[]) {
+    if (this.#closing) {
+      out.push({ type: "error", code: "closed", to, id, message: "the network is closed" });
+    } else if (to === this.id) {
+      out.push({
+        type: "error",
+        code: "connect-myself",
+        to,
+        id,
+        message: "a node cannot send to itself over the network",
+      });
+    } else {
+      const peer = this.#peer(to);
+      peer.send(id, data, module);
+      this.#toFlush.add(peer);
+    }
+  }
+
+  #peer(remote: NodeID): Peer {
+    let peer = this.#peers.get(remote);
+    if (peer) return peer;
     const o = this.options;
-    link = startWebRTC({
+    const emit = (msg: NetworkOut) => this.broker.enqueueOut(msg);
+    peer = new Peer({
       localId: this.id,
       remoteId: remote,
       RTCPeerConnection: o.RTCPeerConnection,
@@ -218,55 +216,26 @@ class NetworkCore {
       incompleteTimeoutMs: o.incompleteTimeoutMs,
       setupTimeoutMs: o.setupTimeoutMs,
       disconnectGraceMs: o.disconnectGraceMs,
+    }, {
+      signal: (signal) => this.signal.enqueueIn({ type: "relay", to: remote, signal }),
+      connected: () => emit({ type: "connected", id: remote }),
+      disconnected: (reason) => emit({ type: "disconnected", id: remote, reason }),
+      message: (module, data) => emit({ type: "message", from: remote, module, data }),
+      sent: (id) => emit({ type: "sent", to: remote, id }),
+      error: (code, message, id) =>
+        emit({ type: "error", code, message, to: remote, ...(id === undefined ? {} : { id }) }),
     });
-    link.tapOut((out) => this.#fromLink(remote, out));
-    this.#links.set(remote, link);
-    return link;
+    this.#peers.set(remote, peer);
+    return peer;
   }
 
-  #fromLink(remote: NodeID, out: WebRTCOut): void {
-    const emit = (msg: NetworkOut) => this.broker.enqueueOut(msg);
-    switch (out.type) {
-      case "setup":
-        this.signal.enqueueIn({ type: "relay", to: remote, signal: out.signal });
-        return;
-      case "connected":
-        return emit({ type: "connected", id: remote });
-      case "disconnected":
-        return emit({ type: "disconnected", id: remote, reason: out.reason });
-      case "message":
-        return emit({ type: "message", from: remote, module: out.module, data: out.data });
-      case "sent":
-        return emit({ type: "sent", to: remote, id: out.id });
-      case "error":
-        return emit({
-          type: "error",
-          code: out.code,
-          message: out.message,
-          to: remote,
-          ...(out.id === undefined ? {} : { id: out.id }),
-        });
-      case "status": {
-        const round = this.#statusRound;
-        if (!round || !round.waiting.delete(remote)) return;
-        round.collected.push({ id: remote, status: out.status });
-        if (round.waiting.size === 0) {
-          this.#statusRound = undefined;
-          emit({ type: "connections", connections: round.collected });
-        }
-        return;
-      }
-    }
-  }
-
-  #askStatus(out: NetworkOut[]): void {
-    if (this.#statusRound) return; // the round under way answers this request too
-    if (this.#links.size === 0) {
-      out.push({ type: "connections", connections: [] });
-      return;
-    }
-    this.#statusRound = { waiting: new Set(this.#links.keys()), collected: [] };
-    for (const link of this.#links.values()) link.enqueueIn({ type: "status" });
+  async #askStatus(): Promise<void> {
+    const entries = [...this.#peers];
+    const statuses = await Promise.all(entries.map(([, peer]) => peer.status()));
+    this.broker.enqueueOut({
+      type: "connections",
+      connections: entries.map(([id], i) => ({ id, status: statuses[i] })),
+    });
   }
 
   fromSignal(out: SignalOut): void {
@@ -280,21 +249,19 @@ class NetworkCore {
         return this.#fromPeer(out.from, out.signal);
       case "error":
         if (out.code === "unknown-node" && out.to) {
-          this.#links.get(out.to)?.enqueueIn({
-            type: "disconnect",
-            code: "no-route",
-            reason: `node ${U256.short(out.to)} is not connected to the signalling server`,
-          });
+          void this.#peers.get(out.to)?.disconnect(
+            "no-route",
+            `node ${U256.short(out.to)} is not connected to the signalling server`,
+          );
           return;
         }
         return emit({ type: "signal", state: "error", code: out.code, message: out.message });
       case "send-failed":
         if (out.request.type === "relay") {
-          this.#links.get(out.request.to)?.enqueueIn({
-            type: "disconnect",
-            code: "setup-failed",
-            reason: `the signalling server could not carry the setup: ${out.reason}`,
-          });
+          void this.#peers.get(out.request.to)?.disconnect(
+            "setup-failed",
+            `the signalling server could not carry the setup: ${out.reason}`,
+          );
           return;
         }
         return emit({ type: "signal", state: "error", code: "send-failed", message: out.reason });
@@ -320,8 +287,8 @@ class NetworkCore {
       return;
     }
     if (this.#closing) return;
-    const link = signal.kind === "offer" ? this.#link(from) : this.#links.get(from);
-    if (link) link.enqueueIn({ type: "setup", signal });
+    const peer = signal.kind === "offer" ? this.#peer(from) : this.#peers.get(from);
+    if (peer) peer.apply(signal);
     else log.debug(`a ${signal.kind} from ${U256.short(from)} with no connection to it`);
   }
 }

@@ -1,0 +1,315 @@
+/**
+ * The data path of one peer connection: the send queue, batching of small messages,
+ * backpressure, the graceful close, and reassembly of what arrives. It knows nothing of how
+ * the connection was set up: it is handed an open data channel ({@link DataPath.attach}) and
+ * told when that channel is gone ({@link DataPath.detach}); the queue outlives channels, so a
+ * connection that replaces another picks up where the old one stopped.
+ *
+ * Every queued message ends in exactly one report: `sent` once all its frames were handed to
+ * the channel, or `failed` (from {@link DataPath.failAll}). Frames are sent only while the
+ * channel buffers at most `bufferHighBytes`; the sender then waits for the buffer to drain
+ * to half of that, woken by `bufferedamountlow` where the engine has it and by polling where it
+ * does not (@roamhq/wrtc).
+ *
+ * @example
+ * ```ts
+ * import { DataPath } from "./data_path.ts";
+ * const path = new DataPath({}, {
+ *   sent: (id) => console.log("sent", id),
+ *   failed: (id, code) => console.log("failed", id, code),
+ *   message: (module, data) => console.log(module, data),
+ *   error: (code, message) => console.log(code, message),
+ *   closedByPeer: () => console.log("the peer closed"),
+ *   broken: (reason) => console.log("the channel broke:", reason),
+ * });
+ * path.enqueue({ id: 1, module: "chat", data: "hello" }); // waits for a channel
+ * path.failAll("closed", "not needed after all"); // prints "failed 1 closed"
+ * ```
+ * @module
+ */
+
+import { Fifo } from "../core/fifo.ts";
+import type { PeerErrorCode } from "./errors.ts";
+import { encodeBatch, encodeMessage, FRAME_BYTES, Reassembler } from "./framing.ts";
+
+/** What the data path needs of an `RTCDataChannel`. */
+export interface DataChannelLike {
+  /** `connecting`, `open`, `closing` or `closed`. */
+  readonly readyState: RTCDataChannelState;
+  /** Bytes handed to the channel and not yet sent. */
+  readonly bufferedAmount: number;
+  /** Where `bufferedamountlow` fires; absent on engines without the event. */
+  bufferedAmountLowThreshold?: number;
+  /** The `bufferedamountlow` handler; absent on engines without the event. */
+  onbufferedamountlow?: ((ev: Event) => unknown) | null;
+  /** Hands one data-channel message to the engine; throws when the channel cannot take it. */
+  send(data: Uint8Array<ArrayBuffer>): void;
+}
+
+/** A message waiting to be sent. */
+export interface Outgoing {
+  /** The caller's id; none for flnet's own control messages, which nobody waits for. */
+  id?: number;
+  /** The module it belongs to. */
+  module: string;
+  /** Text or bytes. */
+  data: string | Uint8Array;
+}
+
+/** Settings of a {@link DataPath}. */
+export interface DataPathOptions {
+  /** The largest message accepted, in bytes (default 16 MiB). */
+  maxMessageBytes?: number;
+  /** Drop an incoming message that gets no chunk for this long (default 30 s). */
+  incompleteTimeoutMs?: number;
+  /** Stop sending while the channel buffers more than this (default 1 MiB). */
+  bufferHighBytes?: number;
+}
+
+/** What a {@link DataPath} reports. */
+export interface DataPathEvents {
+  /** The message `id` was handed to the channel whole. */
+  sent(id: number): void;
+  /** The message `id` will never be sent. */
+  failed(id: number, code: PeerErrorCode, message: string): void;
+  /** A message from the peer. */
+  message(module: string, data: string | Uint8Array): void;
+  /** Incoming data was refused (malformed, too large, incomplete). */
+  error(code: PeerErrorCode, message: string): void;
+  /** The peer asked to close, after everything it sent before. */
+  closedByPeer(): void;
+  /** The channel refused a frame: the connection is unusable. */
+  broken(reason: string): void;
+}
+
+/** Module names with this prefix are flnet's own control messages. */
+export const RESERVED_MODULE_PREFIX = "\u0000";
+/** The message that asks the peer to close after everything sent before it. */
+const CLOSE_MODULE = RESERVED_MODULE_PREFIX + "close";
+/** Messages up to this size (encoded frame) are batched when several wait at once. */
+const SMALL_MESSAGE_BYTES = 4096;
+/** How often a graceful close looks whether the peer closed. */
+const CLOSE_POLL_MS = 5;
+
+/** The data path of one connection; see the module documentation. */
+export class DataPath {
+  readonly #events: DataPathEvents;
+  readonly #maxMessageBytes: number;
+  readonly #incompleteTimeoutMs: number;
+  readonly #bufferHighBytes: number;
+  readonly #queue = new Fifo<Outgoing>();
+  #dc: DataChannelLike | undefined;
+  #reassembler: Reassembler | undefined;
+  #pumping = false;
+  #frameId = 1;
+  #wakeSender: (() => void) | undefined;
+  #wakeCloser: (() => void) | undefined;
+
+  /** Creates an empty data path with no channel. */
+  constructor(options: DataPathOptions, events: DataPathEvents) {
+    this.#events = events;
+    this.#maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
+    this.#incompleteTimeoutMs = options.incompleteTimeoutMs ?? 30_000;
+    this.#bufferHighBytes = options.bufferHighBytes ?? 1024 * 1024;
+  }
+
+  /** The number of messages waiting. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The largest message accepted, in bytes. */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
+  }
+
+  /** Queues a message; call {@link flush} to send what waits (at once, or after a batch). */
+  enqueue(item: Outgoing): void {
+    this.#queue.push(item);
+  }
+
+  /** Sends what waits, if a channel is open. */
+  flush(): void {
+    void this.#pump();
+  }
+
+  /** Starts using an open channel: a fresh reassembler, and the queue is sent. */
+  attach(dc: DataChannelLike): void {
+    this.#detachChannel();
+    this.#dc = dc;
+    this.#reassembler = new Reassembler({
+      maxMessageBytes: this.#maxMessageBytes,
+      incompleteTimeoutMs: this.#incompleteTimeoutMs,
+      onTimeout: (report) => this.#events.error("incomplete-message", report.message),
+    });
+    void this.#pump();
+  }
+
+  /** Stops using the channel; the queue stays for the next one. */
+  detach(): void {
+    this.#detachChannel();
+    this.#wakeCloser?.();
+  }
+
+  /** Fails every queued message with `code` and `reason`. */
+  failAll(code: PeerErrorCode, reason: string): void {
+    for (const { id } of this.#queue.drain()) {
+      if (id !== undefined) this.#events.failed(id, code, reason);
+    }
+  }
+
+  /** Takes one data-channel message from the peer. */
+  receive(data: unknown): void {
+    const bytes = data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : undefined;
+    if (!bytes || !this.#reassembler) {
+      return this.#events.error(
+        "bad-frame",
+        "malformed data from the peer: a text frame where only binary frames are used",
+      );
+    }
+    for (const result of this.#reassembler.push(bytes)) {
+      if (result.kind === "message" && result.module === CLOSE_MODULE) {
+        return this.#events.closedByPeer();
+      } else if (result.kind === "message") {
+        this.#events.message(result.module, result.data);
+      } else this.#events.error(result.code, result.message);
+    }
+  }
+
+  /**
+   * Sends a close message after everything queued and waits, at most `ms`, until the channel
+   * is gone (the peer closed on it, or {@link detach} was called). The channel is ordered, so
+   * the peer has taken every earlier message by then; closing at once could cut off data the
+   * engine had accepted but not yet delivered (measured with @roamhq/wrtc).
+   */
+  async closeGracefully(ms: number): Promise<void> {
+    const dc = this.#dc;
+    if (!dc || dc.readyState !== "open") return;
+    this.#queue.push({ module: CLOSE_MODULE, data: new Uint8Array(0) });
+    void this.#pump();
+    await new Promise<void>((resolve) => {
+      const until = Date.now() + ms;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakeCloser = undefined;
+        resolve();
+      };
+      const look = () => {
+        if (dc !== this.#dc || dc.readyState !== "open" || Date.now() >= until) return done();
+        timer = setTimeout(look, CLOSE_POLL_MS);
+      };
+      this.#wakeCloser = done;
+      look();
+    });
+  }
+
+  #detachChannel(): void {
+    this.#dc = undefined;
+    this.#reassembler?.close();
+    this.#reassembler = undefined;
+    this.#wakeSender?.();
+  }
+
+  /**
+   * Sends queued messages while a channel is open. One loop at a time; it reads the current
+   * channel on every turn, so a channel replaced while it waits is picked up by the same loop,
+   * and it returns (never recurses) when there is no open channel: {@link attach} starts it
+   * again.
+   */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        const dc = this.#dc;
+        if (!dc || dc.readyState !== "open" || this.#queue.length === 0) return;
+        const batch = this.#smallBatch();
+        if (batch) {
+          if (dc.bufferedAmount > this.#bufferHighBytes) {
+            await this.#drained(dc);
+            continue;
+          }
+          dc.send(encodeBatch(batch) as Uint8Array<ArrayBuffer>);
+          this.#frameId += batch.length;
+          for (let i = 0; i < batch.length; i++) this.#sent(this.#queue.shift()!);
+          continue;
+        }
+        if (await this.#sendWhole(dc, this.#queue.peek()!)) this.#sent(this.#queue.shift()!);
+      }
+    } catch (error) {
+      this.#events.broken(`the data channel refused a frame: ${(error as Error).message}`);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /**
+   * Sends every frame of `item` on `dc`; false when the channel changed or closed meanwhile
+   * (the message stays queued and is sent whole, from its first frame, on the next channel).
+   */
+  async #sendWhole(dc: DataChannelLike, item: Outgoing): Promise<boolean> {
+    for (const frame of encodeMessage(this.#frameId++, item)) {
+      while (dc.bufferedAmount > this.#bufferHighBytes) {
+        if (!(await this.#drained(dc))) return false;
+      }
+      if (dc !== this.#dc || dc.readyState !== "open") return false;
+      dc.send(frame as Uint8Array<ArrayBuffer>);
+    }
+    return true;
+  }
+
+  /** Reports a message as handed to the channel, unless it was flnet's own. */
+  #sent({ id }: Outgoing): void {
+    if (id !== undefined) this.#events.sent(id);
+  }
+
+  /**
+   * The frames of the small messages at the front of the queue, when at least two wait: they
+   * go in one data-channel send (see `encodeBatch`). Nothing is taken from the queue yet.
+   */
+  #smallBatch(): Uint8Array[] | undefined {
+    if (this.#queue.length < 2) return undefined;
+    const frames: Uint8Array[] = [];
+    let bytes = 1;
+    for (let i = 0; i < this.#queue.length; i++) {
+      const item = this.#queue.at(i)!;
+      if (item.data.length > SMALL_MESSAGE_BYTES) break; // UTF-16 length <= UTF-8 length
+      const [frame] = encodeMessage(this.#frameId + frames.length, item);
+      if (frame.length > SMALL_MESSAGE_BYTES || bytes + 4 + frame.length > FRAME_BYTES) break;
+      frames.push(frame);
+      bytes += 4 + frame.length;
+    }
+    return frames.length >= 2 ? frames : undefined;
+  }
+
+  /** Waits until `dc` buffers at most half the high mark; false if it is no longer ours. */
+  #drained(dc: DataChannelLike): Promise<boolean> {
+    const low = this.#bufferHighBytes / 2;
+    const hasEvent = "bufferedAmountLowThreshold" in dc && "onbufferedamountlow" in dc;
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.#wakeSender = undefined;
+        if (hasEvent) dc.onbufferedamountlow = null;
+        resolve(ok);
+      };
+      const check = () => {
+        if (dc !== this.#dc || dc.readyState !== "open") return finish(false);
+        if (dc.bufferedAmount <= low) return finish(true);
+        timer = setTimeout(check, hasEvent ? 10 : 2); // the event can come late: look anyway
+      };
+      this.#wakeSender = () => finish(false);
+      if (hasEvent) {
+        dc.bufferedAmountLowThreshold = low;
+        dc.onbufferedamountlow = check;
+      }
+      check();
+    });
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * One remote node as this node sees it: a {@link PeerSetup} that opens (and reopens) the
+ * connection, and a {@link DataPath} that carries messages over it. The peer connects on
+ * demand, retries a failed attempt while messages wait, and reports every message either as
+ * `sent` or as an `error` with its id: nothing is dropped without a word.
+ * @module
+ */
+
+import { type NodeID, U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import type { CandidateFilter } from "./candidates.ts";
+import type { ConnectionState, ConnectionStatus } from "./connection_status.ts";
+import { DataPath, RESERVED_MODULE_PREFIX } from "./data_path.ts";
+import type { PeerErrorCode } from "./errors.ts";
+import { payloadBytes } from "./framing.ts";
+import { PeerSetup, type RTCPeerConnectionConstructor } from "./peer_setup.ts";
+import type { SetupSignal } from "./setup_signal.ts";
+
+/** Settings of a {@link Peer}. */
+export interface PeerOptions {
+  /** This node's id. */
+  localId: NodeID;
+  /** The remote node's id. */
+  remoteId: NodeID;
+  /** The engine's RTCPeerConnection. */
+  RTCPeerConnection: RTCPeerConnectionConstructor;
+  /** ICE servers, transport policy and any engine-specific fields. */
+  rtcConfig?: RTCConfiguration & Record<string, unknown>;
+  /** Which ICE candidates to offer and accept (all by default). */
+  candidateFilter?: CandidateFilter;
+  /** The largest message sent or accepted, in bytes (default 16 MiB). */
+  maxMessageBytes?: number;
+  /** Drop a message that gets no chunk for this long (default 30 s). */
+  incompleteTimeoutMs?: number;
+  /** Give up connecting after this long (default 20 s). */
+  setupTimeoutMs?: number;
+  /** Treat ICE "disconnected" lasting this long as a lost peer (default 5 s). */
+  disconnectGraceMs?: number;
+  /** Stop sending while the channel buffers more than this (default 1 MiB). */
+  bufferHighBytes?: number;
+  /**
+   * A connection attempt that fails before opening while messages wait is retried this many
+   * times with a fresh session (default 2). Measured: libdatachannel as offerer sometimes drops
+   * its ICE transport when @roamhq/wrtc probes it from several interfaces before the answer.
+   */
+  setupRetries?: number;
+}
+
+/** What a {@link Peer} reports. */
+export interface PeerEvents {
+  /** The data channel is open. */
+  connected(): void;
+  /** The connection is gone (after `connected`, or a failed attempt). */
+  disconnected(reason: string): void;
+  /** A message from the peer. */
+  message(module: string, data: string | Uint8Array): void;
+  /** A setup message to carry to the peer. */
+  signal(signal: SetupSignal): void;
+  /** The message `id` was handed to the data channel whole. */
+  sent(id: number): void;
+  /** A failure: of the message `id` when given, else of the connection or incoming data. */
+  error(code: PeerErrorCode, message: string, id?: number): void;
+}
+
+const log = new Logger("webrtc");
+
+/** How long closing waits for the peer to take what was sent before. */
+const CLOSE_MS = 2_000;
+/** How long the node with the larger id waits for the other's offer before its own. */
+const CONNECT_DEFER_MS = 150;
+
+/** One remote node: setup plus data path; see the module documentation. */
+export class Peer {
+  readonly #remoteId: NodeID;
+  readonly #localId: NodeID;
+  readonly #events: PeerEvents;
+  readonly #setup: PeerSetup;
+  readonly #data: DataPath;
+  readonly #setupRetries: number;
+  #retriesLeft = 0;
+  /** Setup steps run one after the other on this chain. */
+  #steps: Promise<void> = Promise.resolve();
+  #deferTimer: ReturnType<typeof setTimeout> | undefined;
+  /** True while a graceful close waits: the peer's closing is expected then. */
+  #closing = false;
+
+  /** Creates an idle peer; it connects on the first `send` or `connect`. */
+  constructor(options: PeerOptions, events: PeerEvents) {
+    this.#localId = options.localId;
+    this.#remoteId = options.remoteId;
+    this.#events = events;
+    this.#setupRetries = options.setupRetries ?? 2;
+    this.#setup = new PeerSetup(options, {
+      signal: (signal) => events.signal(signal),
+      open: (dc) => {
+        this.#retriesLeft = this.#setupRetries;
+        events.connected();
+        this.#data.attach(dc);
+      },
+      data: (data) => this.#data.receive(data),
+      lost: (code, reason, was, replaced) => this.#lost(code, reason, was, replaced),
+    });
+    this.#data = new DataPath(options, {
+      sent: (id) => events.sent(id),
+      failed: (id, code, message) => events.error(code, message, id),
+      message: (module, data) => events.message(module, data),
+      error: (code, message) => events.error(code, message),
+      closedByPeer: () => this.#teardown("closed", "closed by the peer"),
+      broken: (reason) => this.#teardown("peer-gone", reason),
+    });
+  }
+
+  /**
+   * Starts connecting unless already under way. The node with the larger id waits
+   * `CONNECT_DEFER_MS` for the other's offer first, unless `now`: when both pick each other
+   * at once, one offer is made instead of two.
+   */
+  connect(now = false): void {
+    if (this.#setup.state !== "idle") return;
+    if (now || this.#localId < this.#remoteId) return this.#offerWhenIdle();
+    clearTimeout(this.#deferTimer);
+    this.#deferTimer = setTimeout(() => this.connect(true), CONNECT_DEFER_MS);
+  }
+
+  /**
+   * Queues a message, connecting first if needed; it leaves at the next {@link flush}, so
+   * small messages queued together share data-channel sends.
+   */
+  send(id: number, data: string | Uint8Array, module = ""): void {
+    const bytes = payloadBytes(data);
+    if (bytes > this.#data.maxMessageBytes) {
+      return this.#events.error(
+        "message-too-large",
+        `the message has ${bytes} bytes, over the maximum of ${this.#data.maxMessageBytes}; ` +
+          `split it, or raise maxMessageBytes on both nodes`,
+        id,
+      );
+    }
+    if (module.startsWith(RESERVED_MODULE_PREFIX)) {
+      return this.#events.error(
+        "bad-frame",
+        "module names starting with U+0000 are flnet's own; pick another name",
+        id,
+      );
+    }
+    this.#data.enqueue({ id, module, data });
+    if (this.#setup.state === "idle") this.#offerWhenIdle();
+  }
+
+  /** Sends what waits, if the connection is open. */
+  flush(): void {
+    if (this.#setup.state === "open") this.#data.flush();
+  }
+
+  /** Applies a setup message from the peer. */
+  apply(signal: SetupSignal): void {
+    this.#step(() => this.#setup.apply(signal));
+  }
+
+  /**
+   * Closes the connection; queued messages fail with `code`. With `closed` (the default) an
+   * open connection first lets everything sent before leave (up to 2 s).
+   */
+  disconnect(code: PeerErrorCode = "closed", reason = "closed by this node"): Promise<void> {
+    return this.#step(async () => {
+      if (code === "closed" && this.#setup.state === "open") {
+        this.#closing = true;
+        try {
+          await this.#data.closeGracefully(CLOSE_MS);
+        } finally {
+          this.#closing = false;
+        }
+      }
+      this.#teardown(code, reason);
+    });
+  }
+
+  /** The connection's status. */
+  status(): Promise<ConnectionStatus> {
+    return this.#setup.status();
+  }
+
+  #offerWhenIdle(retry = false): void {
+    this.#step(async () => {
+      if (this.#setup.state !== "idle") return;
+      if (!retry) this.#retriesLeft = this.#setupRetries;
+      await this.#setup.offer();
+    });
+  }
+
+  /** Runs a setup step after the ones before it; a step that throws ends the attempt. */
+  #step(step: () => Promise<void>): Promise<void> {
+    this.#steps = this.#steps.then(step).catch((error) =>
+      this.#teardown("setup-failed", `connection setup failed: ${(error as Error).message}`)
+    );
+    return this.#steps;
+  }
+
+  #lost(code: PeerErrorCode, reason: string, was: ConnectionState, replaced: boolean): void {
+    if (this.#closing) return this.#data.detach(); // the graceful close ends it
+    this.#end(code, reason, was, replaced);
+  }
+
+  /** Drops the connection, then ends it as {@link #end} says. */
+  #teardown(code: PeerErrorCode, reason: string): void {
+    const was = this.#setup.state;
+    this.#setup.drop();
+    this.#end(code, reason, was);
+  }
+
+  /**
+   * Ends a connection that `was` connecting or open: reports it, and fails the queued messages
+   * unless `keepQueue`. A failed attempt with messages waiting is first retried (see
+   * `setupRetries`).
+   */
+  #end(code: PeerErrorCode, reason: string, was: ConnectionState, keepQueue = false): void {
+    clearTimeout(this.#deferTimer);
+    this.#data.detach();
+    const retry = !keepQueue && was === "connecting" && this.#data.queued > 0 &&
+      this.#retriesLeft > 0 && (code === "setup-failed" || code === "peer-gone");
+    if (retry) {
+      this.#retriesLeft--;
+      log.debug(`retrying ${U256.short(this.#remoteId)} after: ${reason}`);
+      this.#offerWhenIdle(true);
+      return;
+    }
+    if (!keepQueue) this.#data.failAll(code, reason);
+    if (was !== "idle") this.#events.disconnected(reason);
+  }
+}

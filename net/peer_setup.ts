@@ -1,0 +1,329 @@
+/**
+ * The setup of one peer connection: the `RTCPeerConnection`, offer and answer, glare, ICE
+ * candidates in both directions, the setup timeout and the ICE watch that notices a lost peer.
+ * It hands the data channel, once open, to whoever owns the data path, and reports everything
+ * else through {@link PeerSetupEvents}; it holds no messages.
+ *
+ * - Both sides may start at once (glare): the node with the larger id keeps its offer, the
+ *   other answers it, so exactly one connection results.
+ * - ICE candidates that arrive before the remote description are queued.
+ * - Every attempt has a session id; setup messages of an older attempt are ignored, and a new
+ *   offer from the peer replaces the old connection (the peer restarted).
+ * - The data channel is pre-negotiated (id 0) and created by both sides before any data can
+ *   arrive: @roamhq/wrtc reorders the first messages of an in-band (announced) channel that
+ *   arrive before `ondatachannel` runs (measured: message 102 delivered before message 0).
+ *
+ * Calls that take a setup step ({@link PeerSetup.offer}, {@link PeerSetup.apply}) must not
+ * overlap: the owner runs them one after the other.
+ * @module
+ */
+
+import { type NodeID, toHex, U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import {
+  type CandidateFilter,
+  candidateFilters,
+  filterSdp,
+  parseCandidate,
+  type ParsedCandidate,
+  sdpCandidates,
+} from "./candidates.ts";
+import {
+  type ConnectionState,
+  type ConnectionStatus,
+  readConnectionStatus,
+} from "./connection_status.ts";
+import type { PeerErrorCode } from "./errors.ts";
+import type { SetupSignal } from "./setup_signal.ts";
+
+/** The RTCPeerConnection constructor of the engine in use. */
+export type RTCPeerConnectionConstructor = new (
+  configuration?: RTCConfiguration,
+) => RTCPeerConnection;
+
+/** Settings of a {@link PeerSetup}. */
+export interface PeerSetupOptions {
+  /** This node's id. */
+  localId: NodeID;
+  /** The remote node's id (decides glare). */
+  remoteId: NodeID;
+  /** The engine's RTCPeerConnection. */
+  RTCPeerConnection: RTCPeerConnectionConstructor;
+  /** ICE servers, transport policy and any engine-specific fields. */
+  rtcConfig?: RTCConfiguration & Record<string, unknown>;
+  /** Which ICE candidates to offer and accept (all by default). */
+  candidateFilter?: CandidateFilter;
+  /** Give up connecting after this long (default 20 s). */
+  setupTimeoutMs?: number;
+  /** Treat ICE "disconnected" lasting this long as a lost peer (default 5 s). */
+  disconnectGraceMs?: number;
+  /** Name in logs. */
+  name?: string;
+}
+
+/** What a {@link PeerSetup} reports. */
+export interface PeerSetupEvents {
+  /** A setup message to carry to the peer. */
+  signal(signal: SetupSignal): void;
+  /** The data channel opened. */
+  open(dc: RTCDataChannel): void;
+  /** A data-channel message arrived. */
+  data(data: unknown): void;
+  /**
+   * The attempt (`was` connecting) or the connection (`was` open) is over: timeout, ICE
+   * failure, channel closed, or replaced by the peer's new offer (then `replaced` is true).
+   * The peer connection is already dropped.
+   */
+  lost(code: PeerErrorCode, reason: string, was: ConnectionState, replaced: boolean): void;
+}
+
+const log = new Logger("webrtc");
+
+/** The setup of one peer connection; see the module documentation. */
+export class PeerSetup {
+  readonly #o: Required<Omit<PeerSetupOptions, "rtcConfig">> & { rtcConfig: RTCConfiguration };
+  readonly #events: PeerSetupEvents;
+  #state: ConnectionState = "idle";
+  #pc: RTCPeerConnection | undefined;
+  #dc: RTCDataChannel | undefined;
+  #session = "";
+  #offerer = false;
+  #remoteDescribed = false;
+  #localDescribed = false;
+  #heldLocalCandidates: SetupSignal[] = [];
+  #pendingRemoteCandidates: RTCIceCandidateInit[] = [];
+  #signalled: ParsedCandidate[] = [];
+  #setupTimer: ReturnType<typeof setTimeout> | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Creates an idle setup. */
+  constructor(options: PeerSetupOptions, events: PeerSetupEvents) {
+    this.#events = events;
+    this.#o = {
+      localId: options.localId,
+      remoteId: options.remoteId,
+      RTCPeerConnection: options.RTCPeerConnection,
+      rtcConfig: options.rtcConfig ?? {},
+      candidateFilter: options.candidateFilter ?? candidateFilters.all,
+      setupTimeoutMs: options.setupTimeoutMs ?? 20_000,
+      disconnectGraceMs: options.disconnectGraceMs ?? 5_000,
+      name: options.name ?? `webrtc:${U256.short(options.remoteId)}`,
+    };
+  }
+
+  /** Idle (no peer connection), connecting, or open. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Starts a new attempt with an offer of ours. */
+  async offer(): Promise<void> {
+    const pc = this.#newPeer(toHex(crypto.getRandomValues(new Uint8Array(8))), true);
+    this.#attachChannel(pc);
+    const offer = await pc.createOffer();
+    if (pc !== this.#pc) return;
+    await pc.setLocalDescription(offer);
+    if (pc !== this.#pc) return;
+    this.#describedLocally(pc, "offer");
+  }
+
+  /** Applies a setup message from the peer. */
+  async apply(signal: SetupSignal): Promise<void> {
+    if (log.enabled("debug")) log.debug(this.#o.name, "got", signal.kind, signal.session);
+    switch (signal.kind) {
+      case "offer":
+        return await this.#answer(signal.session, signal.sdp);
+      case "answer": {
+        const pc = this.#pc;
+        if (!pc || !this.#offerer || signal.session !== this.#session || this.#remoteDescribed) {
+          log.debug("ignored an answer for another or finished attempt");
+          return;
+        }
+        const sdp = filterSdp(signal.sdp, this.#o.candidateFilter);
+        await pc.setRemoteDescription({ type: "answer", sdp });
+        if (pc !== this.#pc) return;
+        this.#signalled.push(...sdpCandidates(sdp));
+        await this.#remoteDescribedNow(pc);
+        return;
+      }
+      case "candidate": {
+        if (signal.session !== this.#session || !this.#pc) return; // an older attempt's
+        const parsed = parseCandidate(signal.candidate);
+        if (!parsed || !this.#o.candidateFilter(parsed)) return;
+        this.#signalled.push(parsed);
+        const init: RTCIceCandidateInit = {
+          candidate: signal.candidate,
+          sdpMid: signal.sdpMid ?? "0",
+          sdpMLineIndex: signal.sdpMLineIndex ?? 0,
+        };
+        if (this.#remoteDescribed) await this.#addCandidate(this.#pc, init);
+        else this.#pendingRemoteCandidates.push(init);
+        return;
+      }
+    }
+  }
+
+  /** The connection's status, read from `getStats()`. */
+  status(): Promise<ConnectionStatus> {
+    return readConnectionStatus(this.#pc, this.#dc, this.#state, this.#signalled);
+  }
+
+  /** Closes the peer connection without reports; the setup is idle afterwards. */
+  drop(): void {
+    const pc = this.#pc;
+    const dc = this.#dc;
+    this.#pc = undefined;
+    this.#dc = undefined;
+    this.#state = "idle";
+    this.#session = "";
+    this.#remoteDescribed = false;
+    this.#localDescribed = false;
+    this.#heldLocalCandidates = [];
+    this.#pendingRemoteCandidates = [];
+    this.#signalled = [];
+    clearTimeout(this.#setupTimer);
+    clearTimeout(this.#graceTimer);
+    for (const closable of [dc, pc]) {
+      try {
+        closable?.close();
+      } catch (error) {
+        log.debug("closing failed", error);
+      }
+    }
+  }
+
+  async #answer(session: string, offerSdp: string): Promise<void> {
+    if (session === this.#session) return; // a duplicate
+    if (this.#state === "connecting" && this.#offerer) {
+      if (this.#o.localId > this.#o.remoteId) return; // glare: ours wins, they will answer
+      this.drop(); // glare: theirs wins; what waits to be sent moves to their connection
+    } else if (this.#state !== "idle") {
+      this.#lost("peer-gone", "the peer started a new connection", true);
+    }
+    const pc = this.#newPeer(session, false);
+    const sdp = filterSdp(offerSdp, this.#o.candidateFilter);
+    await pc.setRemoteDescription({ type: "offer", sdp });
+    if (pc !== this.#pc) return;
+    this.#attachChannel(pc);
+    this.#signalled.push(...sdpCandidates(sdp));
+    await this.#remoteDescribedNow(pc);
+    const answer = await pc.createAnswer();
+    if (pc !== this.#pc) return;
+    await pc.setLocalDescription(answer);
+    if (pc !== this.#pc) return;
+    this.#describedLocally(pc, "answer");
+  }
+
+  #lost(code: PeerErrorCode, reason: string, replaced = false): void {
+    const was = this.#state;
+    this.drop();
+    this.#events.lost(code, reason, was, replaced);
+  }
+
+  async #remoteDescribedNow(pc: RTCPeerConnection): Promise<void> {
+    this.#remoteDescribed = true;
+    for (const init of this.#pendingRemoteCandidates.splice(0)) {
+      await this.#addCandidate(pc, init);
+    }
+  }
+
+  async #addCandidate(pc: RTCPeerConnection, init: RTCIceCandidateInit): Promise<void> {
+    try {
+      await pc.addIceCandidate(init);
+    } catch (error) {
+      log.debug("the engine refused a remote candidate", init.candidate, error);
+    }
+  }
+
+  /**
+   * Sends the local description, then any candidates gathered before it. An offer goes out
+   * with `a=setup:active` instead of `actpass`, so the offerer is the DTLS client: it starts
+   * the handshake once it has the answer. Otherwise the answerer's first DTLS packet can reach
+   * the offerer before the answer does, and libdatachannel drops it and waits a 1 s retransmit.
+   */
+  #describedLocally(pc: RTCPeerConnection, kind: "offer" | "answer"): void {
+    let sdp = filterSdp(pc.localDescription!.sdp, this.#o.candidateFilter);
+    if (kind === "offer") sdp = sdp.replaceAll("a=setup:actpass", "a=setup:active");
+    if (log.enabled("debug")) log.debug(this.#o.name, "sends", kind, this.#session);
+    this.#events.signal({ kind, session: this.#session, sdp });
+    this.#localDescribed = true;
+    for (const signal of this.#heldLocalCandidates.splice(0)) this.#events.signal(signal);
+  }
+
+  #newPeer(session: string, offerer: boolean): RTCPeerConnection {
+    this.drop();
+    const pc = new this.#o.RTCPeerConnection(this.#o.rtcConfig);
+    this.#pc = pc;
+    this.#session = session;
+    this.#offerer = offerer;
+    this.#state = "connecting";
+    pc.onicecandidate = (event) => {
+      const line = event.candidate?.candidate;
+      if (pc !== this.#pc || !line) return;
+      const parsed = parseCandidate(line);
+      if (!parsed || !this.#o.candidateFilter(parsed)) return;
+      const signal: SetupSignal = {
+        kind: "candidate",
+        session,
+        candidate: line,
+        sdpMid: event.candidate!.sdpMid,
+        sdpMLineIndex: event.candidate!.sdpMLineIndex,
+      };
+      if (this.#localDescribed) this.#events.signal(signal);
+      else this.#heldLocalCandidates.push(signal);
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (pc === this.#pc) this.#iceChanged(pc.iceConnectionState);
+    };
+    this.#setupTimer = setTimeout(() => {
+      if (pc === this.#pc && this.#state !== "open") {
+        this.#lost(
+          "setup-timeout",
+          `no connection to ${U256.short(this.#o.remoteId)} within ${this.#o.setupTimeoutMs} ms`,
+        );
+      }
+    }, this.#o.setupTimeoutMs);
+    return pc;
+  }
+
+  /** Creates the pre-negotiated data channel, the same on both sides. */
+  #attachChannel(pc: RTCPeerConnection): void {
+    const dc = pc.createDataChannel("flnet", { ordered: true, negotiated: true, id: 0 });
+    this.#dc = dc;
+    dc.binaryType = "arraybuffer";
+    dc.onopen = () => {
+      if (dc === this.#dc) this.#opened(dc);
+    };
+    dc.onclose = () => {
+      if (dc === this.#dc) this.#lost("peer-gone", "the data channel closed");
+    };
+    dc.onmessage = (event) => {
+      if (dc === this.#dc) this.#events.data(event.data);
+    };
+    if (dc.readyState === "open") this.#opened(dc);
+  }
+
+  #opened(dc: RTCDataChannel): void {
+    if (this.#state === "open") return;
+    if (log.enabled("debug")) log.debug(this.#o.name, "channel open");
+    clearTimeout(this.#setupTimer);
+    this.#state = "open";
+    this.#events.open(dc);
+  }
+
+  #iceChanged(state: RTCIceConnectionState): void {
+    if (log.enabled("debug")) log.debug(this.#o.name, "ICE", state);
+    if (state === "failed" || state === "closed") {
+      this.#lost("peer-gone", `the ICE connection ${state}`);
+    } else if (state === "disconnected") {
+      clearTimeout(this.#graceTimer);
+      this.#graceTimer = setTimeout(() => {
+        if (this.#pc?.iceConnectionState === "disconnected") {
+          this.#lost("peer-gone", `no contact with the peer for ${this.#o.disconnectGraceMs} ms`);
+        }
+      }, this.#o.disconnectGraceMs);
+    } else {
+      clearTimeout(this.#graceTimer);
+    }
+  }
+}

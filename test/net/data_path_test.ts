@@ -1,0 +1,189 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { DataPath, type DataPathEvents } from "../../net/data_path.ts";
+import { FRAME_BYTES, Reassembler, type ReassemblyResult } from "../../net/framing.ts";
+import { FakeChannel } from "../support/fake_channel.ts";
+
+/** A data path whose reports are recorded as strings, in order. */
+function recorded(options: ConstructorParameters<typeof DataPath>[0] = {}) {
+  const log: string[] = [];
+  const events: DataPathEvents = {
+    sent: (id) => log.push(`sent ${id}`),
+    failed: (id, code) => log.push(`failed ${id} ${code}`),
+    message: (module, data) => log.push(`message ${module} ${String(data).slice(0, 20)}`),
+    error: (code) => log.push(`error ${code}`),
+    closedByPeer: () => log.push("closed by peer"),
+    broken: (reason) => log.push(`broken ${reason}`),
+  };
+  return { path: new DataPath(options, events), log };
+}
+
+/** Everything `channel` carried, reassembled. */
+function received(channel: FakeChannel): ReassemblyResult[] {
+  const r = new Reassembler({ maxMessageBytes: 1 << 24, incompleteTimeoutMs: 1000 });
+  const results = channel.sent.flatMap((frame) => r.push(frame));
+  r.close();
+  return results;
+}
+
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("data path (fake channel)", () => {
+  it("does not recurse when the channel is not open while messages wait (the pump crash)", async () => {
+    // The old per-peer pump returned before any await when the connection counted as open but
+    // the channel was closing, and its `finally` started it again synchronously: thousands of
+    // frames deep, `RangeError: Maximum call stack size exceeded`, an unhandled rejection.
+    const { path, log } = recorded();
+    const channel = new FakeChannel();
+    channel.readyState = "closing";
+    path.attach(channel);
+    for (let id = 1; id <= 3; id++) path.enqueue({ id, module: "m", data: "x" });
+    for (let i = 0; i < 10_000; i++) path.flush();
+    await tick();
+    assert.equal(channel.sent.length, 0);
+    assert.equal(path.queued, 3);
+    assert.deepEqual(log, []);
+    path.failAll("peer-gone", "gone");
+    assert.deepEqual(log, ["failed 1 peer-gone", "failed 2 peer-gone", "failed 3 peer-gone"]);
+  });
+
+  it("sends a lone message at once and batches small messages that wait together", async () => {
+    const { path, log } = recorded();
+    const channel = new FakeChannel();
+    path.attach(channel);
+    path.enqueue({ id: 1, module: "m", data: "alone" });
+    path.flush();
+    await tick();
+    for (let id = 2; id <= 5; id++) path.enqueue({ id, module: "m", data: `small ${id}` });
+    path.flush();
+    await tick();
+    assert.equal(channel.sent.length, 2, "one send for the lone message, one for the batch");
+    assert.deepEqual(log, ["sent 1", "sent 2", "sent 3", "sent 4", "sent 5"]);
+    assert.deepEqual(
+      received(channel).map((r) => r.kind === "message" && r.data),
+      ["alone", "small 2", "small 3", "small 4", "small 5"],
+    );
+  });
+
+  it("stops at the high mark when the buffer never drains, without spinning", async () => {
+    const { path, log } = recorded({ bufferHighBytes: 2 * FRAME_BYTES });
+    const channel = new FakeChannel();
+    channel.buffers = true;
+    path.attach(channel);
+    for (let id = 1; id <= 4; id++) {
+      path.enqueue({ id, module: "m", data: new Uint8Array(FRAME_BYTES) }); // 2 frames each
+    }
+    path.flush();
+    await tick(50);
+    const sends = channel.sent.length;
+    assert.ok(sends >= 2 && sends <= 4, `${sends} frames before the stall`);
+    assert.ok(!log.includes("sent 3") && !log.includes("sent 4"), log.join());
+    await tick(50);
+    assert.equal(channel.sent.length, sends, "nothing more while the buffer stays full");
+    path.detach();
+    path.failAll("peer-gone", "stalled");
+    assert.equal(
+      log.filter((l) => l.startsWith("failed")).length +
+        log.filter((l) => l.startsWith("sent")).length,
+      4,
+    );
+    assert.ok(log.includes("failed 4 peer-gone"));
+  });
+
+  it("resumes when the buffer drains", async () => {
+    const { path, log } = recorded({ bufferHighBytes: FRAME_BYTES });
+    const channel = new FakeChannel();
+    channel.buffers = true;
+    path.attach(channel);
+    for (let id = 1; id <= 3; id++) path.enqueue({ id, module: "m", data: new Uint8Array(20_000) });
+    path.flush();
+    for (let i = 0; i < 20 && log.length < 3; i++) {
+      await tick(5);
+      channel.drain();
+    }
+    assert.deepEqual(log, ["sent 1", "sent 2", "sent 3"]);
+    assert.equal(received(channel).length, 3);
+  });
+
+  it("sends a message whole on the channel that replaced the one it was cut off on", async () => {
+    const { path, log } = recorded({ bufferHighBytes: FRAME_BYTES });
+    const first = new FakeChannel();
+    first.buffers = true;
+    path.attach(first);
+    const big = crypto.getRandomValues(new Uint8Array(3 * FRAME_BYTES));
+    path.enqueue({ id: 7, module: "m", data: big });
+    path.flush();
+    await tick(20);
+    assert.ok(first.sent.length >= 1 && first.sent.length < 4, "cut off mid-message");
+    assert.deepEqual(log, []);
+    const second = new FakeChannel();
+    path.attach(second);
+    await tick(20);
+    assert.deepEqual(log, ["sent 7"]);
+    const results = received(second);
+    assert.equal(results.length, 1);
+    assert.deepEqual(results[0].kind === "message" && results[0].data, big);
+  });
+
+  it("keeps the queue across a detach and sends it on the next channel", async () => {
+    const { path, log } = recorded();
+    path.enqueue({ id: 1, module: "m", data: "waits" });
+    path.flush(); // no channel yet: nothing happens
+    const channel = new FakeChannel();
+    path.attach(channel);
+    await tick();
+    assert.deepEqual(log, ["sent 1"]);
+  });
+
+  it("closes gracefully after a full queue: every message first, then the close message", async () => {
+    const { path, log } = recorded();
+    const channel = new FakeChannel();
+    path.attach(channel);
+    for (let id = 1; id <= 50; id++) path.enqueue({ id, module: "m", data: `m${id}` });
+    const closed = path.closeGracefully(1_000);
+    await tick(10);
+    channel.readyState = "closed"; // the peer closed on the close message
+    await closed;
+    assert.equal(log.length, 50);
+    assert.ok(log.every((l, i) => l === `sent ${i + 1}`));
+    const results = received(channel);
+    assert.equal(results.length, 51);
+    const last = results.at(-1);
+    assert.equal(last?.kind === "message" && last.module, "\u0000close");
+    const peer = recorded();
+    peer.path.attach(channel);
+    for (const frame of channel.sent) peer.path.receive(frame.buffer);
+    assert.equal(peer.log.at(-1), "closed by peer");
+  });
+
+  it("gives up a graceful close after its time when the peer never closes", async () => {
+    const { path } = recorded();
+    const channel = new FakeChannel();
+    path.attach(channel);
+    const started = Date.now();
+    await path.closeGracefully(30);
+    assert.ok(Date.now() - started >= 25);
+  });
+
+  it("reports a channel that refuses a frame as broken", async () => {
+    const { path, log } = recorded();
+    const channel = new FakeChannel();
+    channel.send = () => {
+      throw new Error("boom");
+    };
+    path.attach(channel);
+    path.enqueue({ id: 1, module: "m", data: "x" });
+    path.flush();
+    await tick();
+    assert.deepEqual(log, ["broken the data channel refused a frame: boom"]);
+    assert.equal(path.queued, 1, "the message stays until the owner fails it");
+  });
+
+  it("refuses text frames and data before any channel", () => {
+    const { path, log } = recorded();
+    path.receive(new Uint8Array([1, 2, 3]));
+    path.attach(new FakeChannel());
+    path.receive("text");
+    assert.deepEqual(log, ["error bad-frame", "error bad-frame"]);
+  });
+});
