@@ -19,20 +19,21 @@ import {
   claimIdentity,
   type IdentityClaim,
   IdentityInUseError,
-} from "./adapters/identity_guard.ts";
-import { WebStorage } from "./adapters/web_storage.ts";
+} from "./adapters/browser/identity_guard.ts";
+import { WebStorage } from "./adapters/browser/web_storage.ts";
 import { type DataStorage, MemoryStorage } from "./core/storage.ts";
-import { networkBrokerStart, type NetworkStartOptions } from "./net/api.ts";
+import { networkBrokerStart, type WebNetworkOptions } from "./mod.ts";
 import { Node, type NodeOptions } from "./node/node.ts";
 
-export * from "./mod.ts";
-export { WebStorage } from "./adapters/web_storage.ts";
+export * from "./common.ts";
+export { networkBrokerStart, networkStart, type WebNetworkOptions } from "./mod.ts";
+export { WebStorage } from "./adapters/browser/web_storage.ts";
 export {
   claimIdentity,
   type ClaimOptions,
   type IdentityClaim,
   IdentityInUseError,
-} from "./adapters/identity_guard.ts";
+} from "./adapters/browser/identity_guard.ts";
 
 /** Where a browser node's identity (and its chat history, directory, ...) is kept. */
 export type BrowserIdentity =
@@ -55,7 +56,7 @@ export interface BrowserNodeOptions extends Omit<NodeOptions, "storage" | "start
    */
   sameIdentity?: "refuse" | "tab";
   /** Network settings (ICE servers, transport policy, candidate filter, timeouts). */
-  network?: NetworkStartOptions;
+  network?: WebNetworkOptions;
 }
 
 /** A running browser node and where its identity lives. */

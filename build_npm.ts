@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import * as esbuild from "esbuild";
 import { serveSignal } from "./signal/serve.ts";
-import { startLineProcess } from "./test/support/line_process.ts";
+import { startLineProcess } from "./harness/line_process.ts";
 
 const root = new URL(".", import.meta.url).pathname;
 const run = promisify(execFile);

@@ -26,29 +26,28 @@
  */
 
 import type { NodeConfig } from "./core/config.ts";
-import { NodeWebSocket } from "./adapters/node_websocket.ts";
-import { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node_webrtc.ts";
-import {
-  Network,
-  networkBrokerStart as neutralNetworkBrokerStart,
-  type NetworkStartOptions,
-} from "./net/api.ts";
+import { NodeWebSocket } from "./adapters/node/websocket.ts";
+import { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
+import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
-import { FileStorage } from "./adapters/file_storage.ts";
+import { FileStorage } from "./adapters/node/file_storage.ts";
 import { Node, type NodeOptions } from "./node/node.ts";
-import {
-  type SignalBroker,
-  type SignalClientOptions,
-  startSignalClient as startNeutralSignalClient,
-} from "./net/signal_client.ts";
 
-export * from "./mod.ts";
-export { FileStorage } from "./adapters/file_storage.ts";
-export { NodeWebSocket } from "./adapters/node_websocket.ts";
-export { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node_webrtc.ts";
+export * from "./common.ts";
+export { FileStorage } from "./adapters/node/file_storage.ts";
+export { NodeWebSocket } from "./adapters/node/websocket.ts";
+export { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
 
-/** {@link NetworkStartOptions} plus the choice of WebRTC engine. */
-export interface NodeNetworkOptions extends NetworkStartOptions {
+/**
+ * {@link NetworkStartOptions} with the runtime's constructors filled in (they may still be
+ * given), plus the choice of WebRTC engine.
+ */
+export interface NodeNetworkOptions
+  extends Omit<NetworkStartOptions, "RTCPeerConnection" | "WebSocket"> {
+  /** An RTCPeerConnection to use instead of `engine`'s. */
+  RTCPeerConnection?: NetworkStartOptions["RTCPeerConnection"];
+  /** A WebSocket to use instead of the global one (or the `ws` package's on Node 20). */
+  WebSocket?: NetworkStartOptions["WebSocket"];
   /** `"wrtc"` (@roamhq/wrtc, the default) or `"node-datachannel"`. */
   engine?: WebRTCEngine;
   /**
@@ -66,11 +65,8 @@ export async function nodeNetworkOptions(
   return {
     ...rest,
     RTCPeerConnection: rest.RTCPeerConnection ?? await loadWebRTCEngine(engine),
+    WebSocket: rest.WebSocket ?? NodeWebSocket,
     rtcConfig: { ...(bindAddress ? { bindAddress } : {}), ...rest.rtcConfig },
-    signal: {
-      ...rest.signal,
-      websocket: { WebSocket: NodeWebSocket, ...rest.signal?.websocket },
-    },
   };
 }
 
@@ -80,28 +76,19 @@ export async function networkBrokerStart(
   signalUrl: string,
   options: NodeNetworkOptions = {},
 ): Promise<NetworkBroker> {
-  return await neutralNetworkBrokerStart(config, signalUrl, await nodeNetworkOptions(options));
+  return await openNetwork(config, signalUrl, await nodeNetworkOptions(options));
 }
 
-/** Starts a node's network on Node or Deno; see `networkStart` in `net/api.ts`. */
+/**
+ * Starts a node's network on Node or Deno and returns a {@link Network} once the signalling
+ * server welcomed the node. Messages are buffered from the start, so none is missed.
+ */
 export async function networkStart(
   config: NodeConfig,
   signalUrl: string,
   options: NodeNetworkOptions = {},
 ): Promise<Network> {
   return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
-}
-
-/** {@link startNeutralSignalClient} with the Node WebSocket filled in unless one is given. */
-export function startSignalClient(
-  config: NodeConfig,
-  url: string,
-  options: SignalClientOptions = {},
-): SignalBroker {
-  return startNeutralSignalClient(config, url, {
-    ...options,
-    websocket: { WebSocket: NodeWebSocket, ...options.websocket },
-  });
 }
 
 /**

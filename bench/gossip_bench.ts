@@ -9,7 +9,7 @@
  */
 
 import { NodeConfig } from "../core/config.ts";
-import { overlay } from "../test/support/overlay_sim.ts";
+import { overlay } from "../testing/overlay.ts";
 import { listOption, publish } from "./report.ts";
 
 /** One network size's figures. */

@@ -13,8 +13,8 @@
 
 import { IntervalTimer } from "../core/timer.ts";
 import type { Node } from "../node/node.ts";
-import { loopbackFullNode, until } from "../test/support/network.ts";
-import { startSignalProcess } from "../test/support/signal_process.ts";
+import { loopbackFullNode, until } from "../harness/network.ts";
+import { startSignalProcess } from "../harness/signal_process.ts";
 import { listOption, publish } from "./report.ts";
 
 /** fledger's signalling bytes to spread one chat message, by N (flnode/tests/gossip_large.rs). */

@@ -29,10 +29,9 @@ const loopbackSdp = (sdp: string) => filterSdp(sdp, candidateFilters.loopbackOnl
 
 /** Two announced signal clients that relay objects to each other through the server. */
 async function relayPair(url: string) {
-  const ws = { websocket: { WebSocket: NodeWebSocket } };
   const [ca, cb] = await Promise.all([NodeConfig.create(), NodeConfig.create()]);
-  const sa = startSignalClient(ca, url, ws);
-  const sb = startSignalClient(cb, url, ws);
+  const sa = startSignalClient(ca, url, NodeWebSocket);
+  const sb = startSignalClient(cb, url, NodeWebSocket);
   const ready = (s: SignalBroker) =>
     new Promise<void>((resolve) => s.tapOut((o) => o.type === "ready" ? resolve() : undefined));
   await Promise.all([ready(sa), ready(sb)]);

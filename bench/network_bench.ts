@@ -13,7 +13,7 @@
 
 import type { WebRTCEngine } from "../node.ts";
 import { serveSignal } from "../signal/serve.ts";
-import { withPair } from "../test/support/network.ts";
+import { withPair } from "../harness/network.ts";
 import {
   rawFirstMessage,
   rawThroughput,

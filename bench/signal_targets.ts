@@ -10,8 +10,8 @@ import { createServer } from "node:net";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NodeConfig } from "../core/config.ts";
-import { RawClient } from "../test/support/raw_client.ts";
-import { repoRoot, startSignalProcess } from "../test/support/signal_process.ts";
+import { RawClient } from "../harness/raw_client.ts";
+import { repoRoot, startSignalProcess } from "../harness/signal_process.ts";
 
 /** The servers compared. */
 export type SignalServerKind = "flnet" | "peerjs";

@@ -25,12 +25,6 @@ import { fromHex, type NodeID, toHex, U256 } from "./ids.ts";
 import { type Rng, sample, secureRandom } from "./random.ts";
 import type { DataStorage } from "./storage.ts";
 
-/** The modules a node can run; a node announces the ones it runs in {@link NodeInfo}. */
-export const MODULE_NAMES = ["random", "gossip", "ping", "stat"] as const;
-
-/** One of {@link MODULE_NAMES}. */
-export type ModuleName = typeof MODULE_NAMES[number];
-
 /**
  * What a node tells others about itself. Plain data: it travels in JSON as it is.
  * `modules` may hold names this version does not know (announced by newer nodes).
@@ -126,7 +120,7 @@ export interface NodeConfigOptions {
   name?: string;
   /** The software and runtime; the entry points set it (`"flnet"` by default). */
   client?: string;
-  /** The modules to run; all of {@link MODULE_NAMES} by default. */
+  /** The modules the node runs and announces (none by default; a `Node` fills in its own). */
   modules?: string[];
   /** Randomness for the default name (tests pass a seeded one). */
   rng?: Rng;
@@ -138,7 +132,7 @@ const FORMAT = "flnet/node-config";
 // An Ed25519 PKCS#8 private key is this fixed prefix followed by the 32-byte seed.
 const PKCS8_PREFIX = fromHex("302e020100300506032b657004220420");
 // Version 1 stored the modules as a bit mask, as fledger's NodeInfo does.
-const V1_MODULE_BITS: [number, ModuleName][] = [[1, "stat"], [2, "random"], [4, "gossip"], [
+const V1_MODULE_BITS: [number, string][] = [[1, "stat"], [2, "random"], [4, "gossip"], [
   8,
   "ping",
 ]];
@@ -173,7 +167,7 @@ export class NodeConfig {
       name: options.name ?? randomName(options.rng),
       client: options.client ?? "flnet",
       pubkey: toHex(new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey))),
-      modules: options.modules ?? [...MODULE_NAMES],
+      modules: options.modules ?? [],
     }, "new node config");
     return await NodeConfig.#fromSeed(info, seed, "new node config");
   }

@@ -14,8 +14,6 @@
  * @module
  */
 
-import { type Rng, sample, secureRandom } from "./random.ts";
-
 /** 32 bytes as 64 lowercase hex characters. Build one with the {@link U256} functions. */
 export type U256 = string & { readonly __brand: "U256" };
 
@@ -140,84 +138,4 @@ export function fromHex(hex: string, what = "value"): Uint8Array {
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return bytes;
-}
-
-/**
- * A set of node ids with the operations the modules need. `add` and `delete` change the set;
- * `merge`, `without` and `intersect` return a new one.
- */
-export class NodeIDs implements Iterable<NodeID> {
-  readonly #ids: Set<NodeID>;
-
-  /** A set holding `ids` (duplicates collapse). */
-  constructor(ids: Iterable<NodeID> = []) {
-    this.#ids = new Set(ids);
-  }
-
-  /** `count` random ids, for tests and simulations. */
-  static random(count: number): NodeIDs {
-    return new NodeIDs(Array.from({ length: count }, () => U256.random()));
-  }
-
-  /** The number of ids. */
-  get size(): number {
-    return this.#ids.size;
-  }
-
-  /** True when `id` is in the set. */
-  contains(id: NodeID): boolean {
-    return this.#ids.has(id);
-  }
-
-  /** Adds ids to this set. */
-  add(...ids: NodeID[]): this {
-    for (const id of ids) this.#ids.add(id);
-    return this;
-  }
-
-  /** Removes ids from this set; returns how many were there. */
-  delete(...ids: NodeID[]): number {
-    let removed = 0;
-    for (const id of ids) if (this.#ids.delete(id)) removed++;
-    return removed;
-  }
-
-  /** A new set with the ids of both. */
-  merge(other: Iterable<NodeID>): NodeIDs {
-    const merged = new NodeIDs(this);
-    for (const id of other) merged.#ids.add(id);
-    return merged;
-  }
-
-  /** A new set with the ids of this one that are not in `other`. */
-  without(other: Iterable<NodeID>): NodeIDs {
-    const drop = other instanceof NodeIDs ? other.#ids : new Set(other);
-    return new NodeIDs([...this.#ids].filter((id) => !drop.has(id)));
-  }
-
-  /** A new set with the ids that are in both. */
-  intersect(other: Iterable<NodeID>): NodeIDs {
-    const keep = other instanceof NodeIDs ? other.#ids : new Set(other);
-    return new NodeIDs([...this.#ids].filter((id) => keep.has(id)));
-  }
-
-  /** Up to `count` distinct ids chosen at random. */
-  randomSubset(count: number, rng: Rng = secureRandom): NodeIDs {
-    return new NodeIDs(sample([...this.#ids], count, rng));
-  }
-
-  /** The ids in numeric order. */
-  sorted(): NodeID[] {
-    return [...this.#ids].sort();
-  }
-
-  /** The ids in insertion order. */
-  toArray(): NodeID[] {
-    return [...this.#ids];
-  }
-
-  /** Iterates in insertion order. */
-  [Symbol.iterator](): Iterator<NodeID> {
-    return this.#ids[Symbol.iterator]();
-  }
 }

@@ -14,10 +14,10 @@ import {
   IdentityInUseError,
   LOG_LEVELS,
   type LogLevel,
-  type NetworkStartOptions,
   type NodeID,
   setLogLevel,
   startBrowserNode,
+  type WebNetworkOptions,
 } from "../browser.ts";
 import { layoutPicture, pathType, renderPicture } from "./picture.ts";
 
@@ -31,7 +31,7 @@ function element<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
 
-function networkOptions(): NetworkStartOptions {
+function networkOptions(): WebNetworkOptions {
   const username = params.get("ice-user") ?? undefined;
   const credential = params.get("ice-pass") ?? undefined;
   return {

@@ -1,21 +1,26 @@
 /**
- * The friendly way into the network: {@link networkStart} connects a node to a signalling
- * server and returns a {@link Network} with `send`, `recv`, `for await`, `nodes()` and
- * `connections()`. {@link networkBrokerStart} returns the raw broker, for linking modules.
+ * The friendly network: {@link openNetwork} connects a node to a signalling server (given the
+ * runtime's constructors) and {@link Network} wraps the broker with `send`, `recv`,
+ * `for await`, `nodes()` and `connections()`. Users call `networkStart` of an entry point
+ * (`flnet`, `flnet/node`, `flnet/browser`), which fills in the runtime and returns a `Network`.
  *
  * @example A server that prints every message, and a client that sends it "ping"
  * ```ts
  * import { NodeConfig } from "../core/config.ts";
- * import { networkStart } from "./api.ts";
+ * import { Network, openNetwork } from "./api.ts";
+ *
+ * const runtime = { RTCPeerConnection, WebSocket }; // a browser's globals
  *
  * async function server() {
- *   const net = await networkStart(await NodeConfig.create(), "ws://localhost:8765");
+ *   const config = await NodeConfig.create();
+ *   const net = new Network(config.id, await openNetwork(config, "ws://localhost:8765", runtime));
  *   console.log("our id is", net.id); // give this to the client
  *   for await (const msg of net) console.log("got", msg.data, "from", msg.from);
  * }
  *
  * async function client(serverId: string) {
- *   const net = await networkStart(await NodeConfig.create(), "ws://localhost:8765");
+ *   const config = await NodeConfig.create();
+ *   const net = new Network(config.id, await openNetwork(config, "ws://localhost:8765", runtime));
  *   await net.send(serverId, "ping"); // connects on demand, resolves once handed over
  *   await net.close();
  * }
@@ -34,7 +39,6 @@ import {
   startNetwork,
 } from "./network.ts";
 import type { NetworkErrorCode } from "./errors.ts";
-import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
 import { newSendId } from "./send_id.ts";
 
 /** A message from another node. */
@@ -64,8 +68,12 @@ export class NetworkError extends Error {
   }
 }
 
-/** Options of {@link networkStart}: the network settings plus how long to wait for the server. */
-export interface NetworkStartOptions extends Partial<NetworkOptions> {
+/**
+ * Options of {@link openNetwork}: the network settings plus how long to wait for the server.
+ * The entry points (`flnet`, `flnet/node`, `flnet/browser`) fill in the runtime's
+ * constructors, so their `networkStart` takes these without them.
+ */
+export interface NetworkStartOptions extends NetworkOptions {
   /** Give up if the signalling server has not welcomed this node after this long (10 s). */
   readyTimeoutMs?: number;
 }
@@ -73,21 +81,15 @@ export interface NetworkStartOptions extends Partial<NetworkOptions> {
 /**
  * Starts the network and returns the raw broker once the signalling server welcomed the node.
  * Throws a {@link NetworkError} (`signal-unreachable`) when it does not within the timeout.
+ * The entry points' `networkBrokerStart` and `networkStart` call it with their runtime's
+ * constructors.
  */
-export async function networkBrokerStart(
+export async function openNetwork(
   config: NodeConfig,
   signalUrl: string,
-  options: NetworkStartOptions = {},
+  options: NetworkStartOptions,
 ): Promise<NetworkBroker> {
-  const RTC = options.RTCPeerConnection ??
-    (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection;
-  if (!RTC) {
-    throw new Error(
-      "no RTCPeerConnection in this runtime: on Node or Deno import flnet/node (it brings " +
-        "@roamhq/wrtc or node-datachannel), or pass options.RTCPeerConnection",
-    );
-  }
-  const broker = startNetwork(config, signalUrl, { ...options, RTCPeerConnection: RTC });
+  const broker = startNetwork(config, signalUrl, options);
   const timeoutMs = options.readyTimeoutMs ?? 10_000;
   const outputs = broker.channelOut();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -117,19 +119,7 @@ export async function networkBrokerStart(
   );
 }
 
-/**
- * Starts the network and returns a {@link Network} once the signalling server welcomed the
- * node. Messages are buffered from the start, so none is missed before you read them.
- */
-export async function networkStart(
-  config: NodeConfig,
-  signalUrl: string,
-  options: NetworkStartOptions = {},
-): Promise<Network> {
-  return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
-}
-
-/** A node's network, ready to use; made by {@link networkStart}. */
+/** A node's network, ready to use; made by `networkStart` of the entry points. */
 export class Network implements AsyncIterable<NetworkMessage> {
   readonly #messages = new BrokerChannel<NetworkMessage>();
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();

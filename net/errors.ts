@@ -16,4 +16,4 @@ export type PeerErrorCode =
   | "closed";
 
 /** Why a message or a connection failed, as the Network broker reports it. */
-export type NetworkErrorCode = PeerErrorCode | "connect-myself" | "bad-setup";
+export type NetworkErrorCode = PeerErrorCode | "connect-myself" | "bad-setup" | "not-connected";

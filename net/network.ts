@@ -28,11 +28,14 @@ import {
   startSignalClient,
 } from "./signal_client.ts";
 import type { NodeStats } from "./signal_protocol.ts";
+import type { WebSocketConstructor } from "./websocket.ts";
 
-/** Settings of the network; only `RTCPeerConnection` is required. */
+/** Settings of the network; the runtime's two constructors are required, the rest optional. */
 export interface NetworkOptions {
   /** The WebRTC engine's RTCPeerConnection. */
   RTCPeerConnection: RTCPeerConnectionConstructor;
+  /** The runtime's WebSocket (for the signalling server). */
+  WebSocket: WebSocketConstructor;
   /** STUN and TURN servers, e.g. `[{ urls: "turn:host:3478", username, credential }]`. */
   iceServers?: RTCIceServer[];
   /** `"relay"` to use TURN only (hides this node's addresses from peers). */
@@ -49,7 +52,7 @@ export interface NetworkOptions {
   setupTimeoutMs?: number;
   /** Treat a peer that stops answering for this long as gone (default 5 s). */
   disconnectGraceMs?: number;
-  /** The signalling client's options (WebSocket constructor, backoff, queue limits). */
+  /** The signalling client's options (backoff, queue limits, keep-alive). */
   signal?: SignalClientOptions;
 }
 
@@ -58,9 +61,17 @@ export type NetworkIn =
   /**
    * Send to a node, connecting first if needed; `sent` or `error` with `id` follows. Take `id`
    * from `newSendId()` (never count your own: other callers share the network); without one,
-   * the network assigns one.
+   * the network assigns one. With `connect: false` it goes only over an open connection (else
+   * `error` `not-connected`).
    */
-  | { type: "send"; to: NodeID; data: string | Uint8Array; module?: string; id?: number }
+  | {
+    type: "send";
+    to: NodeID;
+    data: string | Uint8Array;
+    module?: string;
+    id?: number;
+    connect?: boolean;
+  }
   /** Connect to a node without sending anything. */
   | { type: "connect"; to: NodeID }
   /** Close the connection to a node. */
@@ -120,7 +131,7 @@ export function startNetwork(
   options: NetworkOptions,
 ): NetworkBroker {
   const broker: NetworkBroker = new Broker("network");
-  const signal = startSignalClient(config, signalUrl, options.signal);
+  const signal = startSignalClient(config, signalUrl, options.WebSocket, options.signal);
   const core = new NetworkCore(config.id, options, broker, signal);
   broker.addHandler({ messages: (batch) => core.handle(batch) });
   signal.tapOut((out) => core.fromSignal(out));
@@ -146,7 +157,7 @@ class NetworkCore {
     for (const msg of batch) {
       switch (msg.type) {
         case "send":
-          this.#send(msg.to, msg.data, msg.module ?? "", msg.id ?? newSendId(), out);
+          this.#send(msg, msg.id ?? newSendId(), out);
           break;
         case "connect":
           if (msg.to !== this.id && !this.#closing) this.#peer(msg.to).connect();
@@ -179,7 +190,8 @@ class NetworkCore {
     return out;
   }
 
-  #send(to: NodeID, data: string | Uint8Array, module: string, id: number, out: NetworkOut[]) {
+  #send(msg: NetworkIn & { type: "send" }, id: number, out: NetworkOut[]) {
+    const to = msg.to;
     if (this.#closing) {
       out.push({ type: "error", code: "closed", to, id, message: "the network is closed" });
     } else if (to === this.id) {
@@ -190,9 +202,17 @@ class NetworkCore {
         id,
         message: "a node cannot send to itself over the network",
       });
+    } else if (msg.connect === false && this.#peers.get(to)?.state !== "open") {
+      out.push({
+        type: "error",
+        code: "not-connected",
+        to,
+        id,
+        message: `no open connection to ${U256.short(to)} (this message may not open one)`,
+      });
     } else {
       const peer = this.#peer(to);
-      peer.send(id, data, module);
+      peer.send(id, msg.data, msg.module ?? "");
       this.#toFlush.add(peer);
     }
   }

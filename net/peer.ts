@@ -147,6 +147,11 @@ export class Peer {
     if (this.#setup.state === "idle") this.#offerWhenIdle();
   }
 
+  /** Idle, connecting, or open. */
+  get state(): ConnectionState {
+    return this.#setup.state;
+  }
+
   /** Sends what waits, if the connection is open. */
   flush(): void {
     if (this.#setup.state === "open") this.#data.flush();

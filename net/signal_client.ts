@@ -7,7 +7,7 @@
  * ```ts
  * import { NodeConfig } from "../core/config.ts";
  * import { startSignalClient } from "./signal_client.ts";
- * const signal = startSignalClient(await NodeConfig.create(), "ws://127.0.0.1:8765");
+ * const signal = startSignalClient(await NodeConfig.create(), "ws://127.0.0.1:8765", WebSocket);
  * const outputs = signal.channelOut();
  * await signal.emitIn({ type: "list" });
  * for await (const out of outputs) {
@@ -35,6 +35,7 @@ import {
 import {
   startWebSocket,
   type WebSocketBroker,
+  type WebSocketConstructor,
   type WebSocketOptions,
   type WebSocketOut,
 } from "./websocket.ts";
@@ -72,7 +73,7 @@ export type SignalBroker = Broker<SignalIn, SignalOut>;
 
 /** Options of {@link startSignalClient}. */
 export interface SignalClientOptions {
-  /** Passed to the WebSocket broker (constructor, backoff, queue limits). */
+  /** Passed to the WebSocket broker (backoff, queue limits). */
   websocket?: Omit<WebSocketOptions, "flushOnOpen">;
   /** Keep-alive interval; by default the one the server asks for in `welcome`. */
   keepAliveMs?: number;
@@ -83,14 +84,19 @@ const FINAL_ERRORS = new Set(["replaced", "version-mismatch", "bad-signature"]);
 
 const log = new Logger("signal-client");
 
-/** Connects `config`'s node to the signalling server at `url`. */
+/** Connects `config`'s node to the signalling server at `url` with the runtime's `WebSocket`. */
 export function startSignalClient(
   config: NodeConfig,
   url: string,
+  WebSocket: WebSocketConstructor,
   options: SignalClientOptions = {},
 ): SignalBroker {
   const broker: SignalBroker = new Broker("signal-client");
-  const ws = startWebSocket(url, { ...options.websocket, flushOnOpen: false, name: "signal-ws" });
+  const ws = startWebSocket(url, WebSocket, {
+    ...options.websocket,
+    flushOnOpen: false,
+    name: "signal-ws",
+  });
   const client = new SignalClient(config, broker, ws, options.keepAliveMs);
   broker.addHandler({ messages: (batch) => client.request(batch) });
   ws.tapOut((out) => client.fromSocket(out));

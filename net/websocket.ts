@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * import { startWebSocket } from "./websocket.ts";
- * const ws = startWebSocket("ws://127.0.0.1:8765");
+ * const ws = startWebSocket("ws://127.0.0.1:8765", WebSocket);
  * ws.tapOut((out) => console.log(out.type));
  * await ws.emitIn({ type: "send", data: "hello" }); // queued until connected
  * await ws.emitIn({ type: "close" }); // "hello" is reported as send-failed if never sent
@@ -28,8 +28,6 @@ export type WebSocketIn =
   | { type: "send"; data: string; immediate?: boolean }
   /** Send what is queued (after the owner's handshake, with `flushOnOpen: false`). */
   | { type: "flush" }
-  /** Drop the current socket and connect again now. */
-  | { type: "reconnect" }
   /** Close for good: no more reconnects; queued messages are reported as failed. */
   | { type: "close" };
 
@@ -71,8 +69,6 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 /** Options of {@link startWebSocket}. */
 export interface WebSocketOptions {
-  /** The constructor to use (default: the global `WebSocket`). */
-  WebSocket?: WebSocketConstructor;
   /** First reconnect delay (default 250 ms); doubles per failed attempt. */
   backoffInitialMs?: number;
   /** Longest reconnect delay (default 30 s). */
@@ -99,10 +95,17 @@ export type WebSocketBroker = Broker<WebSocketIn, WebSocketOut>;
 const OPEN = 1;
 const log = new Logger("websocket");
 
-/** Connects to `url` and returns the broker; see the module documentation. */
-export function startWebSocket(url: string, options: WebSocketOptions = {}): WebSocketBroker {
+/**
+ * Connects to `url` with the runtime's `WebSocket` constructor and returns the broker; see the
+ * module documentation.
+ */
+export function startWebSocket(
+  url: string,
+  WebSocket: WebSocketConstructor,
+  options: WebSocketOptions = {},
+): WebSocketBroker {
   const broker: WebSocketBroker = new Broker(options.name ?? "websocket");
-  const client = new WebSocketClient(url, options, broker);
+  const client = new WebSocketClient(url, WebSocket, options, broker);
   broker.addHandler({ messages: (batch) => client.handle(batch) });
   client.connect();
   return broker;
@@ -117,7 +120,7 @@ class WebSocketClient {
   readonly #url: string;
   readonly #broker: WebSocketBroker;
   readonly #Ctor: WebSocketConstructor;
-  readonly #o: Required<Omit<WebSocketOptions, "WebSocket" | "name">>;
+  readonly #o: Required<Omit<WebSocketOptions, "name">>;
   #socket: WebSocketLike | undefined;
   #open = false;
   #flushed = false;
@@ -129,15 +132,12 @@ class WebSocketClient {
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #ageTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(url: string, options: WebSocketOptions, broker: WebSocketBroker) {
-    const Ctor = options.WebSocket ??
-      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Ctor) {
-      throw new Error(
-        "no WebSocket constructor: this runtime has no global WebSocket; pass options.WebSocket " +
-          '(on Node 20: import { WebSocket } from "ws"), or use the flnet/node entry point',
-      );
-    }
+  constructor(
+    url: string,
+    Ctor: WebSocketConstructor,
+    options: WebSocketOptions,
+    broker: WebSocketBroker,
+  ) {
     this.#url = url;
     this.#broker = broker;
     this.#Ctor = Ctor;
@@ -175,9 +175,6 @@ class WebSocketClient {
         case "flush":
           this.#flushed = true;
           this.#flush();
-          break;
-        case "reconnect":
-          this.#drop("reconnect requested");
           break;
         case "close":
           this.#shutdown(out);

@@ -23,7 +23,6 @@
 
 import type { Subscription } from "../core/broker.ts";
 import {
-  type ModuleName,
   NodeConfig,
   type NodeConfigOptions,
   type NodeInfo,
@@ -35,35 +34,15 @@ import type { DataStorage } from "../core/storage.ts";
 import { IntervalTimer, type Timer } from "../core/timer.ts";
 import type { NetworkBroker } from "../net/network.ts";
 import { CATEGORIES } from "../modules/gossip/event.ts";
-import { GOSSIP_MODULE, type GossipConfig, type GossipState } from "../modules/gossip/messages.ts";
-import {
-  type GossipBroker,
-  linkGossipToRandom,
-  linkGossipToTimer,
-  startGossip,
-} from "../modules/gossip/module.ts";
-import { PING_MODULE, type PingConfig, type PingState } from "../modules/ping/messages.ts";
-import {
-  linkPingToRandom,
-  linkPingToTimer,
-  type PingBroker,
-  startPing,
-} from "../modules/ping/module.ts";
+import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
+import type { GossipBroker } from "../modules/gossip/module.ts";
+import type { PingConfig, PingState } from "../modules/ping/messages.ts";
+import type { PingBroker } from "../modules/ping/module.ts";
 import type { RandomConfig, RandomState } from "../modules/random/messages.ts";
-import {
-  linkRandomToNetwork,
-  linkRandomToTimer,
-  type RandomBroker,
-  startRandom,
-} from "../modules/random/module.ts";
+import type { RandomBroker } from "../modules/random/module.ts";
 import type { StatConfig, StatState } from "../modules/stat/messages.ts";
-import {
-  linkPingToStat,
-  linkStatToNetwork,
-  linkStatToTimer,
-  startStat,
-  type StatBroker,
-} from "../modules/stat/module.ts";
+import type { StatBroker } from "../modules/stat/module.ts";
+import { NODE_MODULES, type NodeModules, wireModules } from "./wiring.ts";
 
 const log = new Logger("node");
 
@@ -125,73 +104,66 @@ export class Node {
     /** The timer driving the modules. */
     readonly timer: Timer,
     ownsTimer: boolean,
-    /** Random connections, when the config runs them. */
-    readonly random?: RandomBroker,
-    /** Gossip events (needs random). */
-    readonly gossip?: GossipBroker,
-    /** Ping (needs random). */
-    readonly ping?: PingBroker,
-    /** Connection statistics. */
-    readonly stat?: StatBroker,
+    modules: NodeModules,
   ) {
     this.#ownsTimer = ownsTimer;
+    this.random = modules.random;
+    this.gossip = modules.gossip;
+    this.ping = modules.ping;
+    this.stat = modules.stat;
     const keep = <K extends keyof NodeSnapshot>(key: K, value: NodeSnapshot[K]) => {
       this.#snapshot[key] = value;
       for (const listener of this.#listeners) listener(this.snapshot());
     };
-    random?.tapOut((out) => out.type === "state" ? keep("random", out.state) : undefined);
-    const running = new Set<string>();
-    if (gossip) running.add(GOSSIP_MODULE);
-    if (ping) running.add(PING_MODULE);
+    this.random?.tapOut((out) => out.type === "state" ? keep("random", out.state) : undefined);
+    this.gossip?.tapOut((out) => out.type === "state" ? keep("gossip", out.state) : undefined);
+    this.ping?.tapOut((out) => out.type === "state" ? keep("ping", out.state) : undefined);
+    this.stat?.tapOut((out) => out.type === "state" ? keep("stat", out.state) : undefined);
     const reported = new Set<string>();
-    random?.tapOut((out) => {
-      if (out.type !== "message" || running.has(out.module) || reported.has(out.module)) return;
+    network.tapOut((out) => {
+      if (out.type !== "message" || modules.names.has(out.module) || reported.has(out.module)) {
+        return;
+      }
       reported.add(out.module); // once per module name, so a chatty peer cannot flood the log
       log.warn(`dropped a message for module "${out.module}", which this node does not run`);
     });
-    gossip?.tapOut((out) => out.type === "state" ? keep("gossip", out.state) : undefined);
-    ping?.tapOut((out) => out.type === "state" ? keep("ping", out.state) : undefined);
-    stat?.tapOut((out) => out.type === "state" ? keep("stat", out.state) : undefined);
   }
+
+  /** Random connections, when the config runs them. */
+  readonly random?: RandomBroker;
+  /** Gossip events (needs random). */
+  readonly gossip?: GossipBroker;
+  /** Ping (needs random). */
+  readonly ping?: PingBroker;
+  /** Connection statistics. */
+  readonly stat?: StatBroker;
 
   /**
    * Loads (or creates and stores) the config, starts the network and the modules the config
-   * lists (`random`, `gossip`, `ping`, `stat`), links them, and announces the node's info
-   * over gossip.
+   * lists (`random`, `gossip`, `ping`, `stat`; all of them for a new config unless
+   * `newConfig.modules` says otherwise), links them, and announces the node's info over gossip.
    */
   static async start(options: NodeOptions): Promise<Node> {
-    const config = await NodeConfig.load(options.storage, "nodeConfig", options.newConfig);
-    const runs = (name: ModuleName) => config.info.modules.includes(name);
+    const config = await NodeConfig.load(options.storage, "nodeConfig", {
+      ...options.newConfig,
+      modules: options.newConfig?.modules ?? [...NODE_MODULES],
+    });
     const network = await options.startNetwork(config);
     const timer = options.timer ?? new IntervalTimer();
-    const random = runs("random") || runs("gossip") || runs("ping")
-      ? startRandom(config.id, options.random)
-      : undefined;
-    if (random) {
-      linkRandomToNetwork(random, network);
-      linkRandomToTimer(timer.broker, random);
-    }
-    let gossip: GossipBroker | undefined;
-    if (random && runs("gossip")) {
-      gossip = await startGossip(config, { config: options.gossip, storage: options.storage });
-      linkGossipToRandom(gossip, random);
-      linkGossipToTimer(timer.broker, gossip);
-    }
-    let ping: PingBroker | undefined;
-    if (random && runs("ping")) {
-      ping = startPing(options.ping);
-      linkPingToRandom(ping, random);
-      linkPingToTimer(timer.broker, ping);
-    }
-    let stat: StatBroker | undefined;
-    if (runs("stat")) {
-      stat = startStat(options.stat);
-      linkStatToNetwork(stat, network);
-      linkStatToTimer(timer.broker, stat);
-      if (ping) linkPingToStat(ping, stat);
-    }
-    const node = new Node(config, network, timer, !options.timer, random, gossip, ping, stat);
-    await gossip?.emitIn({
+    const modules = await wireModules({
+      id: config.id,
+      network,
+      timer: timer.broker,
+      modules: config.info.modules,
+      signer: config,
+      storage: options.storage,
+      random: options.random,
+      gossip: options.gossip,
+      ping: options.ping,
+      stat: options.stat,
+    });
+    const node = new Node(config, network, timer, !options.timer, modules);
+    await node.gossip?.emitIn({
       type: "add",
       category: CATEGORIES.nodeInfo,
       payload: JSON.stringify(config.info),

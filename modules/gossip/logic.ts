@@ -39,6 +39,7 @@ export class GossipLogic {
   #tick = 0;
   #forged = 0;
   #malformed = 0;
+  #undelivered = 0;
   #dirty = false;
   #published = "";
 
@@ -69,6 +70,7 @@ export class GossipLogic {
       byCategory,
       forged: this.#forged,
       malformed: this.#malformed,
+      undelivered: this.#undelivered,
     };
   }
 
@@ -97,6 +99,13 @@ export class GossipLogic {
       }
       case "message":
         await this.#receive(msg.from, msg.data, out);
+        break;
+      case "send-failed":
+        // Whatever it carried is repaired by the full sync the neighbour gets when it is
+        // one again: forgetting it here makes the next neighbours list count it as new.
+        this.#undelivered++;
+        this.#neighbours.delete(msg.to);
+        log.debug(`gossip to ${U256.short(msg.to)} was not delivered: ${msg.message}`);
         break;
       case "tick":
         await this.#onTick(out);

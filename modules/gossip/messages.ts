@@ -4,6 +4,7 @@
  */
 
 import type { NodeID } from "../../core/ids.ts";
+import type { NetworkErrorCode } from "../../net/errors.ts";
 import type { GossipEvent } from "./event.ts";
 
 /** The module name on the wire. */
@@ -36,6 +37,8 @@ export interface GossipState {
   forged: number;
   /** Messages from neighbours that could not be read. */
   malformed: number;
+  /** Messages to neighbours the network could not deliver (anti-entropy repairs what they carried). */
+  undelivered: number;
 }
 
 /** Inputs of the gossip module. */
@@ -44,6 +47,8 @@ export type GossipIn =
   | { type: "neighbours"; ids: NodeID[] }
   /** A gossip message from a neighbour. */
   | { type: "message"; from: NodeID; data: string | Uint8Array }
+  /** A gossip message to `to` was not delivered. */
+  | { type: "send-failed"; to: NodeID; code: NetworkErrorCode; message: string }
   /** A timer tick. */
   | { type: "tick"; tick: number }
   /** Create, sign and spread an event by this node. */
@@ -55,7 +60,7 @@ export type GossipIn =
 
 /** Outputs of the gossip module. */
 export type GossipOut =
-  /** A gossip message for a neighbour (through random connections). */
+  /** A gossip message for a neighbour. */
   | { type: "send"; to: NodeID; data: string }
   /** An event new to this node, verified and kept. */
   | { type: "new-event"; event: GossipEvent }

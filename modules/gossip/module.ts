@@ -1,5 +1,6 @@
 /**
- * The gossip events module as a broker, on top of random connections.
+ * The gossip events module as a broker. Its neighbours come from random connections (wired in
+ * `node/`); its messages go through the network directly ({@link linkGossipToNetwork}).
  *
  * @example
  * ```ts
@@ -20,7 +21,8 @@ import type { NodeConfig } from "../../core/config.ts";
 import type { Rng } from "../../core/random.ts";
 import type { DataStorage } from "../../core/storage.ts";
 import type { TimerBroker } from "../../core/timer.ts";
-import { linkAboveRandom, type RandomBroker } from "../random/module.ts";
+import { linkModule } from "../../net/module_link.ts";
+import type { NetworkBroker } from "../../net/network.ts";
 import { GossipLogic } from "./logic.ts";
 import { GOSSIP_MODULE, type GossipConfig, type GossipIn, type GossipOut } from "./messages.ts";
 
@@ -58,14 +60,18 @@ export async function startGossip(
   return broker;
 }
 
-/** Puts `gossip` on top of `random`: its messages go to neighbours, theirs come up. */
-export function linkGossipToRandom(gossip: GossipBroker, random: RandomBroker): Subscription {
-  return linkAboveRandom(
+/**
+ * Links `gossip` to `network`: its messages go to its neighbours over open connections, and
+ * theirs, and the failures of its own, come up.
+ */
+export function linkGossipToNetwork(gossip: GossipBroker, network: NetworkBroker): Subscription {
+  return linkModule(
     gossip,
-    random,
+    network,
     GOSSIP_MODULE,
     (out) => (out.type === "send" ? out : undefined),
     (msg) => msg,
+    { connect: false },
   );
 }
 

@@ -22,6 +22,7 @@ interface Neighbour {
   pending: Map<number, number>;
   sent: number;
   received: number;
+  undelivered: number;
   rttMs?: number;
 }
 
@@ -47,6 +48,7 @@ export class PingLogic {
         sent: n.sent,
         received: n.received,
         ...(n.rttMs === undefined ? {} : { rttMs: n.rttMs }),
+        ...(n.undelivered === 0 ? {} : { undelivered: n.undelivered }),
       };
     }
     return state;
@@ -67,6 +69,7 @@ export class PingLogic {
               pending: new Map(),
               sent: 0,
               received: 0,
+              undelivered: 0,
             });
           }
         }
@@ -75,6 +78,13 @@ export class PingLogic {
       case "message":
         this.#receive(msg.from, msg.data, out);
         break;
+      case "send-failed": {
+        // A ping that never left gets no pong: counted, and the timeout decides as before.
+        const neighbour = this.#neighbours.get(msg.to);
+        if (neighbour) neighbour.undelivered++;
+        out.push({ type: "state", state: this.state });
+        return out;
+      }
       case "tick":
         this.#onTick(out);
         break;

@@ -5,6 +5,7 @@
  */
 
 import type { NodeID } from "../../core/ids.ts";
+import type { NetworkErrorCode } from "../../net/errors.ts";
 
 /** The module name on the wire. */
 export const PING_MODULE = "ping";
@@ -28,6 +29,8 @@ export interface PingStat {
   sent: number;
   /** Pongs received. */
   received: number;
+  /** Pings the network could not deliver (absent while none). */
+  undelivered?: number;
 }
 
 /** The module's state: one entry per neighbour. */
@@ -39,6 +42,8 @@ export type PingIn =
   | { type: "neighbours"; ids: NodeID[] }
   /** A ping message from a neighbour. */
   | { type: "message"; from: NodeID; data: string | Uint8Array }
+  /** A ping message to `to` was not delivered. */
+  | { type: "send-failed"; to: NodeID; code: NetworkErrorCode; message: string }
   /** A timer tick. */
   | { type: "tick"; tick: number };
 

@@ -1,5 +1,7 @@
 /**
- * The ping module as a broker, on top of random connections: failed nodes are reported to it.
+ * The ping module as a broker. Its neighbours come from random connections, which replace the
+ * ones it reports `failed` (wired in `node/`); pings go through the network directly
+ * ({@link linkPingToNetwork}).
  *
  * @example
  * ```ts
@@ -14,7 +16,8 @@
 
 import { Broker, type Subscription } from "../../core/broker.ts";
 import type { TimerBroker } from "../../core/timer.ts";
-import { linkAboveRandom, type RandomBroker } from "../random/module.ts";
+import { linkModule } from "../../net/module_link.ts";
+import type { NetworkBroker } from "../../net/network.ts";
 import { PingLogic } from "./logic.ts";
 import { PING_MODULE, type PingConfig, type PingIn, type PingOut } from "./messages.ts";
 
@@ -29,14 +32,18 @@ export function startPing(config: Partial<PingConfig> = {}, now?: () => number):
   return broker;
 }
 
-/** Puts `ping` on top of `random`: pings go to neighbours, failures are reported down. */
-export function linkPingToRandom(ping: PingBroker, random: RandomBroker): Subscription {
-  return linkAboveRandom(
+/**
+ * Links `ping` to `network`: pings go to neighbours over open connections; pongs, and the
+ * failures of its pings, come up.
+ */
+export function linkPingToNetwork(ping: PingBroker, network: NetworkBroker): Subscription {
+  return linkModule(
     ping,
-    random,
+    network,
     PING_MODULE,
-    (out) => (out.type === "send" || out.type === "failed" ? out : undefined),
+    (out) => (out.type === "send" ? out : undefined),
     (msg) => msg,
+    { connect: false },
   );
 }
 

@@ -16,7 +16,6 @@ import { type Rng, sample, secureRandom } from "../../core/random.ts";
 import type { NetworkOut } from "../../net/network.ts";
 import {
   RANDOM_DEFAULTS,
-  RANDOM_MODULE,
   type RandomConfig,
   type RandomIn,
   type RandomOut,
@@ -38,9 +37,7 @@ export class RandomLogic {
   readonly #connected = new Map<NodeID, number>();
   readonly #connecting = new Map<NodeID, number>();
   readonly #cooldown = new Map<NodeID, number>();
-  readonly #sends = new Map<number, { to: NodeID; module: string }>();
   #tick = 0;
-  #nextSend = 1;
   #lastList = -Infinity;
   #published = "";
   #publishedConnected = "";
@@ -72,24 +69,6 @@ export class RandomLogic {
       case "tick":
         this.#onTick(out);
         break;
-      case "send":
-        if (this.#connected.has(msg.to)) {
-          const id = this.#nextSend++;
-          this.#sends.set(id, { to: msg.to, module: msg.module });
-          out.push({
-            type: "network",
-            in: { type: "send", to: msg.to, data: msg.data, module: msg.module, id },
-          });
-        } else {
-          out.push({
-            type: "send-failed",
-            to: msg.to,
-            module: msg.module,
-            code: "not-connected",
-            message: "this node has no open connection to the destination",
-          });
-        }
-        break;
       case "failed":
         if (this.#connected.has(msg.id) || this.#connecting.has(msg.id)) {
           this.#drop(msg.id, out, true);
@@ -112,6 +91,11 @@ export class RandomLogic {
         }
         return this.#fill(out);
       case "connected":
+        if (this.#cooldown.has(event.id) && !this.#connecting.has(event.id)) {
+          // A node this one gave up on (unresponsive, failed) came back on its own: not yet.
+          out.push({ type: "network", in: { type: "disconnect", to: event.id } });
+          return;
+        }
         this.#connecting.delete(event.id);
         this.#known.add(event.id);
         this.#connected.set(event.id, this.#tick);
@@ -120,20 +104,7 @@ export class RandomLogic {
         this.#connected.delete(event.id);
         this.#connecting.delete(event.id);
         return this.#fill(out);
-      case "message":
-        if (event.module === RANDOM_MODULE) return; // this module sends nothing of its own yet
-        if (!this.#connected.has(event.from)) this.#connected.set(event.from, this.#tick);
-        out.push({ type: "message", from: event.from, module: event.module, data: event.data });
-        return;
-      case "sent":
-        this.#sends.delete(event.id);
-        return;
       case "error": {
-        const send = event.id === undefined ? undefined : this.#sends.get(event.id);
-        if (send) {
-          this.#sends.delete(event.id!);
-          out.push({ type: "send-failed", ...send, code: event.code, message: event.message });
-        }
         if (event.to && this.#connecting.has(event.to)) {
           this.#connecting.delete(event.to);
           this.#cooldown.set(event.to, this.#tick + this.#config.cooldownTicks);

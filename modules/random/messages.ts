@@ -1,14 +1,12 @@
 /**
  * Messages of the random connections module: it keeps a node connected to a small random set
- * of the nodes it knows, and carries the messages of the modules above it.
+ * of the nodes it knows, and tells the modules of the overlay who their neighbours are. It
+ * carries no module's messages: those go between the network and their module directly.
  * @module
  */
 
 import type { NodeID } from "../../core/ids.ts";
 import type { NetworkIn, NetworkOut } from "../../net/network.ts";
-
-/** The module name on the wire. */
-export const RANDOM_MODULE = "random";
 
 /** Settings, in ticks (one tick is a second with the real timer). */
 export interface RandomConfig {
@@ -51,8 +49,6 @@ export type RandomIn =
   | { type: "network"; out: NetworkOut }
   /** A timer tick. */
   | { type: "tick"; tick: number }
-  /** Send a module message to a connected node. */
-  | { type: "send"; to: NodeID; module: string; data: string | Uint8Array }
   /** A module above found `id` unresponsive (ping): replace it. */
   | { type: "failed"; id: NodeID };
 
@@ -60,11 +56,7 @@ export type RandomIn =
 export type RandomOut =
   /** A request for the Network broker (linked below this module). */
   | { type: "network"; in: NetworkIn }
-  /** A module message from a connected node. */
-  | { type: "message"; from: NodeID; module: string; data: string | Uint8Array }
-  /** The connected nodes changed. */
+  /** The connected nodes changed: the neighbours of the modules of the overlay. */
   | { type: "connected"; ids: NodeID[] }
-  /** A module message could not be sent (`not-connected`, or the network's error code). */
-  | { type: "send-failed"; to: NodeID; module: string; code: string; message: string }
   /** A copy of the module's state, after every change. */
   | { type: "state"; state: RandomState };

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStorage } from "../../adapters/file_storage.ts";
+import { FileStorage } from "../../adapters/node/file_storage.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { StorageError } from "../../core/storage.ts";
 

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { claimIdentity, IdentityInUseError } from "../../adapters/identity_guard.ts";
+import { claimIdentity, IdentityInUseError } from "../../adapters/browser/identity_guard.ts";
 
 // BroadcastChannel delivers between instances in one process as between tabs, so these run the
 // real guard; the browser test (test/browser) covers real tabs.

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { WebStorage } from "../../adapters/web_storage.ts";
+import { WebStorage } from "../../adapters/browser/web_storage.ts";
 import { StorageError } from "../../core/storage.ts";
 
 const webStorage = (globalThis as { sessionStorage?: Storage }).sessionStorage;

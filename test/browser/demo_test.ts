@@ -14,9 +14,9 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildBrowser } from "../../build_browser.ts";
 import { launchChromium, loopbackContext } from "../support/chromium.ts";
-import { hasNonLoopbackInterfaces, until } from "../support/network.ts";
+import { hasNonLoopbackInterfaces, until } from "../../harness/network.ts";
 import { type PeerProcess, startPeer } from "../support/peer_process.ts";
-import { repoRoot, type SignalProcess, startSignalProcess } from "../support/signal_process.ts";
+import { repoRoot, type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 import { startTurn, type TurnServer } from "../support/turn.ts";
 
 /** What page `page` shows. */

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fromHex, NodeIDs, toHex, U256 } from "../../core/ids.ts";
+import { fromHex, toHex, U256 } from "../../core/ids.ts";
 import { sample, seededRandom } from "../../core/random.ts";
 
 describe("U256", () => {
@@ -43,44 +43,6 @@ describe("U256", () => {
   it("converts hex of any even length, with errors that name the value", () => {
     assert.equal(toHex(fromHex("00ff10")), "00ff10");
     assert.throws(() => fromHex("abc", "signature"), /signature must be an even-length hex/);
-  });
-});
-
-describe("NodeIDs", () => {
-  const [a, b, c, d] = NodeIDs.random(4).sorted();
-
-  it("adds, deletes and answers contains", () => {
-    const ids = new NodeIDs([a, b, a]);
-    assert.equal(ids.size, 2);
-    ids.add(c);
-    assert.ok(ids.contains(c));
-    assert.equal(ids.delete(a, d), 1);
-    assert.ok(!ids.contains(a));
-  });
-
-  it("merges, removes and intersects into new sets", () => {
-    const left = new NodeIDs([a, b]);
-    const right = new NodeIDs([b, c]);
-    assert.deepEqual(left.merge(right).sorted(), [a, b, c]);
-    assert.deepEqual(left.without(right).sorted(), [a]);
-    assert.deepEqual(left.intersect([c, b]).sorted(), [b]);
-    assert.deepEqual(left.sorted(), [a, b], "the originals are unchanged");
-  });
-
-  it("picks random subsets of the requested size, repeatably with a seed", () => {
-    const all = NodeIDs.random(50);
-    const subset = all.randomSubset(10, seededRandom(7));
-    assert.equal(subset.size, 10);
-    assert.ok(subset.toArray().every((id) => all.contains(id)));
-    assert.deepEqual(all.randomSubset(10, seededRandom(7)).toArray(), subset.toArray());
-    assert.equal(all.randomSubset(80).size, 50);
-    assert.equal(all.randomSubset(-1).size, 0);
-  });
-
-  it("sorts and iterates", () => {
-    const ids = new NodeIDs([d, c, b, a]);
-    assert.deepEqual(ids.sorted(), [a, b, c, d]);
-    assert.deepEqual([...ids], [d, c, b, a]);
   });
 });
 

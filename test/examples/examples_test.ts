@@ -14,9 +14,9 @@ import * as esbuild from "esbuild";
 import type { Browser } from "playwright-core";
 import { buildBrowser } from "../../build_browser.ts";
 import { launchChromium, loopbackContext } from "../support/chromium.ts";
-import { type LineProcess, startLineProcess } from "../support/line_process.ts";
-import { repoRoot, type SignalProcess, startSignalProcess } from "../support/signal_process.ts";
-import { until } from "../support/network.ts";
+import { type LineProcess, startLineProcess } from "../../harness/line_process.ts";
+import { repoRoot, type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
+import { until } from "../../harness/network.ts";
 
 const root = repoRoot();
 const deno = join(root, "node_modules", ".bin", "deno");

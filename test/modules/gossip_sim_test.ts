@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { createEvent } from "../../modules/gossip/event.ts";
-import { overlay } from "../support/overlay_sim.ts";
+import { overlay } from "../../testing/overlay.ts";
 
 describe("gossip on a simulated network of 1,000 nodes", { timeout: 300_000 }, () => {
   it("spreads an event to every node, drops forgeries everywhere, and catches up late joiners", async () => {
@@ -35,7 +35,7 @@ describe("gossip on a simulated network of 1,000 nodes", { timeout: 300_000 }, (
     const genuine = await createEvent(forger, "chat", "I am the author", Date.now());
     const forged = { ...genuine, author: author.id };
     for (const neighbour of bad.randomState!.connected) {
-      await bad.random.emitIn({
+      await bad.network.emitIn({
         type: "send",
         to: neighbour,
         module: "gossip",

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { U256 } from "../../core/ids.ts";
 import { PingLogic } from "../../modules/ping/logic.ts";
 import { captureLogs } from "../support/log_capture.ts";
-import { overlay } from "../support/overlay_sim.ts";
+import { overlay } from "../../testing/overlay.ts";
 
 describe("ping logic", () => {
   it("pings on the interval, answers pings, and measures round-trip times", () => {

@@ -32,37 +32,6 @@ describe("random connections logic", () => {
     assert.equal(logic.state.target, 5);
   });
 
-  it("refuses to send to a node it is not connected to, with an error output", () => {
-    const { logic, ids, net } = setup(3);
-    net({ type: "connected", id: ids[0] });
-    const ok = logic.handle({ type: "send", to: ids[0], module: "gossip", data: "x" });
-    assert.ok(ok.some((o) => o.type === "network" && o.in.type === "send"));
-    const refused = logic.handle({ type: "send", to: ids[1], module: "gossip", data: "x" });
-    assert.deepEqual(refused, [{
-      type: "send-failed",
-      to: ids[1],
-      module: "gossip",
-      code: "not-connected",
-      message: "this node has no open connection to the destination",
-    }]);
-  });
-
-  it("passes the network's failure of a module message up", () => {
-    const { logic, ids, net } = setup(3);
-    net({ type: "connected", id: ids[0] });
-    const sent = logic.handle({ type: "send", to: ids[0], module: "ping", data: "x" });
-    const id =
-      sent.flatMap((o) => o.type === "network" && o.in.type === "send" ? [o.in.id!] : [])[0];
-    const outs = net({ type: "error", code: "peer-gone", message: "gone", to: ids[0], id });
-    assert.deepEqual(outs.filter((o) => o.type === "send-failed"), [{
-      type: "send-failed",
-      to: ids[0],
-      module: "ping",
-      code: "peer-gone",
-      message: "gone",
-    }]);
-  });
-
   it("replaces a node reported as failed, and does not retry it during the cooldown", () => {
     const { logic, ids, net, requests } = setup(6);
     net({ type: "nodes", nodes: ids.map(info) });
@@ -73,6 +42,18 @@ describe("random connections logic", () => {
     const replacement = requests(outs, "connect");
     assert.equal(replacement.length, 1);
     assert.notEqual(replacement[0], victim);
+  });
+
+  it("drops a node it gave up on that connects back during the cooldown", () => {
+    const { logic, ids, net, requests } = setup(6);
+    net({ type: "nodes", nodes: ids.map(info) });
+    for (const id of logic.state.connecting) net({ type: "connected", id });
+    const victim = logic.state.connected[0];
+    logic.handle({ type: "failed", id: victim });
+    net({ type: "disconnected", id: victim, reason: "dropped" });
+    const back = net({ type: "connected", id: victim });
+    assert.deepEqual(requests(back, "disconnect"), [victim]);
+    assert.ok(!logic.state.connected.includes(victim));
   });
 
   it("gives up on connections stuck in connecting after the timeout", () => {

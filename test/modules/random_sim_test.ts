@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
 import { targetDegree } from "../../modules/random/logic.ts";
 import type { RandomState } from "../../modules/random/messages.ts";
-import type { NetworkSim } from "../support/network_sim.ts";
-import { overlay } from "../support/overlay_sim.ts";
+import type { NetworkSim } from "../../testing/network_sim.ts";
+import { overlay } from "../../testing/overlay.ts";
 
 /** N nodes running random connections on a simulated network. */
 async function randomOverlay(n: number, seed = 1) {

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
-import { networkBrokerStart } from "../../net/api.ts";
+import { networkBrokerStart } from "../../mod.ts";
 import { serveSignal } from "../../signal/serve.ts";
 
 describe("networkStart without a WebRTC engine", () => {

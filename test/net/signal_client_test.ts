@@ -9,7 +9,7 @@ import { nextOf } from "../support/channels.ts";
 
 async function client(url: string, name: string) {
   const config = await NodeConfig.create({ name });
-  const broker = startSignalClient(config, url, { websocket: { backoffInitialMs: 50 } });
+  const broker = startSignalClient(config, url, WebSocket, { websocket: { backoffInitialMs: 50 } });
   const outputs = broker.channelOut();
   return { config, broker, outputs };
 }
@@ -71,11 +71,11 @@ describe("signal client against a real server", () => {
   it("stops for good when another connection takes over its id", async () => {
     const running = await serveSignal({ port: 0 });
     const config = await NodeConfig.create();
-    const first = startSignalClient(config, running.url);
+    const first = startSignalClient(config, running.url, WebSocket);
     const firstOut = first.channelOut();
     try {
       await nextOf(firstOut, "ready");
-      const second = startSignalClient(config, running.url);
+      const second = startSignalClient(config, running.url, WebSocket);
       const secondOut = second.channelOut();
       await nextOf(secondOut, "ready");
       const error = await nextOf(firstOut, "error");
@@ -107,7 +107,7 @@ describe("signal client against a real server", () => {
     const unused = await serveSignal({ port: 0 });
     const url = unused.url;
     await unused.close(); // nothing listens there any more
-    const broker = startSignalClient(await NodeConfig.create(), url, {
+    const broker = startSignalClient(await NodeConfig.create(), url, WebSocket, {
       websocket: { queueMaxAgeMs: 200, backoffInitialMs: 20 },
     });
     const outputs = broker.channelOut();
@@ -136,6 +136,7 @@ describe("signal client against a real server", () => {
     const broker = startSignalClient(
       await NodeConfig.create(),
       `ws://127.0.0.1:${fake.addr.port}`,
+      WebSocket,
       { websocket: { backoffInitialMs: 10 } },
     );
     const outputs: BrokerChannel<SignalOut> = broker.channelOut();

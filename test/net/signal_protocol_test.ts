@@ -10,7 +10,7 @@ import {
 } from "../../net/signal_protocol.ts";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { repoRoot } from "../support/signal_process.ts";
+import { repoRoot } from "../../harness/signal_process.ts";
 import v1Fixture from "../core/fixtures/node_config_v1.json" with { type: "json" };
 
 describe("signal protocol", () => {

@@ -4,7 +4,7 @@ import { MemoryStorage } from "../../core/storage.ts";
 import { SimulatedTimer } from "../../core/timer.ts";
 import { Node, type NodeSnapshot } from "../../node/node.ts";
 import { captureLogs } from "../support/log_capture.ts";
-import { NetworkSim } from "../support/network_sim.ts";
+import { NetworkSim } from "../../testing/network_sim.ts";
 
 describe("Node on a simulated network", () => {
   it("runs its modules, keeps snapshots, builds a directory and shares chat", async () => {
@@ -45,7 +45,7 @@ describe("Node on a simulated network", () => {
 
     // A message for a module this node does not run is reported, not dropped silently.
     const lines = await captureLogs(async () => {
-      await nodes[1].random!.emitIn({
+      await nodes[1].network.emitIn({
         type: "send",
         to: nodes[1].connectedNodes()[0],
         module: "unknown-module",

@@ -1,8 +1,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { NodeConfig, NodeWebSocket, startSignalClient } from "../../node.ts";
+import { NodeConfig, NodeWebSocket } from "../../node.ts";
+import { startSignalClient } from "../../wire.ts";
 import { nextOf } from "../support/channels.ts";
-import { type SignalProcess, startSignalProcess } from "../support/signal_process.ts";
+import { type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 
 describe("flnet/node signal client against the server process", () => {
   let server: SignalProcess;
@@ -20,8 +21,8 @@ describe("flnet/node signal client against the server process", () => {
       NodeConfig.create({ name: "alice" }),
       NodeConfig.create({ name: "bob" }),
     ]);
-    const a = startSignalClient(alice, server.url);
-    const b = startSignalClient(bob, server.url);
+    const a = startSignalClient(alice, server.url, NodeWebSocket);
+    const b = startSignalClient(bob, server.url, NodeWebSocket);
     const aOut = a.channelOut();
     const bOut = b.channelOut();
     try {

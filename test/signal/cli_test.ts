@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { parseArgs } from "../../signal/main.ts";
-import { RawClient } from "../support/raw_client.ts";
+import { RawClient } from "../../harness/raw_client.ts";
 
 const MAIN = new URL("../../signal/main.ts", import.meta.url).pathname;
 

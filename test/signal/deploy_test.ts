@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "../../signal/main.ts";
-import { repoRoot } from "../support/signal_process.ts";
+import { repoRoot } from "../../harness/signal_process.ts";
 
 /** The signalling server's arguments in a `["npx", "deno", "run", "-A", "signal/main.ts", …]` list. */
 function serverArgs(text: string, where: string): string[] {

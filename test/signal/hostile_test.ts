@@ -5,7 +5,7 @@ import { type NodeID, U256 } from "../../core/ids.ts";
 import { startSignalClient } from "../../net/signal_client.ts";
 import type { SignalErrorCode } from "../../net/signal_protocol.ts";
 import { serveSignal } from "../../signal/serve.ts";
-import { RawClient } from "../support/raw_client.ts";
+import { RawClient } from "../../harness/raw_client.ts";
 
 const FATAL_ROUNDS = 100;
 const NON_FATAL_CONNECTIONS = 4;
@@ -24,8 +24,8 @@ describe("hostile clients", () => {
     const running = await serveSignal({ port: 0, ratePerSecond: 5000, rateBurst: 5000 });
     const url = running.url;
     const [alice, bob] = await Promise.all([NodeConfig.create(), NodeConfig.create()]);
-    const a = startSignalClient(alice, url);
-    const b = startSignalClient(bob, url);
+    const a = startSignalClient(alice, url, WebSocket);
+    const b = startSignalClient(bob, url, WebSocket);
     const aOut = a.channelOut();
     const bOut = b.channelOut();
     const sent = { frames: 0 };

@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
-import { RawClient } from "../support/raw_client.ts";
+import { RawClient } from "../../harness/raw_client.ts";
 
 describe("signalling server HTTP endpoints", () => {
   let running: RunningSignalServer;

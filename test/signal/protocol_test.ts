@@ -4,7 +4,7 @@ import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { type ServerMessage, SIGNAL_ERRORS } from "../../net/signal_protocol.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
-import { RawClient } from "../support/raw_client.ts";
+import { RawClient } from "../../harness/raw_client.ts";
 
 function expectError(message: ServerMessage, code: string): void {
   assert.equal(message.type, "error", `expected error ${code}, got ${JSON.stringify(message)}`);

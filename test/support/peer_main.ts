@@ -28,7 +28,7 @@ import {
   startNode,
   type WebRTCEngine,
 } from "../../node.ts";
-import { FAST_NODE, loopback, randomBytes, sha256 } from "./network.ts";
+import { FAST_NODE, loopback, randomBytes, sha256 } from "../../harness/network.ts";
 
 function arg(name: string, fallback?: string): string {
   const index = process.argv.indexOf(`--${name}`);

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { repoRoot } from "./signal_process.ts";
+import { repoRoot } from "../../harness/signal_process.ts";
 
 /** A running peer. */
 export interface PeerProcess {

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { NetworkError } from "../../net/api.ts";
-import { loadWebRTCEngine } from "../../adapters/node_webrtc.ts";
+import { loadWebRTCEngine } from "../../adapters/node/webrtc.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
-import { RawClient } from "../support/raw_client.ts";
+import { RawClient } from "../../harness/raw_client.ts";
 import { nextOf } from "../support/channels.ts";
 import {
   ENGINES,
@@ -14,7 +14,7 @@ import {
   randomBytes,
   sha256,
   withPair,
-} from "../support/network.ts";
+} from "../../harness/network.ts";
 
 for (const engine of ENGINES) {
   describe(`network over real WebRTC on loopback (${engine})`, { timeout: 60_000 }, () => {

@@ -4,7 +4,7 @@ import type { NodeID } from "../../core/ids.ts";
 import { IntervalTimer } from "../../core/timer.ts";
 import type { Node } from "../../node/node.ts";
 import { serveSignal } from "../../signal/serve.ts";
-import { loopbackFullNode, until } from "../support/network.ts";
+import { loopbackFullNode, until } from "../../harness/network.ts";
 
 function oneGraph(nodes: Node[]): boolean {
   const alive = new Set(nodes.map((n) => n.id));

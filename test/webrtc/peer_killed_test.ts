@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { NetworkError } from "../../net/api.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { nextOf } from "../support/channels.ts";
-import { ENGINES, loopbackNode, randomBytes } from "../support/network.ts";
+import { ENGINES, loopbackNode, randomBytes } from "../../harness/network.ts";
 import { startPeer } from "../support/peer_process.ts";
 
 describe("a peer killed mid-transfer", { timeout: 60_000 }, () => {

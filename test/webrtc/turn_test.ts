@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
-import { ENGINES, withPair } from "../support/network.ts";
+import { ENGINES, withPair } from "../../harness/network.ts";
 import { startTurn, type TurnServer } from "../support/turn.ts";
 
 describe("through a loopback coturn relay", { timeout: 60_000 }, () => {

@@ -4,14 +4,14 @@
  * @module
  */
 
-import type { NodeConfig } from "../../core/config.ts";
-import { toHex, type U256 } from "../../core/ids.ts";
+import type { NodeConfig } from "../core/config.ts";
+import { toHex, type U256 } from "../core/ids.ts";
 import {
   announcePayload,
   type ClientMessage,
   type ServerMessage,
   SIGNAL_PROTOCOL_VERSION,
-} from "../../net/signal_protocol.ts";
+} from "../net/signal_protocol.ts";
 
 /** A raw connection to a signalling server. */
 export class RawClient {

@@ -5,7 +5,7 @@
  */
 
 import { WebSocket as WsWebSocket } from "ws";
-import type { WebSocketConstructor } from "../net/websocket.ts";
+import type { WebSocketConstructor } from "../../net/websocket.ts";
 
 /** The WebSocket constructor flnet uses on Node and Deno. */
 export const NodeWebSocket: WebSocketConstructor =

@@ -1,5 +1,5 @@
 /**
- * A simulated network for scale tests (test support, not product code): each node gets a
+ * A simulated network, in memory, for unit tests of modules and scale tests: each node gets a
  * broker with the Network broker's inputs and outputs, and a hub delivers between them in
  * rounds. One round is one network hop: everything sent during a round arrives in the next.
  *
@@ -9,11 +9,12 @@
  * @module
  */
 
-import { Broker } from "../../core/broker.ts";
-import type { NodeInfo } from "../../core/config.ts";
-import { type NodeID, U256 } from "../../core/ids.ts";
-import { type Rng, sample, seededRandom } from "../../core/random.ts";
-import type { NetworkBroker, NetworkIn, NetworkOut } from "../../net/network.ts";
+import { Broker } from "../core/broker.ts";
+import type { NodeInfo } from "../core/config.ts";
+import { type NodeID, U256 } from "../core/ids.ts";
+import { type Rng, sample, seededRandom } from "../core/random.ts";
+import type { NetworkBroker, NetworkIn, NetworkOut } from "../net/network.ts";
+import { newSendId } from "../net/send_id.ts";
 
 /** Options of a {@link NetworkSim}. */
 export interface NetworkSimOptions {
@@ -180,10 +181,14 @@ export class NetworkSim {
         }
         return [];
       case "send": {
-        const id = msg.id ?? 0;
+        const id = msg.id ?? newSendId();
         if (!this.#nodes.has(msg.to)) {
           const message = `node ${U256.short(msg.to)} is not in the simulated network`;
           return [{ type: "error", code: "no-route", to: msg.to, id, message }];
+        }
+        if (msg.connect === false && !node.peers.has(msg.to)) {
+          const message = `no open connection to ${U256.short(msg.to)}`;
+          return [{ type: "error", code: "not-connected", to: msg.to, id, message }];
         }
         this.#connect(node, msg.to);
         const bytes = typeof msg.data === "string"

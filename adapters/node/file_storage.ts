@@ -16,8 +16,8 @@
 
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { checkStorageKey, type DataStorage, StorageError } from "../core/storage.ts";
-import { toHex } from "../core/ids.ts";
+import { checkStorageKey, type DataStorage, StorageError } from "../../core/storage.ts";
+import { toHex } from "../../core/ids.ts";
 
 const FORMAT = "flnet/storage";
 const SUFFIX = ".json";

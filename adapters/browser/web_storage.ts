@@ -11,7 +11,7 @@
  * @module
  */
 
-import { checkStorageKey, type DataStorage, StorageError } from "../core/storage.ts";
+import { checkStorageKey, type DataStorage, StorageError } from "../../core/storage.ts";
 
 /** Key/value storage in a Web `Storage` object under `namespace + "/"`. */
 export class WebStorage implements DataStorage {

@@ -5,18 +5,18 @@
  */
 
 import { networkInterfaces } from "node:os";
-import { NodeConfig } from "../../core/config.ts";
-import { candidateFilters } from "../../net/candidates.ts";
-import { MemoryStorage } from "../../core/storage.ts";
-import type { Timer } from "../../core/timer.ts";
-import { Node, type NodeOptions } from "../../node/node.ts";
+import { NodeConfig } from "../core/config.ts";
+import { candidateFilters } from "../net/candidates.ts";
+import { MemoryStorage } from "../core/storage.ts";
+import type { Timer } from "../core/timer.ts";
+import { Node, type NodeOptions } from "../node/node.ts";
 import {
   type Network,
   networkBrokerStart,
   networkStart,
   type NodeNetworkOptions,
   type WebRTCEngine,
-} from "../../node.ts";
+} from "../node.ts";
 
 /** Module timings for real-network tests with a 100 ms timer: fast, but not hasty. */
 export const FAST_NODE = {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { RTCPeerConnectionConstructor } from "../net/peer_setup.ts";
+import type { RTCPeerConnectionConstructor } from "../../net/peer_setup.ts";
 
 /** The engines flnet can use on Node and Deno. */
 export type WebRTCEngine = "wrtc" | "node-datachannel";

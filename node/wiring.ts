@@ -1,0 +1,158 @@
+/**
+ * The one place where a node's modules are created and linked: to the network, to the timer
+ * and to each other. `Node` uses it, and so does the in-memory simulation (`flnet/testing`),
+ * so what is tested in the simulation is wired exactly as a real node is.
+ *
+ * - random connections chooses the neighbours, and tells gossip and ping who they are;
+ * - gossip and ping send and receive through the network directly, each under its name;
+ * - ping's `failed` goes to random connections, which replaces that neighbour;
+ * - stat asks the network for statuses and keeps ping's round-trip times.
+ * @module
+ */
+
+import type { Broker, Subscription } from "../core/broker.ts";
+import type { NodeConfig } from "../core/config.ts";
+import type { NodeID } from "../core/ids.ts";
+import type { Rng } from "../core/random.ts";
+import type { DataStorage } from "../core/storage.ts";
+import type { TimerBroker } from "../core/timer.ts";
+import type { NetworkBroker } from "../net/network.ts";
+import { GOSSIP_MODULE, type GossipConfig } from "../modules/gossip/messages.ts";
+import {
+  type GossipBroker,
+  linkGossipToNetwork,
+  linkGossipToTimer,
+  startGossip,
+} from "../modules/gossip/module.ts";
+import { PING_MODULE, type PingConfig } from "../modules/ping/messages.ts";
+import {
+  linkPingToNetwork,
+  linkPingToTimer,
+  type PingBroker,
+  startPing,
+} from "../modules/ping/module.ts";
+import type { RandomConfig, RandomIn } from "../modules/random/messages.ts";
+import {
+  linkRandomToNetwork,
+  linkRandomToTimer,
+  type RandomBroker,
+  startRandom,
+} from "../modules/random/module.ts";
+import type { StatConfig, StatIn } from "../modules/stat/messages.ts";
+import {
+  linkStatToNetwork,
+  linkStatToTimer,
+  startStat,
+  type StatBroker,
+} from "../modules/stat/module.ts";
+
+/** The modules a node can run; a node announces the ones it runs in its info. */
+export const NODE_MODULES = ["random", "gossip", "ping", "stat"] as const;
+
+/** One of {@link NODE_MODULES}. */
+export type NodeModuleName = typeof NODE_MODULES[number];
+
+/** The modules of one node, as {@link wireModules} made them. */
+export interface NodeModules {
+  /** Random connections (run when any module of the overlay runs). */
+  random?: RandomBroker;
+  /** Gossip events. */
+  gossip?: GossipBroker;
+  /** Ping. */
+  ping?: PingBroker;
+  /** Connection statistics. */
+  stat?: StatBroker;
+  /** The module names whose messages this node takes. */
+  names: Set<string>;
+}
+
+/** What {@link wireModules} needs. */
+export interface WiringOptions {
+  /** The node's id. */
+  id: NodeID;
+  /** The network the modules run on. */
+  network: NetworkBroker;
+  /** The ticks for the modules. */
+  timer: TimerBroker;
+  /** Which modules to run (names this version does not know are skipped). */
+  modules: readonly string[];
+  /** Signs the node's gossip events; without one the node only relays. */
+  signer?: NodeConfig;
+  /** Where gossip keeps its events. */
+  storage?: DataStorage;
+  /** Module settings. */
+  random?: Partial<RandomConfig>;
+  /** Module settings. */
+  gossip?: Partial<GossipConfig>;
+  /** Module settings. */
+  ping?: Partial<PingConfig>;
+  /** Module settings. */
+  stat?: Partial<StatConfig>;
+  /** Randomness for random connections and gossip (the simulation seeds them). */
+  rng?: { random?: Rng; gossip?: Rng };
+}
+
+/** Creates the modules `options.modules` names, and links them. */
+export async function wireModules(options: WiringOptions): Promise<NodeModules> {
+  const runs = (name: NodeModuleName) => options.modules.includes(name);
+  const { network, timer } = options;
+  const names = new Set<string>();
+  const random = runs("random") || runs("gossip") || runs("ping")
+    ? startRandom(options.id, options.random, options.rng?.random)
+    : undefined;
+  if (random) {
+    linkRandomToNetwork(random, network);
+    linkRandomToTimer(timer, random);
+  }
+  let gossip: GossipBroker | undefined;
+  if (random && runs("gossip")) {
+    gossip = await startGossip(options.signer, {
+      config: options.gossip,
+      storage: options.storage,
+      rng: options.rng?.gossip,
+    });
+    linkGossipToNetwork(gossip, network);
+    linkGossipToTimer(timer, gossip);
+    linkNeighbours(random, gossip);
+    names.add(GOSSIP_MODULE);
+  }
+  let ping: PingBroker | undefined;
+  if (random && runs("ping")) {
+    ping = startPing(options.ping);
+    linkPingToNetwork(ping, network);
+    linkPingToTimer(timer, ping);
+    linkNeighbours(random, ping);
+    ping.linkOutToIn(
+      random,
+      (out): RandomIn | undefined => out.type === "failed" ? out : undefined,
+    );
+    names.add(PING_MODULE);
+  }
+  let stat: StatBroker | undefined;
+  if (runs("stat")) {
+    stat = startStat(options.stat);
+    linkStatToNetwork(stat, network);
+    linkStatToTimer(timer, stat);
+    ping?.linkOutToIn(
+      stat,
+      (out): StatIn | undefined =>
+        out.type === "rtt" ? { type: "rtt", id: out.id, ms: out.ms } : undefined,
+    );
+  }
+  return { random, gossip, ping, stat, names };
+}
+
+/** The input that names a module's neighbours. */
+type Neighbours = { type: "neighbours"; ids: NodeID[] };
+
+/** Hands random connections' neighbours to a module of the overlay. */
+function linkNeighbours<In, Out>(
+  random: RandomBroker,
+  module: Broker<In | Neighbours, Out>,
+): Subscription {
+  return random.linkOutToIn(
+    module,
+    (out): Neighbours | undefined =>
+      out.type === "connected" ? { type: "neighbours", ids: out.ids } : undefined,
+  );
+}
