@@ -28,6 +28,8 @@ const EXPORTS = {
   "./node": "./node.ts",
   "./browser": "./browser.ts",
   "./cli": "./cli.ts",
+  "./wire": "./wire.ts",
+  "./testing": "./testing.ts",
 };
 /** What goes into the package besides the modules the entry points import. */
 const FILES = ["core/", "net/", "modules/", "node/", "adapters/", "README.md", "LICENSE"];

@@ -18,6 +18,8 @@ const ENTRIES = [
   { file: "mod.ts", name: "flnet", about: "runtime-neutral: every runtime" },
   { file: "node.ts", name: "flnet/node", about: "Node and Deno; adds to flnet" },
   { file: "browser.ts", name: "flnet/browser", about: "browsers; adds to flnet" },
+  { file: "wire.ts", name: "flnet/wire", about: "wire formats and transport pieces" },
+  { file: "testing.ts", name: "flnet/testing", about: "an in-memory network for tests" },
   { file: "cli.ts", name: "flnet/cli", about: "Node and Deno: the flnet chat command" },
   { file: "signal/mod.ts", name: "@flnet/flnet/signal", about: "Deno only: the signalling server" },
 ];
