@@ -180,9 +180,17 @@ export class Peer {
     });
   }
 
-  /** The connection's status. */
-  status(): Promise<ConnectionStatus> {
-    return this.#setup.status();
+  /**
+   * The connection's status. Read between setup steps, never during one: an engine asked for
+   * `getStats()` while its connection is being closed can crash the process (seen with
+   * @roamhq/wrtc at exit).
+   */
+  async status(): Promise<ConnectionStatus> {
+    let status: ConnectionStatus = { state: this.#setup.state, bytesSent: 0, bytesReceived: 0 };
+    await this.#step(async () => {
+      status = await this.#setup.status();
+    });
+    return status;
   }
 
   #offerWhenIdle(retry = false): void {

@@ -223,11 +223,27 @@ export class Node {
     }));
   }
 
-  /** Stores what the modules hold, closes the network, and the timer when the node made it. */
-  async close(): Promise<void> {
+  /**
+   * Stores what the modules hold, closes the network, and the timer when the node made it.
+   * Resolves once the network reported itself closed (every connection ended), or after
+   * `timeoutMs`.
+   */
+  async close(timeoutMs = 5_000): Promise<void> {
     if (this.#ownsTimer) this.timer.close();
     await this.gossip?.emitIn({ type: "flush" });
-    await this.network.emitIn({ type: "close" });
+    let subscription: Subscription | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = new Promise<void>((resolve) => {
+      subscription = this.network.tapOut((out) => out.type === "closed" ? resolve() : undefined);
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      await this.network.emitIn({ type: "close" });
+      await closed;
+    } finally {
+      subscription?.remove();
+      clearTimeout(timer);
+    }
   }
 
   async #events(category: string) {

@@ -13,8 +13,11 @@ import {
   loopbackNode,
   randomBytes,
   sha256,
+  until,
   withPair,
 } from "../../harness/network.ts";
+import { Broker } from "../../core/broker.ts";
+import { linkModule, type ModuleLinkIn, type ModuleSend } from "../../net/module_link.ts";
 
 for (const engine of ENGINES) {
   describe(`network over real WebRTC on loopback (${engine})`, { timeout: 60_000 }, () => {
@@ -183,6 +186,26 @@ for (const engine of ENGINES) {
       } finally {
         await a.close();
       }
+    });
+
+    it("hands a linked module its messages and the failure of a send that may not connect", async () => {
+      await withPair(server.url, engine, async (a, b) => {
+        const seen: ModuleLinkIn[] = [];
+        const module = new Broker<ModuleLinkIn, ModuleSend>("probe");
+        module.addHandler({ messages: (batch) => (seen.push(...batch), []) });
+        linkModule(module, b.broker, "probe", (out) => out, (msg) => msg, { connect: false });
+        await module.emitOut({ to: a.id, data: "not yet" }); // no connection to a: not-connected
+        await until("the send-failed report", () => seen.length === 1, 5_000);
+        assert.equal(seen[0].type === "send-failed" && seen[0].code, "not-connected");
+        await a.send(b.id, "for the probe", "probe");
+        await a.send(b.id, "for nobody", "other");
+        await until("the probe message", () => seen.length === 2, 5_000);
+        assert.deepEqual(seen[1], { type: "message", from: a.id, data: "for the probe" });
+        await module.emitOut({ to: a.id, data: "now connected" });
+        const toNetwork = [(await b.recv()).data, (await b.recv()).data];
+        assert.deepEqual(toNetwork, ["for the probe", "for nobody"], "the Network sees all");
+        assert.equal(seen.length, 2, "the send over the open connection did not fail");
+      });
     });
 
     it("times out connecting to a node that never answers", async () => {
