@@ -39,53 +39,28 @@
  * @module
  */
 
-import { Fifo } from "./fifo.ts";
+import { BrokerChannel } from "./broker_channel.ts";
+import {
+  BrokerClosedError,
+  type BrokerErrorReport,
+  type Direction,
+  type Handler,
+  type Subscription,
+  type Tap,
+  type Translator,
+} from "./broker_types.ts";
+
+export { BrokerChannel } from "./broker_channel.ts";
+export {
+  BrokerClosedError,
+  type BrokerErrorReport,
+  type Direction,
+  type Handler,
+  type Subscription,
+  type Tap,
+  type Translator,
+} from "./broker_types.ts";
 import { Logger } from "./log.ts";
-
-/** Which side of a broker a message is on: `"in"` (inputs) or `"out"` (outputs). */
-export type Direction = "in" | "out";
-
-/** Turns a message of one broker into a message of another; `undefined` drops it. */
-export type Translator<A, B> = (msg: A) => B | undefined;
-
-/** A callback that sees every message on one side of a broker. */
-export type Tap<T> = (msg: T) => void | Promise<void>;
-
-/** A module's logic: gets a batch of inputs, returns the outputs they cause. */
-export interface Handler<In, Out> {
-  /** Processes `batch` (one or more inputs, in order) and returns the outputs to emit. */
-  messages(batch: In[]): Out[] | Promise<Out[]>;
-}
-
-/** Returned by everything that adds a subsystem; `remove()` takes it away again. */
-export interface Subscription {
-  /** Removes the subsystem. Messages already being delivered to it may still arrive. */
-  remove(): void;
-}
-
-/** What a subsystem that failed was, and what it was processing. */
-export interface BrokerErrorReport<In = unknown, Out = unknown> {
-  /** The name of the broker the subsystem belongs to. */
-  broker: string;
-  /** The kind of subsystem that failed. */
-  kind: "handler" | "tap" | "translator";
-  /** Whether it was processing inputs or outputs. */
-  direction: Direction;
-  /** The messages it failed on: the whole batch for a handler, one message otherwise. */
-  messages: readonly (In | Out)[];
-  /** What it threw, or why its result was refused. */
-  error: unknown;
-}
-
-/** Thrown when a message is emitted into a broker after {@link Broker.close}. */
-export class BrokerClosedError extends Error {
-  /** Names the closed broker.
-   * @param broker the name of the closed broker. */
-  constructor(readonly broker: string) {
-    super(`broker "${broker}" is closed; create a new one instead of reusing it`);
-    this.name = "BrokerClosedError";
-  }
-}
 
 /** Counts the queued messages that belong to one emit and resolves when all are done. */
 class Completion {
@@ -619,74 +594,4 @@ function both(a: Subscription, b: Subscription): Subscription {
       b.remove();
     },
   };
-}
-
-/**
- * An unbounded queue of a broker's messages that is read with `for await`, {@link next} or
- * {@link recv}. Breaking out of a `for await` loop or calling {@link close} unsubscribes it.
- */
-export class BrokerChannel<T> implements AsyncIterableIterator<T> {
-  readonly #buffer = new Fifo<T>();
-  readonly #waiters = new Fifo<(result: IteratorResult<T>) => void>();
-  #closed = false;
-  readonly #onClose: () => void;
-
-  /** Creates an open, empty channel.
-   * @param onClose called once when the channel closes (the broker removes its tap). */
-  constructor(onClose: () => void = () => {}) {
-    this.#onClose = onClose;
-  }
-
-  /** The number of messages waiting to be read. */
-  get size(): number {
-    return this.#buffer.length;
-  }
-
-  /** True once closed: no more messages arrive, but buffered ones can still be read. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Adds a message (the broker calls this); ignored after close. */
-  push(msg: T): void {
-    if (this.#closed) return;
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter({ value: msg, done: false });
-    else this.#buffer.push(msg);
-  }
-
-  /** The next message; `done` once the channel is closed and drained. */
-  next(): Promise<IteratorResult<T>> {
-    if (this.#buffer.length > 0) {
-      return Promise.resolve({ value: this.#buffer.shift()!, done: false });
-    }
-    if (this.#closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  /** The next message; rejects if the channel is closed and drained. */
-  async recv(): Promise<T> {
-    const result = await this.next();
-    if (result.done) throw new Error("the channel is closed and has no more messages");
-    return result.value;
-  }
-
-  /** Stops receiving; pending readers get `done`. Called by `for await` on `break`. */
-  return(): Promise<IteratorResult<T>> {
-    this.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  /** Stops receiving and unsubscribes from the broker. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#onClose();
-    for (const waiter of this.#waiters.drain()) waiter({ value: undefined, done: true });
-  }
-
-  /** Makes the channel usable in `for await`. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
-  }
 }
