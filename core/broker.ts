@@ -51,15 +51,7 @@ import {
 } from "./broker_types.ts";
 
 export { BrokerChannel } from "./broker_channel.ts";
-export {
-  BrokerClosedError,
-  type BrokerErrorReport,
-  type Direction,
-  type Handler,
-  type Subscription,
-  type Tap,
-  type Translator,
-} from "./broker_types.ts";
+export * from "./broker_types.ts";
 import { Logger } from "./log.ts";
 
 /** Counts the queued messages that belong to one emit and resolves when all are done. */

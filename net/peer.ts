@@ -8,36 +8,15 @@
 
 import { type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
-import type { CandidateFilter } from "./candidates.ts";
 import type { ConnectionState, ConnectionStatus } from "./connection_status.ts";
-import { DataPath, RESERVED_MODULE_PREFIX } from "./data_path.ts";
+import { DataPath, type DataPathOptions, RESERVED_MODULE_PREFIX } from "./data_path.ts";
 import type { PeerErrorCode } from "./errors.ts";
 import { payloadBytes } from "./framing.ts";
-import { PeerSetup, type RTCPeerConnectionConstructor } from "./peer_setup.ts";
+import { PeerSetup, type PeerSetupOptions } from "./peer_setup.ts";
 import type { SetupSignal } from "./setup_signal.ts";
 
-/** Settings of a {@link Peer}. */
-export interface PeerOptions {
-  /** This node's id. */
-  localId: NodeID;
-  /** The remote node's id. */
-  remoteId: NodeID;
-  /** The engine's RTCPeerConnection. */
-  RTCPeerConnection: RTCPeerConnectionConstructor;
-  /** ICE servers, transport policy and any engine-specific fields. */
-  rtcConfig?: RTCConfiguration & Record<string, unknown>;
-  /** Which ICE candidates to offer and accept (all by default). */
-  candidateFilter?: CandidateFilter;
-  /** The largest message sent or accepted, in bytes (default 16 MiB). */
-  maxMessageBytes?: number;
-  /** Drop a message that gets no chunk for this long (default 30 s). */
-  incompleteTimeoutMs?: number;
-  /** Give up connecting after this long (default 20 s). */
-  setupTimeoutMs?: number;
-  /** Treat ICE "disconnected" lasting this long as a lost peer (default 5 s). */
-  disconnectGraceMs?: number;
-  /** Stop sending while the channel buffers more than this (default 1 MiB). */
-  bufferHighBytes?: number;
+/** Settings of a {@link Peer}: those of its setup and of its data path, and retries. */
+export interface PeerOptions extends PeerSetupOptions, DataPathOptions {
   /**
    * A connection attempt that fails before opening while messages wait is retried this many
    * times with a fresh session (default 2). Measured: libdatachannel as offerer sometimes drops
