@@ -32,7 +32,17 @@ const EXPORTS = {
   "./testing": "./testing.ts",
 };
 /** What goes into the package besides the modules the entry points import. */
-const FILES = ["core/", "net/", "modules/", "node/", "adapters/", "README.md", "LICENSE"];
+const FILES = [
+  "common.ts",
+  "core/",
+  "net/",
+  "modules/",
+  "node/",
+  "adapters/",
+  "testing/",
+  "README.md",
+  "LICENSE",
+];
 
 /** What {@link buildNpm} made and proved. */
 export interface NpmBuild {
