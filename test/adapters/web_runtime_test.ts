@@ -7,12 +7,21 @@ describe("webRuntime", () => {
   const FakeRTC = class {} as unknown as RTCPeerConnectionConstructor;
 
   it("takes the global WebSocket, or the one given", () => {
+    const global = globalThis as { WebSocket?: unknown };
+    const saved = global.WebSocket; // Node 20 has none
+    const GlobalWebSocket = class {} as never;
     const WebSocketGiven = class {} as never;
-    assert.equal(webRuntime({ RTCPeerConnection: FakeRTC }).WebSocket, globalThis.WebSocket);
-    assert.equal(
-      webRuntime({ RTCPeerConnection: FakeRTC, WebSocket: WebSocketGiven }).WebSocket,
-      WebSocketGiven,
-    );
+    global.WebSocket = GlobalWebSocket;
+    try {
+      assert.equal(webRuntime({ RTCPeerConnection: FakeRTC }).WebSocket, GlobalWebSocket);
+      assert.equal(
+        webRuntime({ RTCPeerConnection: FakeRTC, WebSocket: WebSocketGiven }).WebSocket,
+        WebSocketGiven,
+      );
+    } finally {
+      if (saved === undefined) delete global.WebSocket;
+      else global.WebSocket = saved;
+    }
   });
 
   it("says what to do when the runtime has no WebSocket or no RTCPeerConnection", () => {
@@ -25,7 +34,7 @@ describe("webRuntime", () => {
         /no WebSocket in this runtime: on Node 20 import flnet\/node/,
       );
     } finally {
-      global.WebSocket = saved;
+      if (saved !== undefined) global.WebSocket = saved;
     }
     assert.throws(() => webRuntime(), /no RTCPeerConnection in this runtime/);
   });
