@@ -37,6 +37,8 @@ export class RandomLogic {
   readonly #connected = new Map<NodeID, number>();
   readonly #connecting = new Map<NodeID, number>();
   readonly #cooldown = new Map<NodeID, number>();
+  /** Nodes reported failed (unresponsive), refused until the tick given. */
+  readonly #refused = new Map<NodeID, number>();
   #tick = 0;
   #lastList = -Infinity;
   #published = "";
@@ -70,6 +72,7 @@ export class RandomLogic {
         this.#onTick(out);
         break;
       case "failed":
+        this.#refused.set(msg.id, this.#tick + this.#config.cooldownTicks);
         if (this.#connected.has(msg.id) || this.#connecting.has(msg.id)) {
           this.#drop(msg.id, out, true);
           this.#fill(out);
@@ -91,8 +94,8 @@ export class RandomLogic {
         }
         return this.#fill(out);
       case "connected":
-        if (this.#cooldown.has(event.id) && !this.#connecting.has(event.id)) {
-          // A node this one gave up on (unresponsive, failed) came back on its own: not yet.
+        if (this.#refused.has(event.id)) {
+          // A node reported unresponsive came back on its own: not before its cooldown ends.
           out.push({ type: "network", in: { type: "disconnect", to: event.id } });
           return;
         }
@@ -122,6 +125,7 @@ export class RandomLogic {
       if (this.#tick - since >= this.#config.connectingTimeoutTicks) this.#drop(id, out, true);
     }
     for (const [id, until] of this.#cooldown) if (until <= this.#tick) this.#cooldown.delete(id);
+    for (const [id, until] of this.#refused) if (until <= this.#tick) this.#refused.delete(id);
     const { churnTicks, listTicks } = this.#config;
     if (churnTicks > 0 && this.#tick % churnTicks === 0 && this.#connected.size > 0) {
       const [victim] = sample([...this.#connected.keys()], 1, this.#rng);
