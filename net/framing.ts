@@ -1,6 +1,8 @@
 /**
  * Framing of messages on a data channel: each message (text or bytes, tagged with the module it
- * belongs to) travels as one or more binary frames of at most {@link FRAME_BYTES}, so binary
+ * belongs to) travels as one or more binary frames of at most `frameBytes` ({@link FRAME_BYTES}
+ * by default; a sender may use up to {@link MAX_FRAME_BYTES} when the receiver's SDP allows it
+ * with `a=max-message-size`; receivers take frames of any size), so binary
  * payloads need no base64 and messages far larger than one SCTP message arrive whole.
  *
  * Frame layout (big-endian):
@@ -35,6 +37,11 @@
 
 /** The largest frame sent: 16 KiB, safe on every WebRTC implementation. */
 export const FRAME_BYTES = 16 * 1024;
+/**
+ * The largest frame a sender uses, when the receiver accepts such data-channel messages: a
+ * 64 KiB payload fits in one frame with its header and module name.
+ */
+export const MAX_FRAME_BYTES = 65 * 1024;
 /** Bytes of header before the module name. */
 export const HEADER_BYTES = 15;
 const VERSION = 1;
@@ -62,13 +69,20 @@ export function payloadBytes(data: string | Uint8Array): number {
   return typeof data === "string" ? encoder.encode(data).length : data.length;
 }
 
-/** Splits a message into frames, lazily, so a large message is not copied all at once. */
-export function* encodeMessage(id: number, payload: Payload): Generator<Uint8Array> {
+/**
+ * Splits a message into frames of at most `frameBytes`, lazily, so a large message is not
+ * copied all at once.
+ */
+export function* encodeMessage(
+  id: number,
+  payload: Payload,
+  frameBytes: number = FRAME_BYTES,
+): Generator<Uint8Array> {
   const module = encoder.encode(payload.module);
   if (module.length > 255) throw new RangeError("a module name may have at most 255 bytes");
   const body = typeof payload.data === "string" ? encoder.encode(payload.data) : payload.data;
-  const firstRoom = FRAME_BYTES - HEADER_BYTES - module.length;
-  const room = FRAME_BYTES - HEADER_BYTES;
+  const firstRoom = frameBytes - HEADER_BYTES - module.length;
+  const room = frameBytes - HEADER_BYTES;
   const count = body.length <= firstRoom ? 1 : 1 + Math.ceil((body.length - firstRoom) / room);
   let offset = 0;
   for (let index = 0; index < count; index++) {
@@ -198,7 +212,9 @@ export class Reassembler {
     current.received++;
     if (!current.refused) {
       const body = frame.subarray(HEADER_BYTES + (index === 0 ? moduleLength : 0));
-      current.chunks.push(body.slice());
+      // A message of several chunks is copied once, when joined; a lone chunk is copied here so
+      // that the message owns its bytes (the frame may be a view into a larger buffer).
+      current.chunks.push(count === 1 ? body.slice() : body);
       current.bytes += body.length;
       if (current.bytes > this.#options.maxMessageBytes) {
         results.push(this.#refuse(id, String(current.bytes)));

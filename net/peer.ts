@@ -71,10 +71,10 @@ export class Peer {
     this.#setupRetries = options.setupRetries ?? 2;
     this.#setup = new PeerSetup(options, {
       signal: (signal) => events.signal(signal),
-      open: (dc) => {
+      open: (dc, frameBytes) => {
         this.#retriesLeft = this.#setupRetries;
         events.connected();
-        this.#data.attach(dc);
+        this.#data.attach(dc, frameBytes);
       },
       data: (data) => this.#data.receive(data),
       lost: (code, reason, was, replaced) => this.#lost(code, reason, was, replaced),

@@ -34,6 +34,7 @@ import {
   readConnectionStatus,
 } from "./connection_status.ts";
 import type { PeerErrorCode } from "./errors.ts";
+import { FRAME_BYTES, MAX_FRAME_BYTES } from "./framing.ts";
 import type { SetupSignal } from "./setup_signal.ts";
 
 /** The RTCPeerConnection constructor of the engine in use. */
@@ -65,8 +66,11 @@ export interface PeerSetupOptions {
 export interface PeerSetupEvents {
   /** A setup message to carry to the peer. */
   signal(signal: SetupSignal): void;
-  /** The data channel opened. */
-  open(dc: RTCDataChannel): void;
+  /**
+   * The data channel opened; `frameBytes` is the largest data-channel message flnet sends on
+   * it (what the peer's SDP allows, at most `MAX_FRAME_BYTES`).
+   */
+  open(dc: RTCDataChannel, frameBytes: number): void;
   /** A data-channel message arrived. */
   data(data: unknown): void;
   /**
@@ -93,6 +97,8 @@ export class PeerSetup {
   #heldLocalCandidates: SetupSignal[] = [];
   #pendingRemoteCandidates: RTCIceCandidateInit[] = [];
   #signalled: ParsedCandidate[] = [];
+  /** The largest data-channel message the peer accepts, from its SDP. */
+  #peerMaxMessage = FRAME_BYTES;
   #setupTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -143,7 +149,7 @@ export class PeerSetup {
         await pc.setRemoteDescription({ type: "answer", sdp });
         if (pc !== this.#pc) return;
         this.#signalled.push(...sdpCandidates(sdp));
-        await this.#remoteDescribedNow(pc);
+        await this.#remoteDescribedNow(pc, sdp);
         return;
       }
       case "candidate": {
@@ -181,6 +187,7 @@ export class PeerSetup {
     this.#heldLocalCandidates = [];
     this.#pendingRemoteCandidates = [];
     this.#signalled = [];
+    this.#peerMaxMessage = FRAME_BYTES;
     clearTimeout(this.#setupTimer);
     clearTimeout(this.#graceTimer);
     for (const closable of [dc, pc]) {
@@ -206,7 +213,7 @@ export class PeerSetup {
     if (pc !== this.#pc) return;
     this.#attachChannel(pc);
     this.#signalled.push(...sdpCandidates(sdp));
-    await this.#remoteDescribedNow(pc);
+    await this.#remoteDescribedNow(pc, sdp);
     const answer = await pc.createAnswer();
     if (pc !== this.#pc) return;
     await pc.setLocalDescription(answer);
@@ -220,8 +227,9 @@ export class PeerSetup {
     this.#events.lost(code, reason, was, replaced);
   }
 
-  async #remoteDescribedNow(pc: RTCPeerConnection): Promise<void> {
+  async #remoteDescribedNow(pc: RTCPeerConnection, sdp: string): Promise<void> {
     this.#remoteDescribed = true;
+    this.#peerMaxMessage = maxMessageSize(sdp);
     for (const init of this.#pendingRemoteCandidates.splice(0)) {
       await this.#addCandidate(pc, init);
     }
@@ -308,7 +316,7 @@ export class PeerSetup {
     if (log.enabled("debug")) log.debug(this.#o.name, "channel open");
     clearTimeout(this.#setupTimer);
     this.#state = "open";
-    this.#events.open(dc);
+    this.#events.open(dc, Math.min(MAX_FRAME_BYTES, this.#peerMaxMessage));
   }
 
   #iceChanged(state: RTCIceConnectionState): void {
@@ -326,4 +334,14 @@ export class PeerSetup {
       clearTimeout(this.#graceTimer);
     }
   }
+}
+
+/**
+ * The largest data-channel message an SDP accepts (`a=max-message-size`, RFC 8841: 64 KiB when
+ * absent, 0 for no limit); never less than {@link FRAME_BYTES}, which every engine takes.
+ */
+export function maxMessageSize(sdp: string): number {
+  const match = /^a=max-message-size:(\d+)\s*$/m.exec(sdp);
+  const size = match ? Number(match[1]) : 64 * 1024;
+  return size === 0 ? Infinity : Math.max(FRAME_BYTES, size);
 }

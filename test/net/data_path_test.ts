@@ -1,7 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DataPath, type DataPathEvents } from "../../net/data_path.ts";
-import { FRAME_BYTES, Reassembler, type ReassemblyResult } from "../../net/framing.ts";
+import {
+  FRAME_BYTES,
+  MAX_FRAME_BYTES,
+  Reassembler,
+  type ReassemblyResult,
+} from "../../net/framing.ts";
+import { maxMessageSize } from "../../net/peer_setup.ts";
 import { FakeChannel } from "../support/fake_channel.ts";
 
 /** A data path whose reports are recorded as strings, in order. */
@@ -185,5 +191,28 @@ describe("data path (fake channel)", () => {
     path.attach(new FakeChannel());
     path.receive("text");
     assert.deepEqual(log, ["error bad-frame", "error bad-frame"]);
+  });
+});
+
+describe("data path frame size", () => {
+  it("sends frames as large as the peer accepts, and they reassemble", async () => {
+    const { path, log } = recorded();
+    const channel = new FakeChannel();
+    path.attach(channel, MAX_FRAME_BYTES);
+    const big = crypto.getRandomValues(new Uint8Array(64 * 1024));
+    path.enqueue({ id: 1, module: "m", data: big });
+    path.flush();
+    await tick();
+    assert.deepEqual(log, ["sent 1"]);
+    assert.equal(channel.sent.length, 1, "a 64 KiB message in one frame");
+    const [result] = received(channel);
+    assert.deepEqual(result.kind === "message" && result.data, big);
+  });
+
+  it("reads the peer's limit from its SDP (RFC 8841 defaults)", () => {
+    assert.equal(maxMessageSize("v=0\r\na=max-message-size:262144\r\n"), 262144);
+    assert.equal(maxMessageSize("v=0\r\n"), 64 * 1024, "absent: 64 KiB");
+    assert.equal(maxMessageSize("a=max-message-size:0\r\n"), Infinity, "0: no limit");
+    assert.equal(maxMessageSize("a=max-message-size:1000\r\n"), FRAME_BYTES, "never below 16 KiB");
   });
 });
