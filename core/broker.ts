@@ -53,32 +53,16 @@ import {
 export { BrokerChannel } from "./broker_channel.ts";
 export * from "./broker_types.ts";
 import { Logger } from "./log.ts";
-
-/** Counts the queued messages that belong to one emit and resolves when all are done. */
-class Completion {
-  pending = 1;
-  readonly promise: Promise<void>;
-  #resolve!: () => void;
-  constructor() {
-    this.promise = new Promise((resolve) => this.#resolve = resolve);
-  }
-  done(): void {
-    if (--this.pending === 0) this.#resolve();
-  }
-}
-
-/** The brokers a message was forwarded through, newest first, for loop detection. */
-interface Trail {
-  readonly id: number;
-  readonly previous: Trail | undefined;
-}
-
-interface Entry {
-  readonly dir: Direction;
-  readonly msg: unknown;
-  readonly trail: Trail | undefined;
-  readonly completion: Completion | undefined;
-}
+import {
+  both,
+  Completion,
+  type Entry,
+  type HandlerSub,
+  isPromiseLike,
+  onTrail,
+  type TapSub,
+  type Trail,
+} from "./broker_parts.ts";
 
 interface TranslatorSub {
   removed: boolean;
@@ -87,24 +71,10 @@ interface TranslatorSub {
   readonly targetDir: Direction;
 }
 
-interface TapSub {
-  removed: boolean;
-  readonly fn: Tap<unknown>;
-}
-
-interface HandlerSub {
-  removed: boolean;
-  readonly handler: Handler<unknown, unknown>;
-}
-
 // While a subsystem's synchronous code runs, emits join the message being processed.
 // (Set and restored inline around subsystem calls: a closure per call would cost throughput.)
 let callbackDepth = 0;
 let callbackCompletion: Completion | undefined;
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
-}
 
 const RESOLVED = Promise.resolve();
 let nextBrokerId = 1;
@@ -572,18 +542,4 @@ export class Broker<In, Out> {
     }
     return [...seen];
   }
-}
-
-function onTrail(trail: Trail | undefined, id: number): boolean {
-  for (let t = trail; t; t = t.previous) if (t.id === id) return true;
-  return false;
-}
-
-function both(a: Subscription, b: Subscription): Subscription {
-  return {
-    remove: () => {
-      a.remove();
-      b.remove();
-    },
-  };
 }
