@@ -64,4 +64,3 @@ export {
   type SignalOut,
   startSignalClient,
 } from "./net/signal_client.ts";
-export { startNetwork } from "./net/network.ts";

@@ -139,6 +139,16 @@ export function comparisons(results: BenchResults): ComparisonRow[] {
       });
     }
   }
+  for (const r of results.network.roundTrip ?? []) {
+    rows.push({
+      measure: `round trip p50 (${r.count} ping-pongs), ${r.engine}`,
+      flnet: r.p50.flnet,
+      against: "raw RTCDataChannel",
+      other: r.p50.raw,
+      unit: "ms",
+      higherIsBetter: false,
+    });
+  }
   const broker = (prefix: string) => results.broker.find((r) => r.name.startsWith(prefix));
   const chain = broker("Broker chain, enqueue");
   for (
@@ -385,7 +395,9 @@ export function benchmarksPage(
     "  offer/answer/candidates relayed through the same flnet signalling server. The raw setup",
     "  has no defence against the DTLS race that makes libdatachannel wait a second for a",
     "  retransmit (flnet offers `a=setup:active`), so in some runs its node-datachannel figure",
-    "  is 50-1000 ms: the raw row is the floor for throughput, not for setup.",
+    "  is 50-1000 ms: the raw row is the floor for throughput, not for setup. Round trip: 500",
+    "  ping-pongs of 16 bytes, one at a time, over an open connection (`Network.send` and an",
+    "  echo with `onMessage` against a raw channel echoing in its `onmessage`); the median.",
     "- **Broker**: a 3-stage chain of 200,000 messages; median of 5 rounds.",
     "- **Gossip**: simulated rounds (hops) for one chat event to reach every node, and its cost per",
     "  node; and with real nodes (node-datachannel, module defaults on a 10x faster timer, one",

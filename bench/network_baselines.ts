@@ -119,6 +119,28 @@ export async function rawThroughput(
   }
 }
 
+/** Raw RTCDataChannel: the round-trip times (ms) of `count` ping-pongs, one at a time. */
+export async function rawRoundTrips(engine: WebRTCEngine, count: number): Promise<number[]> {
+  const { a, b, send, receive } = await rawPair(engine);
+  try {
+    receive.onmessage = (event) => receive.send(event.data);
+    const times: number[] = [];
+    const ping = new Uint8Array(16);
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      await new Promise((resolve) => {
+        send.onmessage = resolve;
+        send.send(ping);
+      });
+      times.push(performance.now() - start);
+    }
+    return times;
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
 /** Raw: ms from creating the offer until the first message arrived, setup through the server. */
 export async function rawFirstMessage(url: string, engine: WebRTCEngine): Promise<number> {
   const RTC = await loadWebRTCEngine(engine);

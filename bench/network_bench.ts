@@ -16,6 +16,7 @@ import { serveSignal } from "../signal/serve.ts";
 import { withPair } from "../harness/network.ts";
 import {
   rawFirstMessage,
+  rawRoundTrips,
   rawThroughput,
   simplePeerFirstMessage,
   simplePeerThroughput,
@@ -56,13 +57,28 @@ export interface LatencyRow {
   ms: Record<Contender, number>;
 }
 
+/** Round-trip times of one engine: ping-pongs of a small message, one at a time. */
+export interface RoundTripRow {
+  /** The engine. */
+  engine: WebRTCEngine;
+  /** Ping-pongs measured per contender. */
+  count: number;
+  /** Median round trip in ms, flnet and raw. */
+  p50: { flnet: number; raw: number };
+}
+
 /** Everything one run measured. */
 export interface NetworkBenchResult {
   /** Throughput rows (engine × message size). */
   throughput: ThroughputRow[];
   /** Latency rows (per engine). */
   latency: LatencyRow[];
+  /** Round-trip rows (per engine). */
+  roundTrip: RoundTripRow[];
 }
+
+/** Ping-pongs per round-trip measurement. */
+const ROUND_TRIPS = 500;
 
 const SIZES = [64 * 1024, 1024];
 
@@ -92,6 +108,26 @@ async function flnetThroughput(
   });
 }
 
+/** flnet: the round-trip times (ms) of `count` ping-pongs between two connected nodes. */
+async function flnetRoundTrips(url: string, engine: WebRTCEngine, count: number) {
+  return await withPair(url, engine, async (a, b) => {
+    const echo = b.onMessage((msg) => void b.send(msg.from, msg.data));
+    try {
+      const ping = new Uint8Array(16);
+      const times: number[] = [];
+      for (let i = 0; i <= count; i++) {
+        const start = performance.now();
+        await a.send(b.id, ping);
+        await a.recv();
+        if (i > 0) times.push(performance.now() - start); // the first one connects
+      }
+      return times;
+    } finally {
+      echo.remove();
+    }
+  });
+}
+
 /** flnet: ms from `send` to a node not yet connected until it received the message. */
 async function flnetFirstMessage(url: string, engine: WebRTCEngine): Promise<number> {
   return await withPair(url, engine, async (a, b) => {
@@ -105,7 +141,7 @@ async function flnetFirstMessage(url: string, engine: WebRTCEngine): Promise<num
 /** Measures every engine; within a round the contenders take turns so noise hits all alike. */
 export async function runNetworkBench(options: NetworkBenchOptions): Promise<NetworkBenchResult> {
   const server = await serveSignal({ port: 0 });
-  const result: NetworkBenchResult = { throughput: [], latency: [] };
+  const result: NetworkBenchResult = { throughput: [], latency: [], roundTrip: [] };
   try {
     for (const engine of options.engines) {
       for (const size of SIZES) {
@@ -124,6 +160,13 @@ export async function runNetworkBench(options: NetworkBenchOptions): Promise<Net
         "simple-peer": () => simplePeerFirstMessage(server.url, engine),
       };
       result.latency.push({ engine, ms: await medians(runs, options) });
+      const flnet = await flnetRoundTrips(server.url, engine, ROUND_TRIPS);
+      const raw = await rawRoundTrips(engine, ROUND_TRIPS);
+      result.roundTrip.push({
+        engine,
+        count: ROUND_TRIPS,
+        p50: { flnet: median(flnet), raw: median(raw) },
+      });
     }
   } finally {
     await server.close();
@@ -165,12 +208,23 @@ export function formatNetworkTable(result: NetworkBenchResult): string {
       (r.ms.flnet / r.ms["simple-peer"]).toFixed(2),
     ])
   );
+  const roundTrip = result.roundTrip.map((r) =>
+    line([
+      r.engine,
+      r.p50.flnet.toFixed(3),
+      r.p50.raw.toFixed(3),
+      (r.p50.flnet / r.p50.raw).toFixed(2),
+    ])
+  );
   return [
     line(["MB/s", ...CONTENDERS, "flnet/raw", "flnet/s-p"]),
     ...throughput,
     "",
     line(["first message, ms", ...CONTENDERS, "flnet/raw", "flnet/s-p"]),
     ...latency,
+    "",
+    line(["round trip p50, ms", "flnet", "raw", "flnet/raw"]),
+    ...roundTrip,
   ].join("\n");
 }
 
