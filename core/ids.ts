@@ -52,6 +52,9 @@ export interface U256Functions {
 }
 
 /** Functions to make, check and compare {@link U256} values. */
+/** 64 lower-case hex digits: an id as flnet writes it. */
+const LOWER_HEX = /^[0-9a-f]{64}$/;
+
 export const U256: U256Functions = {
   /** The all-zero id. */
   zero: "0".repeat(HEX_LENGTH) as U256,
@@ -61,6 +64,7 @@ export const U256: U256Functions = {
    * not a string, the wrong length, or the first character that is not hex.
    */
   fromHex(hex: string): U256 {
+    if (typeof hex === "string" && LOWER_HEX.test(hex)) return hex as U256; // the usual case
     if (typeof hex !== "string") {
       throw new TypeError(`a U256 must be a hex string, got ${typeof hex}`);
     }

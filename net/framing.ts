@@ -64,6 +64,20 @@ export type ReassemblyResult =
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** Module names encoded lately (a few modules send most messages); cleared when full. */
+const moduleNames = new Map<string, Uint8Array>();
+const MODULE_NAMES_KEPT = 64;
+
+function encodeModule(name: string): Uint8Array {
+  let bytes = moduleNames.get(name);
+  if (!bytes) {
+    bytes = encoder.encode(name);
+    if (moduleNames.size >= MODULE_NAMES_KEPT) moduleNames.clear();
+    moduleNames.set(name, bytes);
+  }
+  return bytes;
+}
+
 /** The payload's size in bytes (UTF-8 for text). */
 export function payloadBytes(data: string | Uint8Array): number {
   return typeof data === "string" ? encoder.encode(data).length : data.length;
@@ -78,7 +92,7 @@ export function* encodeMessage(
   payload: Payload,
   frameBytes: number = FRAME_BYTES,
 ): Generator<Uint8Array> {
-  const module = encoder.encode(payload.module);
+  const module = encodeModule(payload.module);
   if (module.length > 255) throw new RangeError("a module name may have at most 255 bytes");
   const body = typeof payload.data === "string" ? encoder.encode(payload.data) : payload.data;
   const firstRoom = frameBytes - HEADER_BYTES - module.length;
@@ -149,6 +163,7 @@ export class Reassembler {
   /** A message found broken: its remaining chunks are skipped without more reports. */
   #skipping: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastModule: { bytes: Uint8Array; name: string } | undefined;
 
   /** Creates an empty reassembler. */
   constructor(options: ReassemblerOptions) {
@@ -176,6 +191,10 @@ export class Reassembler {
       if (index === count - 1) this.#skipping = undefined;
       return [];
     }
+    if (count === 1 && this.#current === undefined) {
+      this.#skipping = undefined;
+      return [this.#whole(id, frame, moduleLength)];
+    }
     const results: ReassemblyResult[] = [];
     if (index === 0) {
       this.#skipping = undefined;
@@ -191,7 +210,7 @@ export class Reassembler {
         id,
         count,
         flags: frame[1],
-        module: decodeText(frame.subarray(HEADER_BYTES, HEADER_BYTES + moduleLength)) ?? "",
+        module: this.#moduleName(frame, moduleLength),
         chunks: [],
         received: 0,
         bytes: 0,
@@ -241,6 +260,31 @@ export class Reassembler {
     return results;
   }
 
+  /** A message in one frame, with nothing incomplete before it: no bookkeeping needed. */
+  #whole(id: number, frame: Uint8Array, moduleLength: number): ReassemblyResult {
+    const module = this.#moduleName(frame, moduleLength);
+    const body = frame.subarray(HEADER_BYTES + moduleLength);
+    if (body.length > this.#options.maxMessageBytes) return this.#tooLarge(id, body.length);
+    if (frame[1] & FLAG_BYTES) return { kind: "message", id, module, data: body.slice() };
+    const text = decodeText(body);
+    return text === undefined
+      ? this.#malformed(`message ${id} is not valid UTF-8`, id)
+      : { kind: "message", id, module, data: text };
+  }
+
+  /** The module name of a first frame; the last one is kept, as most messages repeat it. */
+  #moduleName(frame: Uint8Array, length: number): string {
+    if (length === 0) return "";
+    const bytes = frame.subarray(HEADER_BYTES, HEADER_BYTES + length);
+    const last = this.#lastModule;
+    if (last && last.bytes.length === length && last.bytes.every((b, i) => b === bytes[i])) {
+      return last.name;
+    }
+    const name = decodeText(bytes) ?? "";
+    this.#lastModule = { bytes: bytes.slice(), name };
+    return name;
+  }
+
   /** Drops any incomplete message and stops the timer. */
   close(): void {
     this.#clear();
@@ -253,6 +297,11 @@ export class Reassembler {
     this.#current!.refused = true;
     this.#current!.chunks = [];
     this.#clear();
+    return this.#tooLarge(id, size);
+  }
+
+  /** The report of a message over the maximum. */
+  #tooLarge(id: number, size: string | number): ReassemblyResult {
     return {
       kind: "error",
       code: "message-too-large",

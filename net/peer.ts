@@ -106,8 +106,10 @@ export class Peer {
    * small messages queued together share data-channel sends.
    */
   send(id: number, data: string | Uint8Array, module = ""): void {
-    const bytes = payloadBytes(data);
-    if (bytes > this.#data.maxMessageBytes) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count exactly only when that may be too many
+    const max = this.#data.maxMessageBytes;
+    const bytes = typeof data === "string" && data.length * 3 <= max ? 0 : payloadBytes(data);
+    if (bytes > max) {
       return this.#events.error(
         "message-too-large",
         `the message has ${bytes} bytes, over the maximum of ${this.#data.maxMessageBytes}; ` +
