@@ -51,10 +51,10 @@ export interface U256Functions {
   short(id: U256): string;
 }
 
-/** Functions to make, check and compare {@link U256} values. */
 /** 64 lower-case hex digits: an id as flnet writes it. */
 const LOWER_HEX = /^[0-9a-f]{64}$/;
 
+/** Functions to make, check and compare {@link U256} values. */
 export const U256: U256Functions = {
   /** The all-zero id. */
   zero: "0".repeat(HEX_LENGTH) as U256,
