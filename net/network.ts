@@ -21,12 +21,7 @@ import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
 import { newSendId } from "./send_id.ts";
 import { parseSetupSignal } from "./setup_signal.ts";
-import {
-  type SignalBroker,
-  type SignalClientOptions,
-  type SignalOut,
-  startSignalClient,
-} from "./signal_client.ts";
+import { type SignalClientOptions, SignalConnection, type SignalOut } from "./signal_client.ts";
 import type { NodeStats } from "./signal_protocol.ts";
 import type { WebSocketConstructor } from "./websocket.ts";
 
@@ -131,10 +126,15 @@ export function startNetwork(
   options: NetworkOptions,
 ): NetworkBroker {
   const broker: NetworkBroker = new Broker("network");
-  const signal = startSignalClient(config, signalUrl, options.WebSocket, options.signal);
-  const core = new NetworkCore(config.id, options, broker, signal);
+  const core = new NetworkCore(config.id, options, broker);
+  core.signal = new SignalConnection(
+    config,
+    signalUrl,
+    options.WebSocket,
+    options.signal ?? {},
+    (out) => core.fromSignal(out),
+  );
   broker.addHandler({ messages: (batch) => core.handle(batch) });
-  signal.tapOut((out) => core.fromSignal(out));
   return broker;
 }
 
@@ -149,8 +149,10 @@ class NetworkCore {
     readonly id: NodeID,
     readonly options: NetworkOptions,
     readonly broker: NetworkBroker,
-    readonly signal: SignalBroker,
   ) {}
+
+  /** The signalling client (set right after construction: its events come here). */
+  signal!: SignalConnection;
 
   handle(batch: NetworkIn[]): NetworkOut[] {
     const out: NetworkOut[] = [];
@@ -166,10 +168,10 @@ class NetworkCore {
           void this.#peers.get(msg.to)?.disconnect();
           break;
         case "list":
-          this.signal.enqueueIn({ type: "list" });
+          this.signal.request({ type: "list" });
           break;
         case "stats":
-          this.signal.enqueueIn({ type: "stats", stats: msg.stats });
+          this.signal.request({ type: "stats", stats: msg.stats });
           break;
         case "status":
           this.#statusRound ??= this.#askStatus().finally(() => this.#statusRound = undefined);
@@ -181,7 +183,7 @@ class NetworkCore {
             [...this.#peers.values()].map((peer) =>
               peer.disconnect("closed", "the network closed")
             ),
-          ).finally(() => this.signal.enqueueIn({ type: "close" }));
+          ).finally(() => this.signal.request({ type: "close" }));
           break;
       }
     }
@@ -237,7 +239,7 @@ class NetworkCore {
       setupTimeoutMs: o.setupTimeoutMs,
       disconnectGraceMs: o.disconnectGraceMs,
     }, {
-      signal: (signal) => this.signal.enqueueIn({ type: "relay", to: remote, signal }),
+      signal: (signal) => this.signal.request({ type: "relay", to: remote, signal }),
       connected: () => emit({ type: "connected", id: remote }),
       disconnected: (reason) => emit({ type: "disconnected", id: remote, reason }),
       message: (module, data) => emit({ type: "message", from: remote, module, data }),

@@ -33,8 +33,7 @@ import {
   type SignalConfig,
 } from "./signal_protocol.ts";
 import {
-  startWebSocket,
-  type WebSocketBroker,
+  WebSocketConnection,
   type WebSocketConstructor,
   type WebSocketOptions,
   type WebSocketOut,
@@ -92,51 +91,77 @@ export function startSignalClient(
   options: SignalClientOptions = {},
 ): SignalBroker {
   const broker: SignalBroker = new Broker("signal-client");
-  const ws = startWebSocket(url, WebSocket, {
-    ...options.websocket,
-    flushOnOpen: false,
-    name: "signal-ws",
+  const connection = new SignalConnection(config, url, WebSocket, options, (out) => {
+    if (!broker.closed) broker.enqueueOut(out);
   });
-  const client = new SignalClient(config, broker, ws, options.keepAliveMs);
-  broker.addHandler({ messages: (batch) => client.request(batch) });
-  ws.tapOut((out) => client.fromSocket(out));
+  broker.addHandler({
+    messages: (batch) => {
+      for (const msg of batch) connection.request(msg);
+      return [];
+    },
+  });
   return broker;
 }
 
-class SignalClient {
+/**
+ * The signalling client itself, without a broker: {@link startSignalClient} puts a broker in
+ * front of it, and the Network broker uses it directly. It connects at once; every output goes
+ * to `emit`, in order.
+ */
+export class SignalConnection {
+  readonly #config: NodeConfig;
+  readonly #keepAliveMs: number | undefined;
+  readonly #emit: (out: SignalOut) => void;
+  readonly #ws: WebSocketConnection;
+  /** What the socket reported, handled one after the other (answering a challenge awaits). */
+  #inbox: Promise<void> = Promise.resolve();
   #announced = false;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
   #sentSinceKeepAlive = false;
 
+  /** Connects `config`'s node to the server at `url`; outputs go to `emit`. */
   constructor(
-    readonly config: NodeConfig,
-    readonly broker: SignalBroker,
-    readonly ws: WebSocketBroker,
-    readonly keepAliveMs: number | undefined,
-  ) {}
-
-  request(batch: SignalIn[]): SignalOut[] {
-    for (const msg of batch) {
-      if (msg.type === "close") {
-        this.#stopKeepAlive();
-        this.ws.enqueueIn({ type: "close" });
-        continue;
-      }
-      const wire: ClientMessage = msg;
-      this.#sentSinceKeepAlive = true;
-      this.ws.enqueueIn({ type: "send", data: JSON.stringify(wire) });
-    }
-    return [];
+    config: NodeConfig,
+    url: string,
+    WebSocket: WebSocketConstructor,
+    options: SignalClientOptions,
+    emit: (out: SignalOut) => void,
+  ) {
+    this.#config = config;
+    this.#keepAliveMs = options.keepAliveMs;
+    this.#emit = emit;
+    this.#ws = new WebSocketConnection(
+      url,
+      WebSocket,
+      { ...options.websocket, flushOnOpen: false },
+      (out) => {
+        this.#inbox = this.#inbox.then(() => this.#fromSocket(out)).catch((error) =>
+          log.error("handling the signalling socket failed", error)
+        );
+      },
+    );
   }
 
-  async fromSocket(out: WebSocketOut): Promise<void> {
+  /** Takes one request for the server. */
+  request(msg: SignalIn): void {
+    if (msg.type === "close") {
+      this.#stopKeepAlive();
+      this.#ws.request({ type: "close" });
+      return;
+    }
+    const wire: ClientMessage = msg;
+    this.#sentSinceKeepAlive = true;
+    this.#ws.request({ type: "send", data: JSON.stringify(wire) });
+  }
+
+  async #fromSocket(out: WebSocketOut): Promise<void> {
     switch (out.type) {
       case "message":
         return await this.#fromServer(out.data);
       case "disconnected":
         this.#announced = false;
         this.#stopKeepAlive();
-        this.broker.enqueueOut({
+        this.#emit({
           type: "disconnected",
           reason: out.reason || `code ${out.code}`,
           ...(out.reconnectInMs === undefined ? {} : { reconnectInMs: out.reconnectInMs }),
@@ -145,7 +170,7 @@ class SignalClient {
       case "send-failed":
         return this.#sendFailed(out.data, out.reason);
       case "error":
-        this.broker.enqueueOut({
+        this.#emit({
           type: "error",
           code: "websocket",
           message: out.message,
@@ -154,7 +179,7 @@ class SignalClient {
         return;
       case "closed":
         this.#stopKeepAlive();
-        this.broker.enqueueOut({ type: "closed" });
+        this.#emit({ type: "closed" });
         return;
       case "connected":
         return; // the server speaks first, with its challenge
@@ -166,7 +191,7 @@ class SignalClient {
     try {
       message = parseServerMessage(text);
     } catch (error) {
-      this.broker.enqueueOut({
+      this.#emit({
         type: "error",
         code: "bad-server-message",
         message: `the server sent a message this client cannot read: ${(error as Error).message}`,
@@ -179,20 +204,20 @@ class SignalClient {
         return await this.#answer(message.version, message.challenge);
       case "welcome":
         this.#announced = true;
-        this.ws.enqueueIn({ type: "flush" });
-        this.#startKeepAlive(this.keepAliveMs ?? message.config.keepAliveMs);
-        this.broker.enqueueOut({ type: "ready", id: message.id, config: message.config });
+        this.#ws.request({ type: "flush" });
+        this.#startKeepAlive(this.#keepAliveMs ?? message.config.keepAliveMs);
+        this.#emit({ type: "ready", id: message.id, config: message.config });
         return;
       case "list":
-        this.broker.enqueueOut({ type: "list", nodes: message.nodes });
+        this.#emit({ type: "list", nodes: message.nodes });
         return;
       case "relay":
-        this.broker.enqueueOut({ type: "relay", from: message.from, signal: message.signal });
+        this.#emit({ type: "relay", from: message.from, signal: message.signal });
         return;
       case "pong":
         return;
       case "error":
-        this.broker.enqueueOut({
+        this.#emit({
           type: "error",
           code: message.code,
           message: message.message,
@@ -206,7 +231,7 @@ class SignalClient {
 
   async #answer(version: number, challenge: U256): Promise<void> {
     if (version !== SIGNAL_PROTOCOL_VERSION) {
-      this.broker.enqueueOut({
+      this.#emit({
         type: "error",
         code: "version-mismatch",
         message: `the server speaks signalling protocol version ${version}, this client ` +
@@ -216,14 +241,14 @@ class SignalClient {
       this.#giveUp();
       return;
     }
-    const signature = await this.config.sign(announcePayload(version, challenge));
+    const signature = await this.#config.sign(announcePayload(version, challenge));
     const announce: ClientMessage = {
       type: "announce",
       version,
-      info: this.config.info,
+      info: this.#config.info,
       signature: toHex(signature),
     };
-    this.ws.enqueueIn({ type: "send", data: JSON.stringify(announce), immediate: true });
+    this.#ws.request({ type: "send", data: JSON.stringify(announce), immediate: true });
   }
 
   #sendFailed(data: string, reason: string): void {
@@ -235,12 +260,12 @@ class SignalClient {
     }
     if (wire.type === "announce" || wire.type === "ping") return; // redone on the next connection
     const { rid: _, ...request } = wire as ClientMessage & { rid?: number };
-    this.broker.enqueueOut({ type: "send-failed", request: request as SignalIn, reason });
+    this.#emit({ type: "send-failed", request: request as SignalIn, reason });
   }
 
   #giveUp(): void {
     this.#stopKeepAlive();
-    this.ws.enqueueIn({ type: "close" });
+    this.#ws.request({ type: "close" });
   }
 
   #startKeepAlive(everyMs: number): void {
@@ -249,7 +274,7 @@ class SignalClient {
     this.#keepAlive = setInterval(() => {
       if (!this.#announced) return;
       if (!this.#sentSinceKeepAlive) {
-        this.ws.enqueueIn({ type: "send", data: '{"type":"ping"}', immediate: true });
+        this.#ws.request({ type: "send", data: '{"type":"ping"}', immediate: true });
       }
       this.#sentSinceKeepAlive = false;
     }, Math.max(50, everyMs));

@@ -105,9 +105,15 @@ export function startWebSocket(
   options: WebSocketOptions = {},
 ): WebSocketBroker {
   const broker: WebSocketBroker = new Broker(options.name ?? "websocket");
-  const client = new WebSocketClient(url, WebSocket, options, broker);
-  broker.addHandler({ messages: (batch) => client.handle(batch) });
-  client.connect();
+  const connection = new WebSocketConnection(url, WebSocket, options, (out) => {
+    if (!broker.closed) broker.enqueueOut(out);
+  });
+  broker.addHandler({
+    messages: (batch) => {
+      for (const msg of batch) connection.request(msg);
+      return [];
+    },
+  });
   return broker;
 }
 
@@ -116,9 +122,14 @@ interface Queued {
   at: number;
 }
 
-class WebSocketClient {
+/**
+ * The WebSocket client itself, without a broker: {@link startWebSocket} puts a broker in front
+ * of it, and the signalling client uses it directly. It connects at once; every output goes to
+ * `emit`, in order, as it happens (during {@link WebSocketConnection.request} too).
+ */
+export class WebSocketConnection {
   readonly #url: string;
-  readonly #broker: WebSocketBroker;
+  readonly #emit: (out: WebSocketOut) => void;
   readonly #Ctor: WebSocketConstructor;
   readonly #o: Required<Omit<WebSocketOptions, "name">>;
   #socket: WebSocketLike | undefined;
@@ -132,14 +143,15 @@ class WebSocketClient {
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #ageTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Connects to `url` with `Ctor`; outputs go to `emit`. */
   constructor(
     url: string,
     Ctor: WebSocketConstructor,
     options: WebSocketOptions,
-    broker: WebSocketBroker,
+    emit: (out: WebSocketOut) => void,
   ) {
     this.#url = url;
-    this.#broker = broker;
+    this.#emit = emit;
     this.#Ctor = Ctor;
     this.#o = {
       backoffInitialMs: options.backoffInitialMs ?? 250,
@@ -151,47 +163,45 @@ class WebSocketClient {
       flushOnOpen: options.flushOnOpen ?? true,
       rng: options.rng ?? secureRandom,
     };
+    this.#connect();
   }
 
-  handle(batch: WebSocketIn[]): WebSocketOut[] {
-    const out: WebSocketOut[] = [];
-    for (const msg of batch) {
-      if (this.#closed) {
-        if (msg.type === "send") {
-          out.push({ type: "send-failed", data: msg.data, reason: "the WebSocket is closed" });
-        }
-        continue;
+  /** Takes one request: send, flush or close. */
+  request(msg: WebSocketIn): void {
+    if (this.#closed) {
+      if (msg.type === "send") {
+        this.#emit({ type: "send-failed", data: msg.data, reason: "the WebSocket is closed" });
       }
-      switch (msg.type) {
-        case "send":
-          if (msg.immediate) {
-            if (!this.#open || !this.#transmit(msg.data)) {
-              out.push({ type: "send-failed", data: msg.data, reason: "not connected" });
-            }
-          } else if (!(this.#open && this.#flushed && this.#transmit(msg.data))) {
-            this.#enqueue(msg.data, out);
-          }
-          break;
-        case "flush":
-          this.#flushed = true;
-          this.#flush();
-          break;
-        case "close":
-          this.#shutdown(out);
-          break;
-      }
+      return;
     }
-    return out;
+    switch (msg.type) {
+      case "send":
+        if (msg.immediate) {
+          if (!this.#open || !this.#transmit(msg.data)) {
+            this.#emit({ type: "send-failed", data: msg.data, reason: "not connected" });
+          }
+        } else if (!(this.#open && this.#flushed && this.#transmit(msg.data))) {
+          this.#enqueue(msg.data);
+        }
+        return;
+      case "flush":
+        this.#flushed = true;
+        this.#flush();
+        return;
+      case "close":
+        this.#shutdown();
+        return;
+    }
   }
 
-  connect(): void {
+  #connect(): void {
     this.#reconnectTimer = undefined;
     if (this.#closed) return;
     let socket: WebSocketLike;
     try {
       socket = new this.#Ctor(this.#url);
     } catch (error) {
-      this.#broker.enqueueOut({
+      this.#emit({
         type: "error",
         message: `cannot open a WebSocket to ${this.#url}: ${(error as Error).message}`,
       });
@@ -211,15 +221,15 @@ class WebSocketClient {
       this.#flushed = this.#o.flushOnOpen;
       this.#failures = 0;
       this.#attempts++;
-      this.#broker.enqueueOut({ type: "connected", attempt: this.#attempts });
+      this.#emit({ type: "connected", attempt: this.#attempts });
       if (this.#flushed) this.#flush();
     };
     socket.onmessage = (event) => {
       if (this.#socket !== socket) return;
       if (typeof event.data === "string") {
-        this.#broker.enqueueOut({ type: "message", data: event.data });
+        this.#emit({ type: "message", data: event.data });
       } else {
-        this.#broker.enqueueOut({ type: "error", message: "received a binary frame; ignored" });
+        this.#emit({ type: "error", message: "received a binary frame; ignored" });
       }
     };
     socket.onerror = () => {
@@ -255,9 +265,9 @@ class WebSocketClient {
     );
     this.#failures++;
     const delay = Math.round(base * (1 - this.#o.backoffJitter * this.#o.rng()));
-    this.#broker.enqueueOut({ type: "disconnected", code, reason, reconnectInMs: delay });
+    this.#emit({ type: "disconnected", code, reason, reconnectInMs: delay });
     clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }
 
   #transmit(data: string): boolean {
@@ -271,9 +281,9 @@ class WebSocketClient {
     }
   }
 
-  #enqueue(data: string, out: WebSocketOut[]): void {
+  #enqueue(data: string): void {
     if (this.#queue.length >= this.#o.queueMaxMessages) {
-      out.push({
+      this.#emit({
         type: "send-failed",
         data,
         reason: `the send queue is full (${this.#o.queueMaxMessages} messages) while disconnected`,
@@ -301,7 +311,7 @@ class WebSocketClient {
     const limit = Date.now() - this.#o.queueMaxAgeMs;
     while (this.#queue.length > 0 && this.#queue[0].at <= limit) {
       const { data } = this.#queue.shift()!;
-      this.#broker.enqueueOut({
+      this.#emit({
         type: "send-failed",
         data,
         reason: `not connected for ${this.#o.queueMaxAgeMs} ms`,
@@ -310,13 +320,13 @@ class WebSocketClient {
     this.#armAgeTimer();
   }
 
-  #shutdown(out: WebSocketOut[]): void {
+  #shutdown(): void {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#ageTimer);
     for (const { data } of this.#queue.splice(0)) {
-      out.push({ type: "send-failed", data, reason: "the WebSocket was closed before sending" });
+      this.#emit({ type: "send-failed", data, reason: "the WebSocket was closed before sending" });
     }
     const socket = this.#socket;
     this.#socket = undefined;
@@ -327,7 +337,7 @@ class WebSocketClient {
         socket.close(1000, "closed by the client");
       } catch { /* already closing */ }
     }
-    if (wasOpen) out.push({ type: "disconnected", code: 1000, reason: "closed by the client" });
-    out.push({ type: "closed" });
+    if (wasOpen) this.#emit({ type: "disconnected", code: 1000, reason: "closed by the client" });
+    this.#emit({ type: "closed" });
   }
 }
