@@ -53,6 +53,7 @@ export { fromHex, toHex } from "./core/ids.ts";
 export {
   startWebSocket,
   type WebSocketBroker,
+  WebSocketConnection,
   type WebSocketIn,
   type WebSocketOptions,
   type WebSocketOut,
@@ -60,6 +61,7 @@ export {
 export {
   type SignalBroker,
   type SignalClientOptions,
+  SignalConnection,
   type SignalIn,
   type SignalOut,
   startSignalClient,
