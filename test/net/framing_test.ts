@@ -5,6 +5,7 @@ import {
   encodeMessage,
   FRAME_BYTES,
   HEADER_BYTES,
+  MAX_FRAME_BYTES,
   payloadBytes,
   Reassembler,
   type ReassemblyResult,
@@ -72,6 +73,62 @@ describe("framing", () => {
     assert.ok(frames.every((f) => f.length <= FRAME_BYTES));
     assert.equal(frames.length, Math.ceil((100_000 + 6) / (FRAME_BYTES - HEADER_BYTES)));
     assert.equal(payloadBytes("€"), 3);
+  });
+
+  it("takes a message of exactly the maximum and refuses one byte more, at every frame size", () => {
+    for (const frameBytes of [FRAME_BYTES, MAX_FRAME_BYTES]) {
+      for (
+        const max of [99_000, 100_000, frameBytes - HEADER_BYTES, 3 * (frameBytes - HEADER_BYTES)]
+      ) {
+        for (const size of [max - 1, max, max + 1]) {
+          const r = reassembler(max);
+          const results = feed(
+            r,
+            encodeMessage(1, { module: "", data: new Uint8Array(size) }, frameBytes),
+          );
+          r.close();
+          const kinds = results.map((x) => x.kind === "error" ? x.code : x.kind);
+          assert.deepEqual(
+            kinds,
+            [size <= max ? "message" : "message-too-large"],
+            `${size} bytes against a maximum of ${max} in frames of ${frameBytes}`,
+          );
+        }
+      }
+    }
+  });
+
+  it("cuts at every chunk boundary into full frames, and joins them again", () => {
+    for (const frameBytes of [FRAME_BYTES, MAX_FRAME_BYTES]) {
+      const room = frameBytes - HEADER_BYTES;
+      const module = "mod";
+      const firstRoom = room - module.length;
+      for (
+        const size of [
+          0,
+          1,
+          firstRoom - 1,
+          firstRoom,
+          firstRoom + 1,
+          firstRoom + room,
+          firstRoom + room + 1,
+        ]
+      ) {
+        const data = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 255);
+        const frames = [...encodeMessage(3, { module, data }, frameBytes)];
+        const expected = size <= firstRoom ? 1 : 1 + Math.ceil((size - firstRoom) / room);
+        assert.equal(frames.length, expected, `${size} bytes in frames of ${frameBytes}`);
+        assert.ok(frames.every((f) => f.length <= frameBytes));
+        assert.ok(
+          frames.slice(0, -1).every((f) => f.length === frameBytes),
+          "all but the last full",
+        );
+        const r = reassembler(1 << 20);
+        const [result] = feed(r, frames);
+        r.close();
+        assert.deepEqual(result, { kind: "message", id: 3, module, data });
+      }
+    }
   });
 
   it("refuses a message over the maximum once, skipping the rest of it", () => {
