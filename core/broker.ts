@@ -1,30 +1,10 @@
 /**
  * The broker: every flnet module is a `Broker<In, Out>`, and modules are plugged together by
- * linking brokers with translator functions.
- *
- * ## Ordering
- * Each broker has one FIFO queue. Messages are processed in the order they were queued,
- * whether they came from {@link Broker.emitIn}, {@link Broker.enqueueIn} or a linked broker.
- * For each message: first the translators (forwarding it to linked brokers), then the taps and
- * channels, in the order they were added. Consecutive inputs are handed to each handler as one
- * batch; the outputs a handler returns are queued behind everything already queued.
- *
- * ## Waiting
- * `await emitIn(msg)` resolves once every translator, tap, channel and handler the message
- * reached has run, in this broker and in every broker it was forwarded to, including the
- * outputs it caused. {@link Broker.settle} waits until this broker and every broker linked to
- * it are idle: tests use it instead of sleeping.
- *
- * An emit made from inside a subsystem's synchronous code (a tap, handler or translator of any
- * broker) joins the message being processed: it resolves once queued, and the outer emit waits
- * for it. So a handler may emit into its own broker without deadlocking. After an `await`
- * inside an async handler that link is lost: awaiting an emit into your own broker there would
- * wait for yourself. Return outputs instead, or emit without awaiting.
- *
- * ## Errors
- * A subsystem that throws (or rejects) does not stop the broker: the failure goes to every
- * {@link Broker.onError} listener as a {@link BrokerErrorReport} carrying the failed messages,
- * or to the log when nobody listens.
+ * linking brokers with translator functions. One FIFO queue per broker; `await emitIn(msg)`
+ * resolves once everything the message reached (here and in linked brokers) has run;
+ * `settle()` waits until every linked broker is idle; a subsystem that throws is reported to
+ * `onError` listeners (or logged) and does not stop the broker. docs/broker.md has the order,
+ * waiting and error rules in full.
  *
  * @example
  * ```ts
@@ -56,10 +36,14 @@ import { Logger } from "./log.ts";
 import {
   both,
   Completion,
+  deliverReport,
   type Entry,
+  type ErrorListenerSub,
   type HandlerSub,
   isPromiseLike,
+  LinkGraph,
   onTrail,
+  SubscriptionList,
   type TapSub,
   type Trail,
 } from "./broker_parts.ts";
@@ -77,6 +61,8 @@ let callbackDepth = 0;
 let callbackCompletion: Completion | undefined;
 
 const RESOLVED = Promise.resolve();
+/** The links between all brokers. */
+const graph = new LinkGraph<Broker<unknown, unknown>>();
 let nextBrokerId = 1;
 const log = new Logger("broker");
 
@@ -93,11 +79,13 @@ export class Broker<In, Out> {
   #queue: Entry[] = [];
   #running: Promise<void> | undefined;
   #closed = false;
-  #translators: Record<Direction, TranslatorSub[]> = { in: [], out: [] };
-  #taps: Record<Direction, TapSub[]> = { in: [], out: [] };
-  #handlers: HandlerSub[] = [];
-  #errorListeners: ((report: BrokerErrorReport) => void)[] = [];
-  #linked = new Map<Broker<unknown, unknown>, number>();
+  readonly #translators = {
+    in: new SubscriptionList<TranslatorSub>(),
+    out: new SubscriptionList<TranslatorSub>(),
+  };
+  readonly #taps = { in: new SubscriptionList<TapSub>(), out: new SubscriptionList<TapSub>() };
+  readonly #handlers = new SubscriptionList<HandlerSub>();
+  readonly #errorListeners = new SubscriptionList<ErrorListenerSub>();
 
   /** Creates an idle broker with no subsystems.
    * @param name shown in logs and error reports. */
@@ -141,7 +129,7 @@ export class Broker<In, Out> {
     this.#refuseInsideSubsystem("settle");
     for (;;) {
       const busy: Promise<void>[] = [];
-      for (const broker of this.#component()) {
+      for (const broker of graph.component(this as Broker<unknown, unknown>)) {
         if (broker.#queue.length > 0) broker.#schedule();
         if (broker.#running) busy.push(broker.#running);
       }
@@ -172,23 +160,13 @@ export class Broker<In, Out> {
 
   /** Adds a handler that gets batches of inputs and returns outputs. */
   addHandler(handler: Handler<In, Out>): Subscription {
-    const sub: HandlerSub = { removed: false, handler: handler as Handler<unknown, unknown> };
-    this.#handlers = [...this.#handlers, sub];
-    return {
-      remove: () => {
-        sub.removed = true;
-        this.#handlers = this.#handlers.filter((s) => s !== sub);
-      },
-    };
+    return this.#handlers.add({ removed: false, handler: handler as Handler<unknown, unknown> });
   }
 
   /** Calls `listener` for every subsystem failure; without listeners failures are logged. */
   onError(listener: (report: BrokerErrorReport<In, Out>) => void): Subscription {
-    const untyped = listener as (report: BrokerErrorReport) => void;
-    this.#errorListeners = [...this.#errorListeners, untyped];
-    return {
-      remove: () => this.#errorListeners = this.#errorListeners.filter((l) => l !== untyped),
-    };
+    const fn = listener as (report: BrokerErrorReport) => void;
+    return this.#errorListeners.add({ removed: false, fn });
   }
 
   /** Forwards this broker's outputs, translated, as inputs of `target`. */
@@ -245,17 +223,14 @@ export class Broker<In, Out> {
   async close(): Promise<void> {
     await this.process();
     this.#closed = true;
+    const self = this as Broker<unknown, unknown>;
     for (const dir of ["in", "out"] as const) {
-      for (const sub of this.#translators[dir]) this.#dropTranslator(dir, sub);
-      for (const sub of this.#taps[dir]) sub.removed = true;
-      this.#taps[dir] = [];
+      this.#translators[dir].clear((sub) => graph.count(self, sub.target, -1));
+      this.#taps[dir].clear();
     }
-    for (const sub of this.#handlers) sub.removed = true;
-    this.#handlers = [];
-    for (const other of [...this.#linked.keys()]) {
-      other.#dropTranslatorsTo(this as unknown as Broker<unknown, unknown>);
-    }
-    this.#errorListeners = [];
+    this.#handlers.clear();
+    for (const other of graph.neighbours(self)) other.#dropTranslatorsTo(self);
+    this.#errorListeners.clear();
   }
 
   /** True once {@link close} has begun. */
@@ -324,7 +299,7 @@ export class Broker<In, Out> {
             const delivering = this.#deliver(entries[k]);
             if (delivering) await delivering;
           }
-          if (first.dir === "in" && this.#handlers.length > 0) {
+          if (first.dir === "in" && this.#handlers.items.length > 0) {
             const handling = this.#handle(entries.slice(i, end));
             if (handling) await handling;
           }
@@ -344,7 +319,7 @@ export class Broker<In, Out> {
     callbackCompletion = entry.completion;
     let pending: Promise<void>[] | undefined;
     try {
-      for (const sub of this.#translators[entry.dir]) {
+      for (const sub of this.#translators[entry.dir].items) {
         if (sub.removed) continue;
         let translated: unknown;
         try {
@@ -357,7 +332,7 @@ export class Broker<In, Out> {
           sub.target.#receive(sub.targetDir, translated, entry, this.id);
         }
       }
-      for (const sub of this.#taps[entry.dir]) {
+      for (const sub of this.#taps[entry.dir].items) {
         if (sub.removed) continue;
         try {
           const result = sub.fn(entry.msg);
@@ -384,7 +359,7 @@ export class Broker<In, Out> {
   #handle(batch: Entry[], from = 0): Promise<void> | undefined {
     const messages = batch.map((entry) => entry.msg);
     const completion = batch[0].completion;
-    const handlers = this.#handlers;
+    const handlers = this.#handlers.items;
     for (let k = from; k < handlers.length; k++) {
       const sub = handlers[k];
       if (sub.removed) continue;
@@ -445,35 +420,13 @@ export class Broker<In, Out> {
     direction: Direction,
     messages: unknown[],
     error: unknown,
-  ) {
-    const report: BrokerErrorReport = { broker: this.name, kind, direction, messages, error };
-    if (this.#errorListeners.length === 0) {
-      log.error(`"${this.name}": a ${kind} failed on ${direction}put`, messages, error);
-      return;
-    }
-    for (const listener of this.#errorListeners) {
-      try {
-        listener(report);
-      } catch (listenerError) {
-        log.error(
-          `"${this.name}": an error listener threw`,
-          listenerError,
-          "while reporting",
-          error,
-        );
-      }
-    }
+  ): void {
+    const report = { broker: this.name, kind, direction, messages, error };
+    deliverReport(this.#errorListeners.items, report, log);
   }
 
   #addTap(dir: Direction, fn: Tap<unknown>): Subscription {
-    const sub: TapSub = { removed: false, fn };
-    this.#taps[dir] = [...this.#taps[dir], sub];
-    return {
-      remove: () => {
-        sub.removed = true;
-        this.#taps[dir] = this.#taps[dir].filter((s) => s !== sub);
-      },
-    };
+    return this.#taps[dir].add({ removed: false, fn });
   }
 
   #addChannel<T>(dir: Direction): BrokerChannel<T> {
@@ -490,56 +443,27 @@ export class Broker<In, Out> {
     fn: unknown,
   ): Subscription {
     this.#refuseWhenClosed();
+    const self = this as Broker<unknown, unknown>;
     const other = target as Broker<unknown, unknown>;
     other.#refuseWhenClosed();
+    graph.count(self, other, +1);
     const sub: TranslatorSub = {
       removed: false,
       fn: fn as Translator<unknown, unknown>,
       target: other,
       targetDir,
     };
-    this.#translators[dir] = [...this.#translators[dir], sub];
-    this.#countLink(other, +1);
-    return { remove: () => this.#dropTranslator(dir, sub) };
-  }
-
-  #dropTranslator(dir: Direction, sub: TranslatorSub): void {
-    if (sub.removed) return;
-    sub.removed = true;
-    this.#translators[dir] = this.#translators[dir].filter((s) => s !== sub);
-    this.#countLink(sub.target, -1);
+    return this.#translators[dir].add(sub, () => graph.count(self, other, -1));
   }
 
   #dropTranslatorsTo(target: Broker<unknown, unknown>): void {
-    for (const dir of ["in", "out"] as const) {
-      for (const sub of this.#translators[dir]) {
-        if (sub.target === target) this.#dropTranslator(dir, sub);
-      }
-    }
-  }
-
-  /** Links are counted on both sides so that settle() can walk them in either direction. */
-  #countLink(other: Broker<unknown, unknown>, delta: number): void {
     const self = this as Broker<unknown, unknown>;
-    for (const [a, b] of [[self, other], [other, self]]) {
-      const count = (a.#linked.get(b) ?? 0) + delta;
-      if (count > 0) a.#linked.set(b, count);
-      else a.#linked.delete(b);
-    }
-  }
-
-  /** This broker and every broker reachable through links. */
-  #component(): Broker<unknown, unknown>[] {
-    const seen = new Set<Broker<unknown, unknown>>([this as Broker<unknown, unknown>]);
-    const todo = [...seen];
-    while (todo.length > 0) {
-      for (const next of todo.pop()!.#linked.keys()) {
-        if (!seen.has(next)) {
-          seen.add(next);
-          todo.push(next);
+    for (const dir of ["in", "out"] as const) {
+      for (const sub of this.#translators[dir].items) {
+        if (sub.target === target) {
+          this.#translators[dir].remove(sub, () => graph.count(self, target, -1));
         }
       }
     }
-    return [...seen];
   }
 }

@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Direction, Handler, Subscription, Tap } from "./broker_types.ts";
+import type { BrokerErrorReport, Direction, Handler, Subscription, Tap } from "./broker_types.ts";
+import type { Logger } from "./log.ts";
 
 /** Counts the queued messages that belong to one emit and resolves when all are done. */
 export class Completion {
@@ -59,6 +60,38 @@ export interface HandlerSub {
   readonly handler: Handler<unknown, unknown>;
 }
 
+/** An error listener and whether it was removed. */
+export interface ErrorListenerSub {
+  /** Removed: skipped from now on. */
+  removed: boolean;
+  /** The listener. */
+  readonly fn: (report: BrokerErrorReport) => void;
+}
+
+/**
+ * Gives a subsystem's failure to every listener, or to the log when there is none; a listener
+ * that throws is logged too.
+ */
+export function deliverReport(
+  listeners: readonly ErrorListenerSub[],
+  report: BrokerErrorReport,
+  log: Logger,
+): void {
+  const { broker, kind, direction, messages, error } = report;
+  if (listeners.length === 0) {
+    log.error(`"${broker}": a ${kind} failed on ${direction}put`, messages, error);
+    return;
+  }
+  for (const listener of listeners) {
+    if (listener.removed) continue;
+    try {
+      listener.fn(report);
+    } catch (listenerError) {
+      log.error(`"${broker}": an error listener threw`, listenerError, "while reporting", error);
+    }
+  }
+}
+
 /** True for a promise or any thenable. */
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
@@ -78,4 +111,72 @@ export function both(a: Subscription, b: Subscription): Subscription {
       b.remove();
     },
   };
+}
+
+/**
+ * Subscriptions that may be removed while a loop runs over them: the list is copied on every
+ * change (loops keep the array they started with) and a removed entry is marked, so a loop
+ * skips it.
+ */
+export class SubscriptionList<T extends { removed: boolean }> {
+  /** The current entries; skip those marked removed. */
+  items: readonly T[] = [];
+
+  /** Adds `sub`; removing it calls `onRemove` once. */
+  add(sub: T, onRemove?: (sub: T) => void): Subscription {
+    this.items = [...this.items, sub];
+    return { remove: () => this.remove(sub, onRemove) };
+  }
+
+  /** Removes `sub` (once), then calls `onRemove`. */
+  remove(sub: T, onRemove?: (sub: T) => void): void {
+    if (sub.removed) return;
+    sub.removed = true;
+    this.items = this.items.filter((s) => s !== sub);
+    onRemove?.(sub);
+  }
+
+  /** Removes every entry. */
+  clear(onRemove?: (sub: T) => void): void {
+    for (const sub of this.items) this.remove(sub, onRemove);
+  }
+}
+
+/**
+ * Which brokers are linked to which, counted on both sides so that a walk can follow links in
+ * either direction (`settle()` waits for everything reachable).
+ */
+export class LinkGraph<T extends object> {
+  readonly #edges = new WeakMap<T, Map<T, number>>();
+
+  /** Adds `delta` links between `a` and `b`. */
+  count(a: T, b: T, delta: number): void {
+    for (const [from, to] of [[a, b], [b, a]]) {
+      let edges = this.#edges.get(from);
+      if (!edges) this.#edges.set(from, edges = new Map());
+      const count = (edges.get(to) ?? 0) + delta;
+      if (count > 0) edges.set(to, count);
+      else edges.delete(to);
+    }
+  }
+
+  /** The nodes linked to `a` directly. */
+  neighbours(a: T): T[] {
+    return [...(this.#edges.get(a)?.keys() ?? [])];
+  }
+
+  /** `start` and every node reachable from it. */
+  component(start: T): T[] {
+    const seen = new Set<T>([start]);
+    const todo = [start];
+    while (todo.length > 0) {
+      for (const next of this.#edges.get(todo.pop()!)?.keys() ?? []) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          todo.push(next);
+        }
+      }
+    }
+    return [...seen];
+  }
 }
