@@ -175,7 +175,10 @@ export class Network implements AsyncIterable<NetworkMessage> {
     return out.type === "nodes" ? out.nodes : [];
   }
 
-  /** Every connection this node has or had, with its current status. */
+  /**
+   * Every connection this node has or is setting up, with its status (a peer whose connection
+   * ended and for which nothing waits is forgotten).
+   */
   async connections(timeoutMs = 10_000): Promise<ConnectionInfo[]> {
     const reply = this.#next("connections", timeoutMs);
     this.broker.enqueueIn({ type: "status" });

@@ -241,7 +241,10 @@ class NetworkCore {
     }, {
       signal: (signal) => this.signal.request({ type: "relay", to: remote, signal }),
       connected: () => emit({ type: "connected", id: remote }),
-      disconnected: (reason) => emit({ type: "disconnected", id: remote, reason }),
+      disconnected: (reason) => {
+        emit({ type: "disconnected", id: remote, reason });
+        queueMicrotask(() => this.#forgetIfDone(remote));
+      },
       message: (module, data) => emit({ type: "message", from: remote, module, data }),
       sent: (id) => emit({ type: "sent", to: remote, id }),
       error: (code, message, id) =>
@@ -249,6 +252,16 @@ class NetworkCore {
     });
     this.#peers.set(remote, peer);
     return peer;
+  }
+
+  /**
+   * Forgets the peer `remote` once its connection ended and nothing waits for it (looked at
+   * after the turn that ended it: a peer replaced by a new offer is connecting again by then),
+   * so peers that come and go, or strangers' offers that never complete, cannot grow the map.
+   */
+  #forgetIfDone(remote: NodeID): void {
+    const peer = this.#peers.get(remote);
+    if (peer && peer.state === "idle" && peer.queued === 0) this.#peers.delete(remote);
   }
 
   async #askStatus(): Promise<void> {

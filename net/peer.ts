@@ -133,6 +133,11 @@ export class Peer {
     return this.#setup.state;
   }
 
+  /** Messages waiting to be sent. */
+  get queued(): number {
+    return this.#data.queued;
+  }
+
   /** Sends what waits, if the connection is open. */
   flush(): void {
     if (this.#setup.state === "open") this.#data.flush();

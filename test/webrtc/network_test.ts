@@ -224,6 +224,41 @@ for (const engine of ENGINES) {
       }
     });
 
+    it("forgets peers whose connection ended: strangers' offers do not pile up", async () => {
+      const strangers = await Promise.all(
+        Array.from(
+          { length: 20 },
+          async () => RawClient.announced(server.url, await NodeConfig.create()),
+        ),
+      );
+      const a = await loopbackNode(server.url, engine, "a");
+      const aOut = a.broker.channelOut();
+      try {
+        for (const [i, stranger] of strangers.entries()) {
+          stranger.send({
+            type: "relay",
+            to: a.id,
+            signal: { kind: "offer", session: `s${i}`, sdp: "v=garbage" },
+          });
+        }
+        for (let i = 0; i < strangers.length; i++) await nextOf(aOut, "disconnected");
+        await until(
+          "the ended peers are forgotten",
+          async () => (await a.connections()).length === 0,
+          5_000,
+        );
+        const b = await loopbackNode(server.url, engine, "b");
+        await a.send(b.id, "still fine");
+        assert.equal((await b.recv()).data, "still fine");
+        assert.deepEqual((await a.connections()).map((c) => c.id), [b.id]);
+        await b.close();
+      } finally {
+        aOut.close();
+        await a.close();
+        for (const stranger of strangers) await stranger.close();
+      }
+    });
+
     it("reports a peer's malformed setup message and keeps working", async () => {
       const mallory = await RawClient.announced(server.url, await NodeConfig.create());
       const a = await loopbackNode(server.url, engine, "a");
