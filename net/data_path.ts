@@ -30,7 +30,13 @@
 
 import { Fifo } from "../core/fifo.ts";
 import type { PeerErrorCode } from "./errors.ts";
-import { encodeBatch, encodeMessage, FRAME_BYTES, Reassembler } from "./framing.ts";
+import {
+  encodeBatch,
+  encodeMessage,
+  FRAME_BYTES,
+  type IncompleteBudget,
+  Reassembler,
+} from "./framing.ts";
 
 /** What the data path needs of an `RTCDataChannel`. */
 export interface DataChannelLike {
@@ -64,6 +70,8 @@ export interface DataPathOptions {
   incompleteTimeoutMs?: number;
   /** Stop sending while the channel buffers more than this (default 1 MiB). */
   bufferHighBytes?: number;
+  /** The limit on unfinished incoming messages, shared with the node's other peers. */
+  incompleteBudget?: IncompleteBudget;
 }
 
 /** What a {@link DataPath} reports. */
@@ -97,6 +105,7 @@ export class DataPath {
   readonly #maxMessageBytes: number;
   readonly #incompleteTimeoutMs: number;
   readonly #bufferHighBytes: number;
+  readonly #budget: IncompleteBudget | undefined;
   readonly #queue = new Fifo<Outgoing>();
   #dc: DataChannelLike | undefined;
   #reassembler: Reassembler | undefined;
@@ -114,6 +123,7 @@ export class DataPath {
     this.#maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
     this.#incompleteTimeoutMs = options.incompleteTimeoutMs ?? 30_000;
     this.#bufferHighBytes = options.bufferHighBytes ?? 1024 * 1024;
+    this.#budget = options.incompleteBudget;
   }
 
   /** The number of messages waiting. */
@@ -148,6 +158,7 @@ export class DataPath {
       maxMessageBytes: this.#maxMessageBytes,
       incompleteTimeoutMs: this.#incompleteTimeoutMs,
       onTimeout: (report) => this.#events.error("incomplete-message", report.message),
+      budget: this.#budget,
     });
     void this.#pump();
   }

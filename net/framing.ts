@@ -139,6 +139,19 @@ export interface ReassemblerOptions {
   incompleteTimeoutMs: number;
   /** Called when an incomplete message times out. */
   onTimeout?: (report: { id: number; received: number; count: number; message: string }) => void;
+  /**
+   * A limit on the bytes of unfinished messages shared by several reassemblers (all the peers
+   * of a node): a chunk that would go over it gets its message refused.
+   */
+  budget?: IncompleteBudget;
+}
+
+/** Bytes of unfinished messages held, against a limit; shared by the reassemblers of a node. */
+export interface IncompleteBudget {
+  /** Bytes held now. */
+  held: number;
+  /** The most that may be held. */
+  readonly limit: number;
 }
 
 interface Incomplete {
@@ -149,6 +162,8 @@ interface Incomplete {
   chunks: Uint8Array[];
   received: number;
   bytes: number;
+  /** Bytes counted against the budget. */
+  held: number;
   /** Refused as too large: its remaining chunks are skipped. */
   refused: boolean;
 }
@@ -214,6 +229,7 @@ export class Reassembler {
         chunks: [],
         received: 0,
         bytes: 0,
+        held: 0,
         refused: false,
       };
       const atLeast = (count - 1) * (FRAME_BYTES - HEADER_BYTES);
@@ -231,20 +247,28 @@ export class Reassembler {
     current.received++;
     if (!current.refused) {
       const body = frame.subarray(HEADER_BYTES + (index === 0 ? moduleLength : 0));
-      // A message of several chunks is copied once, when joined; a lone chunk is copied here so
-      // that the message owns its bytes (the frame may be a view into a larger buffer).
-      current.chunks.push(count === 1 ? body.slice() : body);
-      current.bytes += body.length;
-      if (current.bytes > this.#options.maxMessageBytes) {
-        results.push(this.#refuse(id, String(current.bytes)));
+      const budget = this.#options.budget;
+      if (budget && count > 1 && budget.held + body.length > budget.limit) {
+        results.push(this.#refuse(id, String(current.bytes + body.length), budget));
+      } else {
+        // A message of several chunks is copied once, when joined; a lone chunk is copied here
+        // so that the message owns its bytes (the frame may be a view into a larger buffer).
+        current.chunks.push(count === 1 ? body.slice() : body);
+        current.bytes += body.length;
+        if (budget && count > 1) {
+          budget.held += body.length;
+          current.held += body.length;
+        }
+        if (current.bytes > this.#options.maxMessageBytes) {
+          results.push(this.#refuse(id, String(current.bytes)));
+        }
       }
     }
     if (current.received < count) {
       if (!current.refused) this.#arm();
       return results;
     }
-    this.#clear();
-    this.#current = undefined;
+    this.#dropCurrent();
     if (current.refused) return results;
     const bytes = join(current.chunks, current.bytes);
     if (current.flags & FLAG_BYTES) {
@@ -287,17 +311,43 @@ export class Reassembler {
 
   /** Drops any incomplete message and stops the timer. */
   close(): void {
-    this.#clear();
-    this.#current = undefined;
+    this.#dropCurrent();
     this.#skipping = undefined;
   }
 
-  /** Marks the current message refused (its later chunks are skipped) and reports it. */
-  #refuse(id: number, size: string): ReassemblyResult {
+  /** Forgets the current message: its timer stops and its bytes leave the budget. */
+  #dropCurrent(): void {
+    this.#clear();
+    this.#release();
+    this.#current = undefined;
+  }
+
+  /** Gives the current message's bytes back to the budget. */
+  #release(): void {
+    const current = this.#current;
+    if (!current || !this.#options.budget) return;
+    this.#options.budget.held -= current.held;
+    current.held = 0;
+  }
+
+  /**
+   * Marks the current message refused (its later chunks are skipped) and reports it: over the
+   * maximum, or over the `budget` of unfinished bytes when given.
+   */
+  #refuse(id: number, size: string, budget?: IncompleteBudget): ReassemblyResult {
+    const wouldHold = budget && budget.held + Number(size) - this.#current!.bytes;
+    this.#release();
     this.#current!.refused = true;
     this.#current!.chunks = [];
     this.#clear();
-    return this.#tooLarge(id, size);
+    if (!budget) return this.#tooLarge(id, size);
+    return {
+      kind: "error",
+      code: "message-too-large",
+      id,
+      message: `message ${id} was dropped: with it this node would hold ${wouldHold} bytes of ` +
+        `unfinished messages from its peers, its maximum is ${budget.limit}`,
+    };
   }
 
   /** The report of a message over the maximum. */
@@ -329,8 +379,7 @@ export class Reassembler {
   }
 
   #malformed(what: string, id?: number): ReassemblyResult {
-    this.#clear();
-    this.#current = undefined;
+    this.#dropCurrent();
     return {
       kind: "error",
       code: "bad-frame",
@@ -343,7 +392,7 @@ export class Reassembler {
     this.#clear();
     this.#timer = setTimeout(() => {
       const current = this.#current;
-      this.#current = undefined;
+      this.#dropCurrent();
       if (!current) return;
       this.#options.onTimeout?.({
         id: current.id,

@@ -17,6 +17,7 @@ import { Logger } from "../core/log.ts";
 import type { CandidateFilter } from "./candidates.ts";
 import type { ConnectionStatus } from "./connection_status.ts";
 import type { NetworkErrorCode } from "./errors.ts";
+import type { IncompleteBudget } from "./framing.ts";
 import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
 import { newSendId } from "./send_id.ts";
@@ -43,6 +44,11 @@ export interface NetworkOptions {
   maxMessageBytes?: number;
   /** Drop a message that gets no chunk for this long (default 30 s). */
   incompleteTimeoutMs?: number;
+  /**
+   * The most bytes of unfinished incoming messages held at once, across all peers (default
+   * 64 MiB); a message that would go over it is refused with `message-too-large`.
+   */
+  maxIncompleteBytes?: number;
   /** Give up connecting to a node after this long (default 20 s). */
   setupTimeoutMs?: number;
   /** Treat a peer that stops answering for this long as gone (default 5 s). */
@@ -140,6 +146,8 @@ export function startNetwork(
 
 class NetworkCore {
   readonly #peers = new Map<NodeID, Peer>();
+  /** Bytes of unfinished incoming messages, across all peers. */
+  readonly #incomplete: IncompleteBudget;
   /** Peers given messages in the batch of inputs under way: flushed at its end. */
   readonly #toFlush = new Set<Peer>();
   #statusRound: Promise<void> | undefined;
@@ -149,7 +157,9 @@ class NetworkCore {
     readonly id: NodeID,
     readonly options: NetworkOptions,
     readonly broker: NetworkBroker,
-  ) {}
+  ) {
+    this.#incomplete = { held: 0, limit: options.maxIncompleteBytes ?? 64 * 1024 * 1024 };
+  }
 
   /** The signalling client (set right after construction: its events come here). */
   signal!: SignalConnection;
@@ -236,6 +246,7 @@ class NetworkCore {
       candidateFilter: o.candidateFilter,
       maxMessageBytes: o.maxMessageBytes,
       incompleteTimeoutMs: o.incompleteTimeoutMs,
+      incompleteBudget: this.#incomplete,
       setupTimeoutMs: o.setupTimeoutMs,
       disconnectGraceMs: o.disconnectGraceMs,
     }, {

@@ -131,6 +131,39 @@ describe("framing", () => {
     }
   });
 
+  it("shares a limit on unfinished bytes across reassemblers, and gives it back", () => {
+    const budget = { held: 0, limit: 5 * FRAME_BYTES }; // room for one 64 KiB message, not two
+    const [a, b] = [0, 1].map(() =>
+      new Reassembler({ maxMessageBytes: 1 << 20, incompleteTimeoutMs: 1000, budget })
+    );
+    const big = (
+      id: number,
+    ) => [...encodeMessage(id, { module: "", data: new Uint8Array(4 * FRAME_BYTES) })];
+    const [a1, a2, ...aRest] = big(1);
+    const [b1, b2, b3, b4, ...bRest] = big(2);
+    assert.deepEqual([...a.push(a1), ...a.push(a2)], [], "a holds two frames");
+    assert.deepEqual([...b.push(b1), ...b.push(b2), ...b.push(b3)], [], "b holds three more");
+    const refused = b.push(b4);
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0].kind === "error" && refused[0].code, "message-too-large");
+    assert.match(
+      refused[0].kind === "error" ? refused[0].message : "",
+      /would hold 98214 bytes of unfinished messages from its peers, its maximum is 81920/,
+    );
+    assert.deepEqual(bRest.flatMap((f) => b.push(f)), [], "the rest is skipped");
+    const done = aRest.flatMap((f) => a.push(f));
+    assert.equal(done.length, 1);
+    assert.equal(done[0].kind, "message", "a finishes: its bytes go back");
+    assert.equal(budget.held, 0);
+    const again = big(3).flatMap((f) => b.push(f));
+    assert.equal(again[0]?.kind, "message", "b has room again");
+    b.push(big(4)[0]);
+    assert.ok(budget.held > 0);
+    b.close();
+    assert.equal(budget.held, 0, "closing gives back what an unfinished message held");
+    a.close();
+  });
+
   it("refuses a message over the maximum once, skipping the rest of it", () => {
     const r = reassembler(40_000);
     const results = feed(r, encodeMessage(5, { module: "", data: new Uint8Array(100_000) }));
