@@ -26,6 +26,11 @@ import { EventStore } from "./store.ts";
 
 const log = new Logger("gossip");
 
+/** The most event ids asked for and not yet received, across all neighbours. */
+export const MAX_WANTED = WIRE_LIMITS.ids;
+/** The most of them one neighbour can make this node ask for. */
+export const MAX_WANTED_PER_PEER = WIRE_LIMITS.ids / 10;
+
 /** The state and decisions of one node's gossip. */
 export class GossipLogic {
   readonly #signer: NodeConfig | undefined;
@@ -35,7 +40,9 @@ export class GossipLogic {
   #store = new EventStore();
   #neighbours = new Set<NodeID>();
   /** Ids asked for, and the tick when, so one slow neighbour is not waited for forever. */
-  readonly #wanted = new Map<U256, number>();
+  readonly #wanted = new Map<U256, { tick: number; from: NodeID }>();
+  /** How many of the wanted ids each neighbour made this node ask for. */
+  readonly #wantedFrom = new Map<NodeID, number>();
   #tick = 0;
   #forged = 0;
   #malformed = 0;
@@ -148,8 +155,7 @@ export class GossipLogic {
       case "ids":
       case "sync": {
         const theirs = new Set(wire.ids as U256[]);
-        const wanted = [...theirs].filter((id) => !this.#store.has(id) && !this.#wanted.has(id));
-        for (const id of wanted) this.#wanted.set(id, this.#tick);
+        const wanted = this.#want(from, theirs);
         if (wanted.length > 0) this.#send(out, from, "want", wanted);
         if (wire.t === "sync") {
           const missing = this.#store.ids().filter((id) => !theirs.has(id));
@@ -180,7 +186,7 @@ export class GossipLogic {
             this.#malformed++;
             continue;
           }
-          this.#wanted.delete(event.id);
+          this.#unwant(event.id);
           if (this.#store.has(event.id)) continue;
           if (!(await verifyEvent(event))) {
             this.#forged++;
@@ -195,10 +201,42 @@ export class GossipLogic {
     }
   }
 
+  /**
+   * The ids of `theirs` to ask `from` for: those this node lacks and has not asked for, as many
+   * as the bounds allow (at most `MAX_WANTED` outstanding, `MAX_WANTED_PER_PEER` of them
+   * because of one neighbour). The rest come with a later sync.
+   */
+  #want(from: NodeID, theirs: Set<U256>): U256[] {
+    const room = Math.min(
+      MAX_WANTED - this.#wanted.size,
+      MAX_WANTED_PER_PEER - (this.#wantedFrom.get(from) ?? 0),
+    );
+    const wanted: U256[] = [];
+    for (const id of theirs) {
+      if (wanted.length >= room) break;
+      if (this.#store.has(id) || this.#wanted.has(id)) continue;
+      this.#wanted.set(id, { tick: this.#tick, from });
+      wanted.push(id);
+    }
+    if (wanted.length > 0) {
+      this.#wantedFrom.set(from, (this.#wantedFrom.get(from) ?? 0) + wanted.length);
+    }
+    return wanted;
+  }
+
+  #unwant(id: U256): void {
+    const asked = this.#wanted.get(id);
+    if (!asked) return;
+    this.#wanted.delete(id);
+    const left = (this.#wantedFrom.get(asked.from) ?? 1) - 1;
+    if (left > 0) this.#wantedFrom.set(asked.from, left);
+    else this.#wantedFrom.delete(asked.from);
+  }
+
   async #onTick(out: GossipOut[]): Promise<void> {
     this.#tick++;
-    for (const [id, asked] of this.#wanted) {
-      if (this.#tick - asked >= this.#config.wantTimeoutTicks) this.#wanted.delete(id);
+    for (const [id, { tick }] of this.#wanted) {
+      if (this.#tick - tick >= this.#config.wantTimeoutTicks) this.#unwant(id);
     }
     if (this.#tick % this.#config.syncTicks === 0 && this.#neighbours.size > 0) {
       const [partner] = sample([...this.#neighbours], 1, this.#rng);

@@ -4,7 +4,8 @@ import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { MemoryStorage } from "../../core/storage.ts";
 import { createEvent, parseEvent, verifyEvent } from "../../modules/gossip/event.ts";
-import { GossipLogic } from "../../modules/gossip/logic.ts";
+import { GossipLogic, MAX_WANTED, MAX_WANTED_PER_PEER } from "../../modules/gossip/logic.ts";
+import { GOSSIP_DEFAULTS } from "../../modules/gossip/messages.ts";
 import { EventStore } from "../../modules/gossip/store.ts";
 
 const author = await NodeConfig.create({ name: "author" });
@@ -102,6 +103,37 @@ describe("gossip logic", () => {
       type: "error",
       message: "this node has no key to sign events with",
     }]);
+  });
+
+  it("bounds the ids it waits for, per neighbour and in all", async () => {
+    const logic = new GossipLogic(undefined);
+    const asked = new Map<string, number>();
+    for (let p = 0; p < 20; p++) {
+      const from = U256.random();
+      const ids = Array.from({ length: 5_000 }, () => U256.random());
+      const out = await logic.handle({
+        type: "message",
+        from,
+        data: JSON.stringify({ t: "ids", ids }),
+      });
+      const want = out.find((o) => o.type === "send" && JSON.parse(o.data).t === "want");
+      asked.set(from, want?.type === "send" ? JSON.parse(want.data).ids.length : 0);
+    }
+    const counts = [...asked.values()];
+    assert.ok(counts.every((n) => n <= MAX_WANTED_PER_PEER), `per neighbour: ${counts}`);
+    assert.equal(counts.reduce((a, b) => a + b), MAX_WANTED, "in all");
+    for (let tick = 1; tick <= GOSSIP_DEFAULTS.wantTimeoutTicks; tick++) {
+      await logic.handle({ type: "tick", tick });
+    }
+    const again = await logic.handle({
+      type: "message",
+      from: U256.random(),
+      data: JSON.stringify({ t: "ids", ids: [U256.random()] }),
+    });
+    assert.ok(
+      again.some((o) => o.type === "send" && JSON.parse(o.data).t === "want"),
+      "room again once the old wants timed out",
+    );
   });
 
   it("runs anti-entropy with one neighbour every syncTicks, not on every tick", async () => {
