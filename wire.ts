@@ -21,6 +21,7 @@ export {
   encodeMessage,
   FRAME_BYTES,
   HEADER_BYTES,
+  type IncompleteBudget,
   MAX_FRAME_BYTES,
   type Payload,
   payloadBytes,
