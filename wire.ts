@@ -51,6 +51,7 @@ export { readConnectionStatus } from "./net/connection_status.ts";
 export { createEvent, eventId, parseEvent, verifyEvent } from "./modules/gossip/event.ts";
 export { CATEGORY_RULES, type CategoryRule, EventStore } from "./modules/gossip/store.ts";
 export { fromHex, toHex } from "./core/ids.ts";
+export { canonicalSignature, SMALL_ORDER_POINTS, weakPublicKey } from "./core/ed25519.ts";
 export {
   startWebSocket,
   type WebSocketBroker,

@@ -24,6 +24,7 @@
 import { fromHex, type NodeID, toHex, U256 } from "./ids.ts";
 import { type Rng, sample, secureRandom } from "./random.ts";
 import type { DataStorage } from "./storage.ts";
+import { canonicalSignature, weakPublicKey } from "./ed25519.ts";
 
 /**
  * What a node tells others about itself. Plain data: it travels in JSON as it is.
@@ -80,6 +81,10 @@ export function parseNodeInfo(value: unknown, where = "node info"): NodeInfo {
   if (!U256.is(typeof v.pubkey === "string" ? v.pubkey.toLowerCase() : v.pubkey)) {
     throw new NodeConfigError(`${where}.pubkey must be 64 hex characters (an Ed25519 key)`);
   }
+  const weak = weakPublicKey(fromHex(v.pubkey as string));
+  if (weak) {
+    throw new NodeConfigError(`${where}.pubkey is ${weak}, not a usable Ed25519 key`);
+  }
   const modules = v.modules;
   if (
     !Array.isArray(modules) || modules.length > NODE_INFO_LIMITS.modules ||
@@ -96,19 +101,27 @@ export function parseNodeInfo(value: unknown, where = "node info"): NodeInfo {
 
 /**
  * Checks an Ed25519 `signature` of `data` by the node `id`. False for a wrong signature, a
- * signature of the wrong length, or an id that is not a valid public key.
+ * signature of the wrong length or not in canonical form, or an id that is not a valid public
+ * key, or a weak one (small order, non-canonical: see `core/ed25519.ts`).
  */
 export async function verifySignature(
   id: NodeID,
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  if (signature.length !== 64) return false;
+  if (!canonicalSignature(signature)) return false;
+  let key: Uint8Array;
   try {
-    const key = await crypto.subtle.importKey("raw", buffer(U256.toBytes(id)), "Ed25519", false, [
+    key = U256.toBytes(id);
+  } catch {
+    return false;
+  }
+  if (weakPublicKey(key) !== undefined) return false;
+  try {
+    const cryptoKey = await crypto.subtle.importKey("raw", buffer(key), "Ed25519", false, [
       "verify",
     ]);
-    return await crypto.subtle.verify("Ed25519", key, buffer(signature), buffer(data));
+    return await crypto.subtle.verify("Ed25519", cryptoKey, buffer(signature), buffer(data));
   } catch {
     return false;
   }

@@ -71,20 +71,23 @@ export async function createEvent(
   return { id, ...content, signature: toHex(await author.sign(U256.toBytes(id))) };
 }
 
-// Verifying costs a signature check; results are kept for events seen again (also by other
-// nodes in the same process, as in simulations). A valid signature stays valid.
+// Verifying costs a signature check; its verdict is kept for the exact author, id and signature
+// it was computed over (events arrive again and again, also at other nodes of one process, as in
+// simulations). The content is checked against the id every time: a tampered copy carrying a real
+// event's id and signature must not decide the fate of the genuine event.
 const verified = new Map<string, boolean>();
 const VERIFIED_LIMIT = 20_000;
 
 /** True when the id matches the content and the author signed it. */
 export async function verifyEvent(event: GossipEvent): Promise<boolean> {
-  const key = event.id + event.signature;
-  const known = verified.get(key);
-  if (known !== undefined) return known && event.id === await eventId(event);
-  const valid = event.id === await eventId(event) &&
-    await verifySignature(event.author, U256.toBytes(event.id), fromHex(event.signature));
-  if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.keys().next().value!);
-  verified.set(key, valid);
+  if (event.id !== await eventId(event)) return false;
+  const key = event.author + event.id + event.signature;
+  let valid = verified.get(key);
+  if (valid === undefined) {
+    valid = await verifySignature(event.author, U256.toBytes(event.id), fromHex(event.signature));
+    if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.keys().next().value!);
+    verified.set(key, valid);
+  }
   return valid;
 }
 

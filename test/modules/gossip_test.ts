@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { MemoryStorage } from "../../core/storage.ts";
-import { createEvent, parseEvent, verifyEvent } from "../../modules/gossip/event.ts";
+import { createEvent, eventId, parseEvent, verifyEvent } from "../../modules/gossip/event.ts";
+import { SMALL_ORDER_POINTS } from "../../core/ed25519.ts";
 import { GossipLogic, MAX_WANTED, MAX_WANTED_PER_PEER } from "../../modules/gossip/logic.ts";
 import { GOSSIP_DEFAULTS } from "../../modules/gossip/messages.ts";
 import { EventStore } from "../../modules/gossip/store.ts";
@@ -21,6 +22,38 @@ describe("gossip events", () => {
     assert.equal(await verifyEvent({ ...event, signature: stranger.signature }), false);
     assert.throws(() => parseEvent({ ...event, created: "now" }), /created must be an integer/);
     assert.throws(() => parseEvent({ ...event, signature: "00" }), /128 hex characters/);
+  });
+
+  it("is not poisoned by a tampered copy with the real id and signature seen first", async () => {
+    const genuine = await createEvent(author, "chat", "the real text", 2000);
+    const tampered = { ...genuine, payload: "a forgery" };
+    assert.equal(await verifyEvent(tampered), false);
+    assert.equal(await verifyEvent(genuine), true, "the genuine event still verifies");
+    const node = new GossipLogic(undefined);
+    const from = U256.random();
+    await node.handle({
+      type: "message",
+      from,
+      data: JSON.stringify({ t: "events", events: [tampered] }),
+    });
+    const out = await node.handle({
+      type: "message",
+      from,
+      data: JSON.stringify({ t: "events", events: [genuine] }),
+    });
+    assert.ok(out.some((o) => o.type === "new-event" && o.event.payload === "the real text"));
+    assert.equal(node.state.forged, 1);
+  });
+
+  it("refuses events 'signed' under a small-order key", async () => {
+    const content = {
+      category: "chat",
+      author: SMALL_ORDER_POINTS[0] as U256,
+      created: 3000,
+      payload: "hi",
+    };
+    const forged = { ...content, id: await eventId(content), signature: "01" + "00".repeat(63) };
+    assert.equal(await verifyEvent(forged), false);
   });
 });
 

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { SMALL_ORDER_POINTS } from "../../core/ed25519.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { type ServerMessage, SIGNAL_ERRORS } from "../../net/signal_protocol.ts";
@@ -201,6 +202,21 @@ describe("signalling protocol, end to end over a real WebSocket", () => {
       const forged = { ...(await client.announceFor(signer)), info: claimed.info };
       expectError(await client.ask(forged), "bad-signature");
       await expectClosed(client, "bad-signature");
+    });
+
+    it("a small-order key with a 'signature' any message passes in WebCrypto: refused", async () => {
+      for (const pubkey of SMALL_ORDER_POINTS) {
+        const client = await open();
+        const forged = {
+          ...(await client.announceFor(await NodeConfig.create())),
+          info: { name: "eve", client: "forger", pubkey, modules: [] },
+          signature: "01" + "00".repeat(63), // R = identity, S = 0
+        };
+        const reply = await client.ask(forged);
+        assert.equal(reply.type, "error", pubkey);
+        assert.match(reply.type === "error" ? reply.message : "", /small-order point/);
+        await client.close();
+      }
     });
 
     it("a signature replayed from another connection: bad-signature, closed", async () => {
