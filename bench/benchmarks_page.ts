@@ -394,7 +394,7 @@ export function benchmarksPage(
     "  backpressure). First message: from starting to connect until the first message arrived,",
     "  offer/answer/candidates relayed through the same flnet signalling server. The raw setup",
     "  has no defence against the DTLS race that makes libdatachannel wait a second for a",
-    "  retransmit (flnet offers `a=setup:active`), so in some runs its node-datachannel figure",
+    "  retransmit (flnet answers as the DTLS server), so in some runs its node-datachannel figure",
     "  is 50-1000 ms: the raw row is the floor for throughput, not for setup. Round trip: 500",
     "  ping-pongs of 16 bytes, one at a time, over an open connection (`Network.send` and an",
     "  echo with `onMessage` against a raw channel echoing in its `onmessage`); the median.",

@@ -209,7 +209,7 @@ export class PeerSetup {
     }
     const pc = this.#newPeer(session, false);
     const sdp = filterSdp(offerSdp, this.#o.candidateFilter);
-    await pc.setRemoteDescription({ type: "offer", sdp });
+    await pc.setRemoteDescription({ type: "offer", sdp: offerForAnswering(sdp) });
     if (pc !== this.#pc) return;
     this.#attachChannel(pc);
     this.#signalled.push(...sdpCandidates(sdp));
@@ -243,15 +243,9 @@ export class PeerSetup {
     }
   }
 
-  /**
-   * Sends the local description, then any candidates gathered before it. An offer goes out
-   * with `a=setup:active` instead of `actpass`, so the offerer is the DTLS client: it starts
-   * the handshake once it has the answer. Otherwise the answerer's first DTLS packet can reach
-   * the offerer before the answer does, and libdatachannel drops it and waits a 1 s retransmit.
-   */
+  /** Sends the local description, then any candidates gathered before it. */
   #describedLocally(pc: RTCPeerConnection, kind: "offer" | "answer"): void {
-    let sdp = filterSdp(pc.localDescription!.sdp, this.#o.candidateFilter);
-    if (kind === "offer") sdp = sdp.replaceAll("a=setup:actpass", "a=setup:active");
+    const sdp = filterSdp(pc.localDescription!.sdp, this.#o.candidateFilter);
     if (log.enabled("debug")) log.debug(this.#o.name, "sends", kind, this.#session);
     this.#events.signal({ kind, session: this.#session, sdp });
     this.#localDescribed = true;
@@ -344,4 +338,17 @@ export function maxMessageSize(sdp: string): number {
   const match = /^a=max-message-size:(\d+)\s*$/m.exec(sdp);
   const size = match ? Number(match[1]) : 64 * 1024;
   return size === 0 ? Infinity : Math.max(FRAME_BYTES, size);
+}
+
+/**
+ * The offer as this node's engine is given it when answering: a standard offer leaves the DTLS
+ * role open (`a=setup:actpass`), and the engine, told the offerer is the client (`active`),
+ * answers `passive`: the answerer takes the DTLS server role. The offerer, as client, starts the
+ * handshake only once it has the answer; when the answerer was the client, its first DTLS packet
+ * could reach the offerer before the answer did, and libdatachannel dropped it and waited a 1 s
+ * retransmit. (libdatachannel ignores a changed `a=setup` in its own answer, so the choice is made
+ * on the offer it is given.) What travels on the wire stays standard.
+ */
+export function offerForAnswering(offerSdp: string): string {
+  return offerSdp.replaceAll("a=setup:actpass", "a=setup:active");
 }

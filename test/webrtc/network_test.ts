@@ -143,6 +143,28 @@ for (const engine of ENGINES) {
       }
     });
 
+    it("makes standard offers (actpass) and answers as the DTLS server (passive)", async () => {
+      const roles: string[] = [];
+      const handleFrame = server.server.handleFrame.bind(server.server);
+      server.server.handleFrame = (connection, data) => {
+        const frame = typeof data === "string" ? JSON.parse(data) : undefined;
+        const { kind, sdp } = frame?.type === "relay" ? frame.signal ?? {} : {};
+        if (kind === "offer" || kind === "answer") {
+          roles.push(`${kind} ${/a=setup:(\w+)/.exec(sdp)?.[1]}`);
+        }
+        handleFrame(connection, data);
+      };
+      try {
+        await withPair(server.url, engine, async (a, b) => {
+          await a.send(b.id, "hello");
+          assert.equal((await b.recv()).data, "hello");
+        });
+        assert.deepEqual(roles, ["offer actpass", "answer passive"]);
+      } finally {
+        server.server.handleFrame = handleFrame;
+      }
+    });
+
     it("makes one offer when both nodes connect to each other at once", async () => {
       const offers: string[] = [];
       const handleFrame = server.server.handleFrame.bind(server.server);
