@@ -97,6 +97,11 @@ export class PeerSetup {
   #heldLocalCandidates: SetupSignal[] = [];
   #pendingRemoteCandidates: RTCIceCandidateInit[] = [];
   #signalled: ParsedCandidate[] = [];
+  /** Local candidates offered to the peer, and refused by the filter (for the timeout's reason). */
+  #localCandidates = 0;
+  #localRefused = 0;
+  /** Remote candidates the filter refused. */
+  #remoteRefused = 0;
   /** The largest data-channel message the peer accepts, from its SDP. */
   #peerMaxMessage = FRAME_BYTES;
   #setupTimer: ReturnType<typeof setTimeout> | undefined;
@@ -155,7 +160,10 @@ export class PeerSetup {
       case "candidate": {
         if (signal.session !== this.#session || !this.#pc) return; // an older attempt's
         const parsed = parseCandidate(signal.candidate);
-        if (!parsed || !this.#o.candidateFilter(parsed)) return;
+        if (!parsed || !this.#o.candidateFilter(parsed)) {
+          this.#remoteRefused++;
+          return;
+        }
         this.#signalled.push(parsed);
         const init: RTCIceCandidateInit = {
           candidate: signal.candidate,
@@ -187,6 +195,9 @@ export class PeerSetup {
     this.#heldLocalCandidates = [];
     this.#pendingRemoteCandidates = [];
     this.#signalled = [];
+    this.#localCandidates = 0;
+    this.#localRefused = 0;
+    this.#remoteRefused = 0;
     this.#peerMaxMessage = FRAME_BYTES;
     clearTimeout(this.#setupTimer);
     clearTimeout(this.#graceTimer);
@@ -246,6 +257,7 @@ export class PeerSetup {
   /** Sends the local description, then any candidates gathered before it. */
   #describedLocally(pc: RTCPeerConnection, kind: "offer" | "answer"): void {
     const sdp = filterSdp(pc.localDescription!.sdp, this.#o.candidateFilter);
+    this.#localCandidates += sdpCandidates(sdp).length;
     if (log.enabled("debug")) log.debug(this.#o.name, "sends", kind, this.#session);
     this.#events.signal({ kind, session: this.#session, sdp });
     this.#localDescribed = true;
@@ -263,7 +275,11 @@ export class PeerSetup {
       const line = event.candidate?.candidate;
       if (pc !== this.#pc || !line) return;
       const parsed = parseCandidate(line);
-      if (!parsed || !this.#o.candidateFilter(parsed)) return;
+      if (!parsed || !this.#o.candidateFilter(parsed)) {
+        this.#localRefused++;
+        return;
+      }
+      this.#localCandidates++;
       const signal: SetupSignal = {
         kind: "candidate",
         session,
@@ -279,13 +295,43 @@ export class PeerSetup {
     };
     this.#setupTimer = setTimeout(() => {
       if (pc === this.#pc && this.#state !== "open") {
-        this.#lost(
-          "setup-timeout",
-          `no connection to ${U256.short(this.#o.remoteId)} within ${this.#o.setupTimeoutMs} ms`,
-        );
+        this.#lost("setup-timeout", this.#whyNoConnection(pc));
       }
     }, this.#o.setupTimeoutMs);
     return pc;
+  }
+
+  /** What an attempt that timed out lacked, and what usually helps. */
+  #whyNoConnection(pc: RTCPeerConnection): string {
+    const head = `no connection to ${U256.short(this.#o.remoteId)} within ` +
+      `${this.#o.setupTimeoutMs} ms: `;
+    const local = this.#localCandidates;
+    const remote = this.#signalled.length;
+    if (this.#offerer && !this.#remoteDescribed) {
+      return head + "the peer never answered the offer (is it running, and announced to the " +
+        "same signalling server?)";
+    }
+    if (local === 0) {
+      const refused = this.#localRefused
+        ? ` (the candidate filter refused ${this.#localRefused})`
+        : "";
+      return head + `this node offered no ICE candidates${refused}; on a machine with loopback ` +
+        "only, use candidateFilters.loopbackOnly (and bindAddress 127.0.0.1 with " +
+        "node-datachannel), otherwise configure a TURN server";
+    }
+    if (remote === 0) {
+      const refused = this.#remoteRefused
+        ? ` (this node's filter refused ${this.#remoteRefused})`
+        : "";
+      return head + `the peer sent no ICE candidates this node may use${refused}`;
+    }
+    const ice = pc.iceConnectionState;
+    if (ice === "connected" || ice === "completed") {
+      return head + "ICE connected, but the encrypted channel did not open (DTLS or SCTP " +
+        `failed; connection state ${pc.connectionState ?? "unknown"})`;
+    }
+    return head + `ICE found no working path between ${local} local and ${remote} remote ` +
+      `candidates (ICE ${ice}): a firewall in between, or NATs that need a TURN server`;
   }
 
   /** Creates the pre-negotiated data channel, the same on both sides. */

@@ -237,7 +237,7 @@ for (const engine of ENGINES) {
       try {
         await assert.rejects(a.send(silentConfig.id, "hello?"), (e: NetworkError) => {
           assert.equal(e.code, "setup-timeout");
-          assert.match(e.message, /within 300 ms/);
+          assert.match(e.message, /within 300 ms: the peer never answered the offer/);
           return true;
         });
       } finally {
@@ -278,6 +278,31 @@ for (const engine of ENGINES) {
         aOut.close();
         await a.close();
         for (const stranger of strangers) await stranger.close();
+      }
+    });
+
+    it("says what a setup that timed out lacked: no usable candidates", async () => {
+      const a = await loopbackNode(server.url, engine, "a", {
+        setupTimeoutMs: 500,
+        candidateFilter: () => false,
+      });
+      const b = await loopbackNode(server.url, engine, "b", { setupTimeoutMs: 500 });
+      const bOut = b.broker.channelOut();
+      try {
+        await assert.rejects(a.send(b.id, "hello?"), (e: NetworkError) => {
+          assert.equal(e.code, "setup-timeout");
+          assert.match(
+            e.message,
+            /this node offered no ICE candidates \(the candidate filter refused \d+\); on a machine with loopback only, use candidateFilters\.loopbackOnly/,
+          );
+          return true;
+        });
+        const ended = await nextOf(bOut, "disconnected");
+        assert.match(ended.reason, /the peer sent no ICE candidates this node may use/);
+      } finally {
+        bOut.close();
+        await a.close();
+        await b.close();
       }
     });
 
