@@ -59,7 +59,12 @@ export class NetworkError extends Error {
    * @param to the node concerned, when there is one.
    */
   constructor(
-    readonly code: NetworkErrorCode | "signal-unreachable" | "bad-node-id" | "timeout",
+    readonly code:
+      | NetworkErrorCode
+      | "signal-unreachable"
+      | "bad-url"
+      | "bad-node-id"
+      | "timeout",
     message: string,
     readonly to?: NodeID,
   ) {
@@ -89,6 +94,7 @@ export async function openNetwork(
   signalUrl: string,
   options: NetworkStartOptions,
 ): Promise<NetworkBroker> {
+  checkSignalUrl(signalUrl);
   const broker = startNetwork(config, signalUrl, options);
   const timeoutMs = options.readyTimeoutMs ?? 10_000;
   const outputs = broker.channelOut();
@@ -96,16 +102,20 @@ export async function openNetwork(
   const timeout = new Promise<"timeout">((resolve) =>
     timer = setTimeout(resolve, timeoutMs, "timeout")
   );
-  let problem = "";
+  let problem = `it did not welcome this node within ${timeoutMs} ms`;
   try {
     for (;;) {
       const out = await Promise.race([outputs.recv(), timeout]);
       if (out === "timeout") break;
-      if (out.type === "signal" && out.state === "ready") return broker;
-      if (out.type === "signal" && out.state !== "ready") {
-        problem = `; last: ${out.code ?? out.state}${out.message ? ` (${out.message})` : ""}`;
-        if (out.state === "closed") break;
+      if (out.type !== "signal") continue;
+      if (out.state === "ready") return broker;
+      if (out.state === "disconnected") {
+        // the first connection failed: say so now rather than retry until the timeout
+        problem = `the connection failed before it was welcomed (${out.message})`;
+        break;
       }
+      problem = `it answered ${out.code ?? out.state}${out.message ? `: ${out.message}` : ""}`;
+      if (out.state === "closed") break;
     }
   } finally {
     clearTimeout(timer);
@@ -114,8 +124,26 @@ export async function openNetwork(
   await broker.emitIn({ type: "close" });
   throw new NetworkError(
     "signal-unreachable",
-    `the signalling server at ${signalUrl} did not welcome this node within ${timeoutMs} ms` +
-      `${problem}; is it running (npm start) and at this address?`,
+    `could not join the signalling server at ${signalUrl}: ${problem}; is a flnet signalling ` +
+      "server running at this address?",
+  );
+}
+
+/** Throws a {@link NetworkError} (`bad-url`) unless `url` is a ws:// or wss:// URL. */
+export function checkSignalUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol === "ws:" || parsed?.protocol === "wss:") return;
+  const hint = parsed?.protocol === "http:" || parsed?.protocol === "https:"
+    ? `use ${parsed.protocol === "https:" ? "wss" : "ws"}://${parsed.host}${parsed.pathname}`
+    : "write it as ws://host:port (or wss:// behind TLS)";
+  throw new NetworkError(
+    "bad-url",
+    `"${url}" is not a signalling server address: it must start with ws:// or wss://; ${hint}`,
   );
 }
 
