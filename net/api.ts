@@ -169,7 +169,13 @@ export class Network implements AsyncIterable<NetworkMessage> {
       target = U256.fromHex(to);
     } catch (error) {
       return Promise.reject(
-        new NetworkError("bad-node-id", `cannot send to "${to}": ${(error as Error).message}`),
+        new NetworkError(
+          "bad-node-id",
+          `cannot send to "${String(to).slice(0, 80)}": a node id is 64 hex characters (the ` +
+            `node's public key, as net.id shows it); ${
+              (error as Error).message.replace("a U256", "this one")
+            }`,
+        ),
       );
     }
     const id = newSendId();
