@@ -53,6 +53,12 @@ export interface NetworkOptions {
   setupTimeoutMs?: number;
   /** Treat a peer that stops answering for this long as gone (default 5 s). */
   disconnectGraceMs?: number;
+  /**
+   * The most connections being set up at once on offers from nodes this node has no peer for
+   * (default 64); more offers are refused with an `error` (`setup-failed`), so strangers'
+   * offers cannot hold an unbounded number of peer connections until their setup times out.
+   */
+  maxIncomingSetups?: number;
   /** The signalling client's options (backoff, queue limits, keep-alive). */
   signal?: SignalClientOptions;
 }
@@ -275,6 +281,22 @@ class NetworkCore {
     if (peer && peer.state === "idle" && peer.queued === 0) this.#peers.delete(remote);
   }
 
+  /** True (and reported) when a new peer's offer would go over `maxIncomingSetups`. */
+  #tooManySetups(from: NodeID): boolean {
+    const max = this.options.maxIncomingSetups ?? 64;
+    let connecting = 0;
+    for (const peer of this.#peers.values()) if (peer.state === "connecting") connecting++;
+    if (connecting < max) return false;
+    this.broker.enqueueOut({
+      type: "error",
+      code: "setup-failed",
+      to: from,
+      message: `refused the offer of node ${U256.short(from)}: ${connecting} connections are ` +
+        `being set up already (maxIncomingSetups ${max})`,
+    });
+    return true;
+  }
+
   async #askStatus(): Promise<void> {
     const entries = [...this.#peers];
     const statuses = await Promise.all(entries.map(([, peer]) => peer.status()));
@@ -333,6 +355,7 @@ class NetworkCore {
       return;
     }
     if (this.#closing) return;
+    if (signal.kind === "offer" && !this.#peers.has(from) && this.#tooManySetups(from)) return;
     const peer = signal.kind === "offer" ? this.#peer(from) : this.#peers.get(from);
     if (peer) peer.apply(signal);
     else log.debug(`a ${signal.kind} from ${U256.short(from)} with no connection to it`);

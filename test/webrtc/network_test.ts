@@ -307,6 +307,48 @@ for (const engine of ENGINES) {
       }
     });
 
+    it("refuses strangers' offers beyond maxIncomingSetups while they are set up", async () => {
+      const RTC = await loadWebRTCEngine(engine);
+      const maker = new RTC({ iceServers: [] });
+      maker.createDataChannel("flnet", { negotiated: true, id: 0 });
+      await maker.setLocalDescription(await maker.createOffer());
+      const sdp = maker.localDescription!.sdp;
+      maker.close();
+      const strangers = await Promise.all(
+        Array.from(
+          { length: 8 },
+          async () => RawClient.announced(server.url, await NodeConfig.create()),
+        ),
+      );
+      const a = await loopbackNode(server.url, engine, "a", {
+        maxIncomingSetups: 3,
+        setupTimeoutMs: 3_000,
+      });
+      const aOut = a.broker.channelOut();
+      try {
+        for (const [i, stranger] of strangers.entries()) {
+          stranger.send({
+            type: "relay",
+            to: a.id,
+            signal: { kind: "offer", session: `s${i}`, sdp },
+          });
+        }
+        for (let i = 0; i < 5; i++) {
+          const refused = await nextOf(aOut, "error");
+          assert.match(
+            refused.message,
+            /refused the offer of node \w+: 3 connections are being set up already \(maxIncomingSetups 3\)/,
+          );
+        }
+        const states = (await a.connections()).map((c) => c.status.state);
+        assert.deepEqual(states, ["connecting", "connecting", "connecting"]);
+      } finally {
+        aOut.close();
+        await a.close();
+        for (const stranger of strangers) await stranger.close();
+      }
+    });
+
     it("reports a peer's malformed setup message and keeps working", async () => {
       const mallory = await RawClient.announced(server.url, await NodeConfig.create());
       const a = await loopbackNode(server.url, engine, "a");
