@@ -19,6 +19,20 @@ import {
 import { Broker } from "../../core/broker.ts";
 import { linkModule, type ModuleLinkIn, type ModuleSend } from "../../net/module_link.ts";
 
+/** `count` raw clients, each announced with a fresh identity. */
+async function announcedStrangers(url: string, count: number): Promise<RawClient[]> {
+  return await Promise.all(
+    Array.from({ length: count }, async () => RawClient.announced(url, await NodeConfig.create())),
+  );
+}
+
+/** Each stranger relays an offer with `sdp` (its own session) to the node `to`. */
+function offerFromEach(strangers: RawClient[], to: string, sdp: string): void {
+  for (const [i, stranger] of strangers.entries()) {
+    stranger.send({ type: "relay", to, signal: { kind: "offer", session: `s${i}`, sdp } });
+  }
+}
+
 for (const engine of ENGINES) {
   describe(`network over real WebRTC on loopback (${engine})`, { timeout: 60_000 }, () => {
     let server: RunningSignalServer;
@@ -248,22 +262,11 @@ for (const engine of ENGINES) {
     });
 
     it("forgets peers whose connection ended: strangers' offers do not pile up", async () => {
-      const strangers = await Promise.all(
-        Array.from(
-          { length: 20 },
-          async () => RawClient.announced(server.url, await NodeConfig.create()),
-        ),
-      );
+      const strangers = await announcedStrangers(server.url, 20);
       const a = await loopbackNode(server.url, engine, "a");
       const aOut = a.broker.channelOut();
       try {
-        for (const [i, stranger] of strangers.entries()) {
-          stranger.send({
-            type: "relay",
-            to: a.id,
-            signal: { kind: "offer", session: `s${i}`, sdp: "v=garbage" },
-          });
-        }
+        offerFromEach(strangers, a.id, "v=garbage");
         for (let i = 0; i < strangers.length; i++) await nextOf(aOut, "disconnected");
         await until(
           "the ended peers are forgotten",
@@ -314,25 +317,14 @@ for (const engine of ENGINES) {
       await maker.setLocalDescription(await maker.createOffer());
       const sdp = maker.localDescription!.sdp;
       maker.close();
-      const strangers = await Promise.all(
-        Array.from(
-          { length: 8 },
-          async () => RawClient.announced(server.url, await NodeConfig.create()),
-        ),
-      );
+      const strangers = await announcedStrangers(server.url, 8);
       const a = await loopbackNode(server.url, engine, "a", {
         maxIncomingSetups: 3,
         setupTimeoutMs: 3_000,
       });
       const aOut = a.broker.channelOut();
       try {
-        for (const [i, stranger] of strangers.entries()) {
-          stranger.send({
-            type: "relay",
-            to: a.id,
-            signal: { kind: "offer", session: `s${i}`, sdp },
-          });
-        }
+        offerFromEach(strangers, a.id, sdp);
         for (let i = 0; i < 5; i++) {
           const refused = await nextOf(aOut, "error");
           assert.match(
