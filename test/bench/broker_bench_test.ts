@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { formatTable, runBrokerBench } from "../../bench/broker_bench.ts";
 

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { networkBrokerStart } from "../../mod.ts";

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import type { BrokerChannel } from "../../core/broker.ts";
 import { NodeConfig } from "../../core/config.ts";

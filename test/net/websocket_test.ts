@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../core/random.ts";
 import { startWebSocket, type WebSocketOut } from "../../net/websocket.ts";

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { MemoryStorage } from "../../core/storage.ts";
 import { SimulatedTimer } from "../../core/timer.ts";

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { SMALL_ORDER_POINTS } from "../../core/ed25519.ts";
 import { NodeConfig } from "../../core/config.ts";

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { ENGINES, withPair } from "../../harness/network.ts";
