@@ -44,6 +44,21 @@ describe("random connections logic", () => {
     assert.notEqual(replacement[0], victim);
   });
 
+  it("tries a failed node again only after its cooldown", () => {
+    const { logic, ids, net, requests } = setup(4); // cooldownTicks: 3; all 4 are needed
+    net({ type: "nodes", nodes: ids.map(info) });
+    for (const id of logic.state.connecting) net({ type: "connected", id });
+    const victim = logic.state.connected[0];
+    const outs = logic.handle({ type: "failed", id: victim });
+    assert.deepEqual(requests(outs, "connect"), [], "no one else to take, and not the victim");
+    const asked: string[] = [];
+    for (let tick = 1; tick <= 3; tick++) {
+      asked.push(...requests(logic.handle({ type: "tick", tick }), "connect"));
+      if (tick < 3) assert.deepEqual(asked, [], `not during the cooldown (tick ${tick})`);
+    }
+    assert.deepEqual(asked, [victim], "again once the cooldown is over");
+  });
+
   it("drops a node it gave up on that connects back during the cooldown", () => {
     const { logic, ids, net, requests } = setup(6);
     net({ type: "nodes", nodes: ids.map(info) });

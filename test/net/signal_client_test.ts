@@ -82,7 +82,9 @@ describe("signal client against a real server", () => {
       assert.equal(error.code, "replaced");
       await nextOf(firstOut, "closed");
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(running.server.stats().nodesOnline, 1, "the first did not come back to fight");
+      const stats = running.server.stats();
+      assert.equal(stats.connections, 1, "the first did not come back to fight");
+      assert.equal(stats.errorsByCode.replaced ?? 0, 1, "nobody was replaced again");
       await second.emitIn({ type: "close" });
     } finally {
       await running.close();

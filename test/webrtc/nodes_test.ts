@@ -34,14 +34,11 @@ describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_0
       }
       await until("one connected overlay", () => oneGraph(nodes), 20_000);
 
-      const sent = Date.now();
       await nodes[0].sendChat("hello, overlay");
       await until("the chat message reached every node", async () => {
         const histories = await Promise.all(nodes.map((n) => n.chatHistory()));
         return histories.every((h) => h.some((m) => m.text === "hello, overlay"));
       }, 10_000);
-      const spread = Date.now() - sent;
-      assert.ok(spread < 10_000, `chat reached all 8 nodes in ${spread} ms`);
 
       const [victim] = nodes.splice(5, 1);
       await victim.network.emitIn({ type: "close" }); // dies without a word to its modules
