@@ -31,10 +31,16 @@ import { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
 import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
 import { FileStorage } from "./adapters/node/file_storage.ts";
+import { lockDirectory } from "./adapters/node/directory_lock.ts";
 import { Node, type NodeOptions } from "./node/node.ts";
 
 export * from "./common.ts";
 export { FileStorage } from "./adapters/node/file_storage.ts";
+export {
+  type DirectoryLock,
+  DirectoryLockedError,
+  lockDirectory,
+} from "./adapters/node/directory_lock.ts";
 export { NodeWebSocket } from "./adapters/node/websocket.ts";
 export { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
 
@@ -93,7 +99,9 @@ export async function networkStart(
 
 /**
  * Starts a full {@link Node} on Node or Deno: its identity and module data in the directory
- * `dir` (created on first use), its network on the signalling server at `signalUrl`.
+ * `dir` (created on first use, files readable by their owner only), its network on the
+ * signalling server at `signalUrl`. The directory is locked while the node runs: a second
+ * process on it fails with a {@link DirectoryLockedError} naming the first.
  *
  * @example
  * ```ts
@@ -111,9 +119,19 @@ export async function startNode(
   options: Omit<NodeOptions, "storage" | "startNetwork"> & { network?: NodeNetworkOptions } = {},
 ): Promise<Node> {
   const { network, ...nodeOptions } = options;
-  return await Node.start({
-    ...nodeOptions,
-    storage: new FileStorage(dir),
-    startNetwork: (config) => networkBrokerStart(config, signalUrl, network),
-  });
+  const lock = await lockDirectory(dir);
+  try {
+    return await Node.start({
+      ...nodeOptions,
+      storage: new FileStorage(dir),
+      startNetwork: (config) => networkBrokerStart(config, signalUrl, network),
+      onClosed: async () => {
+        await options.onClosed?.();
+        await lock.release();
+      },
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }

@@ -88,6 +88,8 @@ export interface NodeOptions {
   ping?: Partial<PingConfig>;
   /** Module settings. */
   stat?: Partial<StatConfig>;
+  /** Called once the node has closed (e.g. to give up a lock on its storage). */
+  onClosed?: () => void | Promise<void>;
 }
 
 /** A running node; see the module documentation. */
@@ -95,6 +97,7 @@ export class Node {
   readonly #snapshot: NodeSnapshot = {};
   readonly #listeners = new Set<(snapshot: NodeSnapshot) => void>();
   readonly #ownsTimer: boolean;
+  readonly #onClosed: (() => void | Promise<void>) | undefined;
 
   private constructor(
     /** The node's identity. */
@@ -105,8 +108,10 @@ export class Node {
     readonly timer: Timer,
     ownsTimer: boolean,
     modules: NodeModules,
+    onClosed?: () => void | Promise<void>,
   ) {
     this.#ownsTimer = ownsTimer;
+    this.#onClosed = onClosed;
     this.random = modules.random;
     this.gossip = modules.gossip;
     this.ping = modules.ping;
@@ -162,7 +167,7 @@ export class Node {
       ping: options.ping,
       stat: options.stat,
     });
-    const node = new Node(config, network, timer, !options.timer, modules);
+    const node = new Node(config, network, timer, !options.timer, modules, options.onClosed);
     await node.gossip?.emitIn({
       type: "add",
       category: CATEGORIES.nodeInfo,
@@ -243,6 +248,7 @@ export class Node {
     } finally {
       subscription?.remove();
       clearTimeout(timer);
+      await this.#onClosed?.();
     }
   }
 

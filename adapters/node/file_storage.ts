@@ -3,7 +3,9 @@
  *
  * Each key is one JSON file holding the value and its SHA-256, written to a temporary file and
  * renamed into place, so a crash never leaves half a value behind and a damaged file is
- * reported as a {@link StorageError} that names the file, never read as a wrong value.
+ * reported as a {@link StorageError} that names the file, never read as a wrong value. Files
+ * are readable by their owner only (0600, in a 0700 directory): one of them holds the node's
+ * secret key.
  *
  * @example
  * ```ts
@@ -69,8 +71,8 @@ export class FileStorage implements DataStorage {
     const text = JSON.stringify({ format: FORMAT, key, value, sha256: await sha256(value) });
     const temp = `${path}.${toHex(crypto.getRandomValues(new Uint8Array(6)))}.tmp`;
     try {
-      await mkdir(this.dir, { recursive: true });
-      const file = await open(temp, "w");
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const file = await open(temp, "w", 0o600); // the node's secret key is among the values
       try {
         await file.writeFile(text, "utf8");
         await file.sync();

@@ -1,9 +1,11 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import process from "node:process";
 import { join } from "node:path";
 import { FileStorage } from "../../adapters/node/file_storage.ts";
+import { DirectoryLockedError, lockDirectory } from "../../adapters/node/directory_lock.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { StorageError } from "../../core/storage.ts";
 
@@ -75,5 +77,33 @@ describe("FileStorage", () => {
     await writeFile(storage.pathOf("nodeConfig"), "garbage");
     await assert.rejects(NodeConfig.load(storage), /nodeConfig\.json is damaged/);
     assert.equal(await readFile(storage.pathOf("nodeConfig"), "utf8"), "garbage");
+  });
+});
+
+describe("FileStorage privacy and the directory lock", () => {
+  it("writes files only their owner can read", async () => {
+    const dir = join(root, `private-${dirs++}`);
+    await new FileStorage(dir).set("nodeConfig", "secret");
+    const file = await stat(new FileStorage(dir).pathOf("nodeConfig"));
+    assert.equal(file.mode & 0o777, 0o600);
+    assert.equal((await stat(dir)).mode & 0o077, 0, "the directory is the owner's too");
+  });
+
+  it("lets one process hold a directory, names it to the next, and takes over a dead one's", async () => {
+    const dir = join(root, `locked-${dirs++}`);
+    const lock = await lockDirectory(dir);
+    await assert.rejects(lockDirectory(dir), (error: Error) => {
+      assert.ok(error instanceof DirectoryLockedError);
+      assert.equal(error.pid, process.pid);
+      assert.match(error.message, new RegExp(`in use by process ${process.pid}`));
+      return true;
+    });
+    await lock.release();
+    const again = await lockDirectory(dir);
+    await again.release();
+    await writeFile(join(dir, ".lock"), JSON.stringify({ pid: 2 ** 22 + 7, host: hostname() }));
+    const takeover = await lockDirectory(dir); // that process does not exist: a stale lock
+    await takeover.release();
+    assert.deepEqual((await readdir(dir)).filter((n) => n === ".lock"), []);
   });
 });
