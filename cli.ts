@@ -107,8 +107,24 @@ export function formatChat(message: ChatMessage): string {
   return `[${time}] ${message.name ?? message.author.slice(0, 8)}: ${message.text}`;
 }
 
-/** Prints chat messages not printed before and changes of the node's neighbours. */
+/**
+ * Prints chat messages not printed before, changes of the node's neighbours, and losing or
+ * regaining the signalling server.
+ */
 function follow(node: Node, print: (line: string) => void): void {
+  let lost = false;
+  node.network.tapOut((out) => {
+    if (out.type !== "signal") return;
+    if (out.state === "disconnected" && !lost) {
+      lost = true;
+      print(`* lost the signalling server (${out.message}); reconnecting`);
+    } else if (out.state === "ready" && lost) {
+      lost = false;
+      print("* back on the signalling server");
+    } else if (out.state === "error") {
+      print(`! signalling server: ${out.code}${out.message ? `: ${out.message}` : ""}`);
+    }
+  });
   const printed = new Set<string>();
   let neighbours = new Set<NodeID>();
   let busy = Promise.resolve();
