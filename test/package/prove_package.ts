@@ -147,8 +147,21 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
       }
     });
     await step(steps, "run the flnet command", async () => {
-      const { stdout } = await run(join(scratch, "node_modules", ".bin", "flnet"), ["--help"]);
+      const flnet = join(scratch, "node_modules", ".bin", "flnet");
+      const { stdout } = await run(flnet, ["--help"]);
       if (!stdout.includes("Usage: flnet")) throw new Error(`unexpected --help output: ${stdout}`);
+      // and as a chat node on a real server, until it is told /quit
+      const signal = await serveSignal({ port: 0 });
+      const args = ["--signal", signal.url, "--dir", join(scratch, "chat-node"), "--loopback"];
+      const chat = startLineProcess(flnet, [...args, "--name", "packaged"], scratch);
+      try {
+        await chat.waitFor(/^packaged \([0-9a-f]{64}\) on ws:.*; type to chat$/);
+        chat.write("/quit");
+        if (await chat.exited !== 0) throw new Error("flnet did not exit with 0 after /quit");
+      } finally {
+        await chat.stop();
+        await signal.close();
+      }
     });
   } finally {
     await rm(scratch, { recursive: true, force: true });
