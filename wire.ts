@@ -21,14 +21,16 @@ export {
   encodeMessage,
   FRAME_BYTES,
   HEADER_BYTES,
-  type IncompleteBudget,
   MAX_FRAME_BYTES,
   type Payload,
   payloadBytes,
+} from "./net/framing.ts";
+export {
+  type IncompleteBudget,
   Reassembler,
   type ReassemblerOptions,
   type ReassemblyResult,
-} from "./net/framing.ts";
+} from "./net/reassembler.ts";
 export { parseSetupSignal, type SetupSignal } from "./net/setup_signal.ts";
 export {
   announcePayload,

@@ -30,13 +30,8 @@
 
 import { Fifo } from "../core/fifo.ts";
 import type { PeerErrorCode } from "./errors.ts";
-import {
-  encodeBatch,
-  encodeMessage,
-  FRAME_BYTES,
-  type IncompleteBudget,
-  Reassembler,
-} from "./framing.ts";
+import { encodeBatch, encodeMessage, FRAME_BYTES } from "./framing.ts";
+import { type IncompleteBudget, Reassembler } from "./reassembler.ts";
 
 /** What the data path needs of an `RTCDataChannel`. */
 export interface DataChannelLike {

@@ -17,7 +17,7 @@ import { Logger } from "../core/log.ts";
 import type { CandidateFilter } from "./candidates.ts";
 import type { ConnectionStatus } from "./connection_status.ts";
 import type { NetworkErrorCode } from "./errors.ts";
-import type { IncompleteBudget } from "./framing.ts";
+import type { IncompleteBudget } from "./reassembler.ts";
 import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
 import { newSendId } from "./send_id.ts";

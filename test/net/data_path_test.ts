@@ -1,12 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DataPath, type DataPathEvents } from "../../net/data_path.ts";
-import {
-  FRAME_BYTES,
-  MAX_FRAME_BYTES,
-  Reassembler,
-  type ReassemblyResult,
-} from "../../net/framing.ts";
+import { FRAME_BYTES, MAX_FRAME_BYTES } from "../../net/framing.ts";
+import { Reassembler, type ReassemblyResult } from "../../net/reassembler.ts";
 import { maxMessageSize } from "../../net/peer_setup.ts";
 import { FakeChannel } from "../support/fake_channel.ts";
 

@@ -7,9 +7,8 @@ import {
   HEADER_BYTES,
   MAX_FRAME_BYTES,
   payloadBytes,
-  Reassembler,
-  type ReassemblyResult,
 } from "../../net/framing.ts";
+import { Reassembler, type ReassemblyResult } from "../../net/reassembler.ts";
 
 function reassembler(max = 1 << 20, timeout = 1000, onTimeout?: (m: string) => void) {
   return new Reassembler({
