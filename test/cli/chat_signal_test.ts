@@ -4,21 +4,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveSignal } from "../../signal/serve.ts";
-import { repoRoot } from "../../harness/signal_process.ts";
-import { startLineProcess } from "../../harness/line_process.ts";
+import { startChatCommand } from "../support/chat_process.ts";
 
 describe("the flnet chat command and its signalling server", { timeout: 60_000 }, () => {
   it("says when it loses the server and when it is back, at the default log level", async () => {
     let server = await serveSignal({ port: 0 });
     const port = Number(new URL(server.url).port);
     const dir = await mkdtemp(join(tmpdir(), "flnet-cli-"));
-    const cli = startLineProcess(
-      Deno.execPath(),
-      ["run", "-A", "cli.ts", "--signal", server.url, "--dir", dir, "--loopback"],
-      repoRoot(),
-    );
+    const cli = await startChatCommand(server.url, dir);
     try {
-      await cli.waitFor(/type to chat$/);
       await server.close();
       const lost = await cli.waitFor(/^\* lost the signalling server/);
       assert.match(lost, /^\* lost the signalling server \(.+\); reconnecting$/, "with the reason");

@@ -5,21 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectoryLockedError, startNode } from "../../node.ts";
 import { serveSignal } from "../../signal/serve.ts";
-import { repoRoot } from "../../harness/signal_process.ts";
-import { startLineProcess } from "../../harness/line_process.ts";
+import { startChatCommand } from "../support/chat_process.ts";
 import { loopback } from "../../harness/network.ts";
 
 describe("one process per node directory", { timeout: 60_000 }, () => {
   it("refuses a second process on a node's directory, names the first, and takes over once it dies", async () => {
     const server = await serveSignal({ port: 0 });
     const dir = await mkdtemp(join(tmpdir(), "flnet-lock-"));
-    const first = startLineProcess(
-      Deno.execPath(),
-      ["run", "-A", "cli.ts", "--signal", server.url, "--dir", dir, "--loopback"],
-      repoRoot(),
-    );
+    const first = await startChatCommand(server.url, dir);
     try {
-      await first.waitFor(/type to chat$/);
       const network = loopback("wrtc");
       await assert.rejects(startNode(dir, server.url, { network }), (error: Error) => {
         assert.ok(error instanceof DirectoryLockedError, String(error));
