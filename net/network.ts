@@ -195,9 +195,10 @@ class NetworkCore {
         case "close":
           this.#closing = true;
           // each peer first lets its buffered data leave, then the signalling connection closes
+          // (a peer stuck in a setup step is not waited for beyond CLOSE_WAIT_MS)
           void Promise.all(
             [...this.#peers.values()].map((peer) =>
-              peer.disconnect("closed", "the network closed")
+              within(peer.disconnect("closed", "the network closed"), CLOSE_WAIT_MS, undefined)
             ),
           ).finally(() => this.signal.request({ type: "close" }));
           break;
@@ -299,7 +300,7 @@ class NetworkCore {
 
   async #askStatus(): Promise<void> {
     const entries = [...this.#peers];
-    const statuses = await Promise.all(entries.map(([, peer]) => peer.status()));
+    const statuses = await Promise.all(entries.map(([, peer]) => statusWithin(peer)));
     this.broker.enqueueOut({
       type: "connections",
       connections: entries.map(([id], i) => ({ id, status: statuses[i] })),
@@ -360,4 +361,32 @@ class NetworkCore {
     if (peer) peer.apply(signal);
     else log.debug(`a ${signal.kind} from ${U256.short(from)} with no connection to it`);
   }
+}
+
+/** How long a status round waits for one peer (its status is read between setup steps). */
+const STATUS_WAIT_MS = 2_000;
+/** How long closing waits for one peer (a graceful close takes at most 2 s). */
+const CLOSE_WAIT_MS = 3_000;
+
+/** `work`'s result, or `fallback` when it takes longer than `ms`. */
+async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => timer = setTimeout(() => resolve(fallback), ms));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `peer`'s status, or only its state when a setup step holds it longer than `STATUS_WAIT_MS`:
+ * one stuck peer must not keep every later status round (and the stat module) waiting.
+ */
+function statusWithin(peer: Peer): Promise<ConnectionStatus> {
+  return within(peer.status(), STATUS_WAIT_MS, {
+    state: peer.state,
+    bytesSent: 0,
+    bytesReceived: 0,
+  });
 }
