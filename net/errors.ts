@@ -11,6 +11,7 @@ export type PeerErrorCode =
   | "incomplete-message"
   | "setup-timeout"
   | "setup-failed"
+  | "peer-auth-failed"
   | "peer-gone"
   | "no-route"
   | "closed";

@@ -21,7 +21,8 @@ import type { IncompleteBudget } from "./reassembler.ts";
 import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
 import { newSendId } from "./send_id.ts";
-import { parseSetupSignal } from "./setup_signal.ts";
+import { SetupGuard } from "./setup_guard.ts";
+import { SETUP_LIMITS, type SetupSignal } from "./setup_signal.ts";
 import { type SignalClientOptions, SignalConnection, type SignalOut } from "./signal_client.ts";
 import type { NodeStats } from "./signal_protocol.ts";
 import type { WebSocketConstructor } from "./websocket.ts";
@@ -138,7 +139,7 @@ export function startNetwork(
   options: NetworkOptions,
 ): NetworkBroker {
   const broker: NetworkBroker = new Broker("network");
-  const core = new NetworkCore(config.id, options, broker);
+  const core = new NetworkCore(config, options, broker);
   core.signal = new SignalConnection(
     config,
     signalUrl,
@@ -156,15 +157,23 @@ class NetworkCore {
   readonly #incomplete: IncompleteBudget;
   /** Peers given messages in the batch of inputs under way: flushed at its end. */
   readonly #toFlush = new Set<Peer>();
+  readonly #guard: SetupGuard;
   #statusRound: Promise<void> | undefined;
   #closing = false;
+  readonly id: NodeID;
 
   constructor(
-    readonly id: NodeID,
+    config: NodeConfig,
     readonly options: NetworkOptions,
     readonly broker: NetworkBroker,
   ) {
+    this.id = config.id;
     this.#incomplete = { held: 0, limit: options.maxIncompleteBytes ?? 64 * 1024 * 1024 };
+    this.#guard = new SetupGuard(config, {
+      send: (to, signal) => this.signal.request({ type: "relay", to, signal }),
+      accept: (from, signal) => this.#fromPeer(from, signal),
+      reject: (from, code, message, claimed) => this.#refused(from, code, message, claimed),
+    });
   }
 
   /** The signalling client (set right after construction: its events come here). */
@@ -257,7 +266,7 @@ class NetworkCore {
       setupTimeoutMs: o.setupTimeoutMs,
       disconnectGraceMs: o.disconnectGraceMs,
     }, {
-      signal: (signal) => this.signal.request({ type: "relay", to: remote, signal }),
+      signal: (signal) => this.#guard.outgoing(remote, signal),
       connected: () => emit({ type: "connected", id: remote }),
       disconnected: (reason) => {
         emit({ type: "disconnected", id: remote, reason });
@@ -315,7 +324,7 @@ class NetworkCore {
       case "list":
         return emit({ type: "nodes", nodes: out.nodes.filter((n) => n.pubkey !== this.id) });
       case "relay":
-        return this.#fromPeer(out.from, out.signal);
+        return this.#guard.incoming(out.from, out.signal);
       case "error":
         if (out.code === "unknown-node" && out.to) {
           void this.#peers.get(out.to)?.disconnect(
@@ -342,24 +351,33 @@ class NetworkCore {
     }
   }
 
-  #fromPeer(from: NodeID, value: Record<string, unknown>): void {
-    let signal;
-    try {
-      signal = parseSetupSignal(value);
-    } catch (error) {
-      this.broker.enqueueOut({
-        type: "error",
-        code: "bad-setup",
-        to: from,
-        message: `node ${U256.short(from)} sent a bad setup message: ${(error as Error).message}`,
-      });
-      return;
-    }
+  /** A setup message from `from` whose signature holds. */
+  #fromPeer(from: NodeID, signal: SetupSignal): void {
     if (this.#closing) return;
     if (signal.kind === "offer" && !this.#peers.has(from) && this.#tooManySetups(from)) return;
     const peer = signal.kind === "offer" ? this.#peer(from) : this.#peers.get(from);
     if (peer) peer.apply(signal);
     else log.debug(`a ${signal.kind} from ${U256.short(from)} with no connection to it`);
+  }
+
+  /**
+   * A setup message said to be from `from` was refused. A forged one ends the attempt it
+   * claims to belong to (the path between the two nodes is not to be trusted), and the node
+   * it names is told, unless the message was itself a refusal.
+   */
+  #refused(
+    from: NodeID,
+    code: "bad-setup" | "peer-auth-failed",
+    message: string,
+    claimed?: SetupSignal,
+  ): void {
+    this.broker.enqueueOut({ type: "error", code, to: from, message });
+    if (!claimed) return;
+    this.#peers.get(from)?.refuse(claimed.session, message);
+    if (claimed.kind !== "refused" && !this.#closing) {
+      const reason = message.slice(0, SETUP_LIMITS.reason);
+      this.#guard.outgoing(from, { kind: "refused", session: claimed.session, reason });
+    }
   }
 }
 

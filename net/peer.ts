@@ -143,9 +143,28 @@ export class Peer {
     if (this.#setup.state === "open") this.#data.flush();
   }
 
-  /** Applies a setup message from the peer. */
+  /** Applies a setup message from the peer (whose signature held). */
   apply(signal: SetupSignal): void {
+    if (signal.kind === "refused") {
+      return this.refuse(
+        signal.session,
+        `node ${U256.short(this.#remoteId)} refused the connection setup: ${signal.reason}`,
+      );
+    }
     this.#step(() => this.#setup.apply(signal));
+  }
+
+  /**
+   * Ends the attempt `session` with `peer-auth-failed`, if it is the one under way: a setup
+   * message of it was forged, or the peer refused ours.
+   */
+  refuse(session: string, reason: string): void {
+    this.#step(() => {
+      if (this.#setup.state === "connecting" && this.#setup.session === session) {
+        this.#teardown("peer-auth-failed", reason);
+      }
+      return Promise.resolve();
+    });
   }
 
   /**

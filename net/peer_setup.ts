@@ -127,6 +127,11 @@ export class PeerSetup {
     return this.#state;
   }
 
+  /** The session id of the attempt under way ("" when idle). */
+  get session(): string {
+    return this.#session;
+  }
+
   /** Starts a new attempt with an offer of ours. */
   async offer(): Promise<void> {
     const pc = this.#newPeer(toHex(crypto.getRandomValues(new Uint8Array(8))), true);
@@ -139,7 +144,7 @@ export class PeerSetup {
   }
 
   /** Applies a setup message from the peer. */
-  async apply(signal: SetupSignal): Promise<void> {
+  async apply(signal: Exclude<SetupSignal, { kind: "refused" }>): Promise<void> {
     if (log.enabled("debug")) log.debug(this.#o.name, "got", signal.kind, signal.session);
     switch (signal.kind) {
       case "offer":

@@ -14,37 +14,11 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildBrowser } from "../../build_browser.ts";
 import { launchChromium, loopbackContext } from "../support/chromium.ts";
+import { readPage, startedId } from "../support/demo_page.ts";
 import { hasNonLoopbackInterfaces, until } from "../../harness/network.ts";
 import { type PeerProcess, startPeer } from "../support/peer_process.ts";
 import { repoRoot, type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 import { startTurn, type TurnServer } from "../support/turn.ts";
-
-/** What page `page` shows. */
-function readPage(page: Page) {
-  return page.evaluate(() => ({
-    id: document.getElementById("id")!.textContent!,
-    identity: document.getElementById("identity")!.textContent!,
-    nodes: [...document.querySelectorAll("#picture .node")].map((g) =>
-      (g as SVGElement).dataset.id!
-    ),
-    edges: [...document.querySelectorAll("#picture .edge")].map((g) => ({
-      to: (g as SVGElement).dataset.to!,
-      path: (g as SVGElement).dataset.path!,
-    })),
-    chat: [...document.querySelectorAll("#chat-list li")].map((li) => li.textContent!),
-    log: [...document.querySelectorAll("#log li")].map((li) => li.textContent!),
-  }));
-}
-
-/** The node ID `page` shows once its node started. */
-async function startedId(page: Page): Promise<string> {
-  await until(
-    "the page's node started",
-    async () => /^[0-9a-f]{64}$/.test((await readPage(page)).id),
-    15_000,
-  );
-  return (await readPage(page)).id;
-}
 
 /** Waits until `peer` prints a chat event with `text`. */
 async function chatArrives(peer: PeerProcess, text: string): Promise<void> {

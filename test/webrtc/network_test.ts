@@ -1,7 +1,8 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
-import { U256 } from "../../core/ids.ts";
+import { type NodeID, U256 } from "../../core/ids.ts";
+import { signSetup } from "../../net/setup_signal.ts";
 import { NetworkError } from "../../net/api.ts";
 import { loadWebRTCEngine } from "../../adapters/node/webrtc.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
@@ -19,17 +20,27 @@ import {
 import { Broker } from "../../core/broker.ts";
 import { linkModule, type ModuleLinkIn, type ModuleSend } from "../../net/module_link.ts";
 
-/** `count` raw clients, each announced with a fresh identity. */
-async function announcedStrangers(url: string, count: number): Promise<RawClient[]> {
-  return await Promise.all(
-    Array.from({ length: count }, async () => RawClient.announced(url, await NodeConfig.create())),
-  );
+/** A raw client and the identity it announced. */
+interface Stranger {
+  client: RawClient;
+  config: NodeConfig;
+  close(): Promise<void>;
 }
 
-/** Each stranger relays an offer with `sdp` (its own session) to the node `to`. */
-function offerFromEach(strangers: RawClient[], to: string, sdp: string): void {
-  for (const [i, stranger] of strangers.entries()) {
-    stranger.send({ type: "relay", to, signal: { kind: "offer", session: `s${i}`, sdp } });
+/** `count` raw clients, each announced with a fresh identity. */
+async function announcedStrangers(url: string, count: number): Promise<Stranger[]> {
+  return await Promise.all(Array.from({ length: count }, async () => {
+    const config = await NodeConfig.create();
+    const client = await RawClient.announced(url, config);
+    return { client, config, close: () => client.close() };
+  }));
+}
+
+/** Each stranger relays a signed offer with `sdp` (its own session) to the node `to`. */
+async function offerFromEach(strangers: Stranger[], to: NodeID, sdp: string): Promise<void> {
+  for (const [i, { client, config }] of strangers.entries()) {
+    const signal = await signSetup(config, to, { kind: "offer", session: `s${i}`, sdp });
+    client.send({ type: "relay", to, signal });
   }
 }
 
@@ -270,7 +281,7 @@ for (const engine of ENGINES) {
       const a = await loopbackNode(server.url, engine, "a");
       const aOut = a.broker.channelOut();
       try {
-        offerFromEach(strangers, a.id, "v=garbage");
+        await offerFromEach(strangers, a.id, "v=garbage");
         for (let i = 0; i < strangers.length; i++) await nextOf(aOut, "disconnected");
         await until(
           "the ended peers are forgotten",
@@ -328,7 +339,7 @@ for (const engine of ENGINES) {
       });
       const aOut = a.broker.channelOut();
       try {
-        offerFromEach(strangers, a.id, sdp);
+        await offerFromEach(strangers, a.id, sdp);
         for (let i = 0; i < 5; i++) {
           const refused = await nextOf(aOut, "error");
           assert.match(
@@ -345,8 +356,9 @@ for (const engine of ENGINES) {
       }
     });
 
-    it("reports a peer's malformed setup message and keeps working", async () => {
-      const mallory = await RawClient.announced(server.url, await NodeConfig.create());
+    it("reports a peer's malformed or unsigned setup message and keeps working", async () => {
+      const malloryConfig = await NodeConfig.create();
+      const mallory = await RawClient.announced(server.url, malloryConfig);
       const a = await loopbackNode(server.url, engine, "a");
       const aOut = a.broker.channelOut();
       try {
@@ -354,11 +366,22 @@ for (const engine of ENGINES) {
         const error = await nextOf(aOut, "error");
         assert.equal(error.code, "bad-setup");
         assert.match(error.message, /setup offer\.sdp must be a string/);
-        mallory.send({
-          type: "relay",
-          to: a.id,
-          signal: { kind: "offer", session: "t", sdp: "v=garbage" },
+        const unsigned = { kind: "offer", session: "u", sdp: "v=0" } as const;
+        mallory.send({ type: "relay", to: a.id, signal: unsigned });
+        const forged = await nextOf(aOut, "error");
+        assert.equal(forged.code, "peer-auth-failed");
+        assert.match(forged.message, /not signed/);
+        const refusal = await mallory.next();
+        assert.ok(refusal.type === "relay" && refusal.from === a.id, JSON.stringify(refusal));
+        assert.equal(refusal.signal.kind, "refused", "mallory is told why");
+        assert.equal(refusal.signal.session, "u");
+        assert.match(String(refusal.signal.reason), /not signed/);
+        const garbage = await signSetup(malloryConfig, a.id, {
+          kind: "offer",
+          session: "t",
+          sdp: "v=garbage",
         });
+        mallory.send({ type: "relay", to: a.id, signal: garbage });
         const failed = await nextOf(aOut, "disconnected");
         assert.match(failed.reason, /connection setup failed/);
         const b = await loopbackNode(server.url, engine, "b");

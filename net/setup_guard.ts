@@ -1,0 +1,118 @@
+/**
+ * Where setup messages are signed on the way out and checked on the way in, each direction in
+ * order (a candidate must not overtake its offer). An incoming message is applied only once
+ * its signature by the claimed sender holds; offers also must be newer than the last offer
+ * accepted from the same node, so a replayed offer cannot tear down a working connection.
+ * What waits for a check is bounded, as is the memory of offer times.
+ * @module
+ */
+
+import type { NodeConfig } from "../core/config.ts";
+import { type NodeID, U256 } from "../core/ids.ts";
+import {
+  parseSetupSignal,
+  SetupAuthError,
+  type SetupSignal,
+  type SignedSetup,
+  signSetup,
+  verifySetup,
+} from "./setup_signal.ts";
+
+/** What a {@link SetupGuard} reports. */
+export interface SetupGuardEvents {
+  /** A signed message, ready to carry to `to`. */
+  send(to: NodeID, signed: SignedSetup): void;
+  /** A message from `from` whose signature holds. */
+  accept(from: NodeID, signal: SetupSignal): void;
+  /**
+   * A message from `from` that was refused: `bad-setup` for a malformed one,
+   * `peer-auth-failed` for a proof that does not hold (then `signal` is the message as it
+   * claimed to be, when its fields were well-formed).
+   */
+  reject(
+    from: NodeID,
+    code: "bad-setup" | "peer-auth-failed",
+    message: string,
+    signal?: SetupSignal,
+  ): void;
+}
+
+/** The most incoming messages waiting for their signature check. */
+export const MAX_PENDING_CHECKS = 1024;
+/** The most nodes whose last offer time is remembered. */
+export const MAX_OFFER_TIMES = 10_000;
+
+/** Signs outgoing and checks incoming setup messages; see the module documentation. */
+export class SetupGuard {
+  readonly #config: NodeConfig;
+  readonly #events: SetupGuardEvents;
+  #outgoing: Promise<void> = Promise.resolve();
+  #incoming: Promise<void> = Promise.resolve();
+  #pending = 0;
+  /** The time of the last offer accepted from each node, oldest entry first. */
+  readonly #offerTimes = new Map<NodeID, number>();
+
+  /** Creates a guard for the node `config`. */
+  constructor(config: NodeConfig, events: SetupGuardEvents) {
+    this.#config = config;
+    this.#events = events;
+  }
+
+  /** Signs `signal` for `to`, then hands it to `send` (in the order of calls). */
+  outgoing(to: NodeID, signal: SetupSignal): void {
+    this.#outgoing = this.#outgoing
+      .then(() => signSetup(this.#config, to, signal))
+      .then((signed) => this.#events.send(to, signed));
+  }
+
+  /** Checks a message from `from`, then accepts or rejects it (in the order of calls). */
+  incoming(from: NodeID, value: Record<string, unknown>): void {
+    if (this.#pending >= MAX_PENDING_CHECKS) {
+      this.#events.reject(
+        from,
+        "bad-setup",
+        `dropped a setup message of node ${U256.short(from)}: ${this.#pending} are waiting ` +
+          "for their signature check already",
+      );
+      return;
+    }
+    this.#pending++;
+    this.#incoming = this.#incoming
+      .then(() => this.#check(from, value))
+      .finally(() => this.#pending--);
+  }
+
+  async #check(from: NodeID, value: Record<string, unknown>): Promise<void> {
+    const who = `node ${U256.short(from)}`;
+    let signal;
+    try {
+      signal = await verifySetup(from, this.#config.id, value);
+    } catch (error) {
+      // a SetupAuthError comes only once the fields were found well-formed
+      const auth = error instanceof SetupAuthError;
+      return this.#events.reject(
+        from,
+        auth ? "peer-auth-failed" : "bad-setup",
+        `refused a setup message said to be from ${who}: ${(error as Error).message}`,
+        auth ? parseSetupSignal(value) : undefined,
+      );
+    }
+    if (signal.kind === "offer") {
+      const last = this.#offerTimes.get(from);
+      if (last !== undefined && signal.time <= last) {
+        return this.#events.reject(
+          from,
+          "peer-auth-failed",
+          `refused an offer from ${who}: it is not newer than the last one accepted (a replay)`,
+        );
+      }
+      this.#offerTimes.delete(from);
+      this.#offerTimes.set(from, signal.time);
+      if (this.#offerTimes.size > MAX_OFFER_TIMES) {
+        this.#offerTimes.delete(this.#offerTimes.keys().next().value!);
+      }
+    }
+    const { time: _, ...bare } = signal;
+    this.#events.accept(from, bare as SetupSignal);
+  }
+}

@@ -1,0 +1,178 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { NodeConfig } from "../../core/config.ts";
+import { SMALL_ORDER_POINTS } from "../../core/ed25519.ts";
+import type { NodeID } from "../../core/ids.ts";
+import {
+  MAX_CLOCK_SKEW_MS,
+  parseSetupSignal,
+  SetupAuthError,
+  type SetupSignal,
+  setupSigningText,
+  signSetup,
+  verifySetup,
+} from "../../net/setup_signal.ts";
+import { MAX_PENDING_CHECKS, SetupGuard } from "../../net/setup_guard.ts";
+import { until } from "../../harness/network.ts";
+
+const OFFER: SetupSignal = { kind: "offer", session: "s1", sdp: "v=0\r\na=fingerprint:sha-256 AA" };
+const CANDIDATE: SetupSignal = {
+  kind: "candidate",
+  session: "s1",
+  candidate: "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+  sdpMid: "0",
+  sdpMLineIndex: 0,
+};
+
+async function pair() {
+  return [await NodeConfig.create(), await NodeConfig.create()] as const;
+}
+
+describe("signed setup messages", () => {
+  it("verify for the receiver they were signed for, with their time", async () => {
+    const [alice, bob] = await pair();
+    for (const signal of [OFFER, CANDIDATE, { kind: "refused", session: "s1", reason: "no" }]) {
+      const signed = await signSetup(alice, bob.id, signal as SetupSignal);
+      const checked = await verifySetup(alice.id, bob.id, signed);
+      assert.deepEqual(checked, { ...parseSetupSignal(signed), time: signed.time });
+    }
+  });
+
+  it("refuse every change an attacker could make", async () => {
+    const [alice, bob] = await pair();
+    const carol = await NodeConfig.create();
+    const signed = await signSetup(alice, bob.id, OFFER);
+    const fails = async (what: string, from: NodeID, to: NodeID, value: object) => {
+      await assert.rejects(
+        verifySetup(from, to, value as Record<string, unknown>),
+        (e: Error) => e instanceof SetupAuthError && /signature/.test(e.message),
+        what,
+      );
+    };
+    await fails("another fingerprint", alice.id, bob.id, { ...signed, sdp: "v=0\r\na=x BB" });
+    await fails("another session", alice.id, bob.id, { ...signed, session: "s2" });
+    await fails("another kind", alice.id, bob.id, { ...signed, kind: "answer" });
+    await fails("another time", alice.id, bob.id, { ...signed, time: signed.time + 1 });
+    await fails("another sender", carol.id, bob.id, signed);
+    await fails("another receiver", alice.id, carol.id, signed);
+    const candidate = await signSetup(alice, bob.id, CANDIDATE);
+    await fails("another address", alice.id, bob.id, {
+      ...candidate,
+      candidate: CANDIDATE.kind === "candidate" &&
+        CANDIDATE.candidate.replace("127.0.0.1", "10.9.9.9"),
+    });
+    await fails("another m-line", alice.id, bob.id, { ...candidate, sdpMLineIndex: 1 });
+    await fails("another mid", alice.id, bob.id, { ...candidate, sdpMid: "1" });
+    const bits = signed.signature.replace(/^./, (c) => c === "0" ? "1" : "0");
+    await fails("a flipped signature bit", alice.id, bob.id, { ...signed, signature: bits });
+  });
+
+  it("refuse a message without proof, or with a time too far off the clock", async () => {
+    const [alice, bob] = await pair();
+    await assert.rejects(
+      verifySetup(alice.id, bob.id, { ...OFFER }),
+      (e: Error) => e instanceof SetupAuthError && /not signed/.test(e.message),
+    );
+    const signed = await signSetup(alice, bob.id, OFFER);
+    const { time: _, ...timeless } = signed;
+    await assert.rejects(
+      verifySetup(alice.id, bob.id, timeless),
+      (e: Error) => e instanceof SetupAuthError && /no time/.test(e.message),
+    );
+    for (const off of [MAX_CLOCK_SKEW_MS + 1, -MAX_CLOCK_SKEW_MS - 1]) {
+      await assert.rejects(
+        verifySetup(alice.id, bob.id, signed, signed.time + off),
+        (e: Error) => e instanceof SetupAuthError && /off this node's clock/.test(e.message),
+      );
+    }
+    for (const off of [MAX_CLOCK_SKEW_MS, -MAX_CLOCK_SKEW_MS]) {
+      await verifySetup(alice.id, bob.id, signed, signed.time + off); // just inside
+    }
+  });
+
+  it("refuse every small-order sender key, whatever the signature", async () => {
+    const bob = await NodeConfig.create();
+    for (const point of SMALL_ORDER_POINTS) {
+      const value = { ...OFFER, time: Date.now(), signature: "00".repeat(32) + "00".repeat(32) };
+      await assert.rejects(
+        verifySetup(point as NodeID, bob.id, value),
+        SetupAuthError,
+        point,
+      );
+    }
+  });
+
+  it("refuse malformed fields with a TypeError before looking at the proof", () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ kind: "offer", session: "s" }, /offer\.sdp must be a string/],
+      [{ kind: "offer", session: "a b", sdp: "v=0" }, /printable ASCII/],
+      [
+        { kind: "offer", session: "x".repeat(65), sdp: "v=0" },
+        /session must be a string of 1 to 64/,
+      ],
+      [{ kind: "candidate", session: "s", candidate: "a\r\nb" }, /one line/],
+      [{ kind: "candidate", session: "s", candidate: "c", sdpMLineIndex: -1 }, /non-negative/],
+      [{ kind: "candidate", session: "s", candidate: "c", sdpMid: 3 }, /sdpMid must be a string/],
+      [{ kind: "refused", session: "s", reason: "" }, /reason must be a string/],
+      [{ kind: "bye", session: "s" }, /unknown setup message kind "bye"/],
+    ];
+    for (const [value, error] of bad) assert.throws(() => parseSetupSignal(value), error);
+  });
+
+  it("sign with strictly increasing times, and cover the documented text", async () => {
+    const [alice, bob] = await pair();
+    const times = [];
+    for (let i = 0; i < 20; i++) times.push((await signSetup(alice, bob.id, OFFER)).time);
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] > times[i - 1]);
+    assert.equal(
+      setupSigningText(alice.id, bob.id, { ...CANDIDATE, time: 5 }),
+      `flnet-setup\nversion 1\nfrom ${alice.id}\nto ${bob.id}\nsession s1\nkind candidate\n` +
+        "time 5\n0\n0\ncandidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+    );
+  });
+});
+
+describe("the setup guard", () => {
+  /** A guard for `config` that records what it hands on. */
+  function recording(config: NodeConfig) {
+    const seen: string[] = [];
+    const sent: Record<string, unknown>[] = [];
+    const guard = new SetupGuard(config, {
+      send: (_, signed) => sent.push(signed),
+      accept: (from, signal) => seen.push(`accept ${from === config.id} ${signal.kind}`),
+      reject: (_, code, message) => seen.push(`${code}: ${message}`),
+    });
+    return { guard, seen, sent };
+  }
+  const settled = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+  it("keeps each direction in order and refuses a replayed offer", async () => {
+    const [alice, bob] = await pair();
+    const out = recording(alice);
+    out.guard.outgoing(bob.id, OFFER);
+    out.guard.outgoing(bob.id, CANDIDATE);
+    await settled();
+    assert.deepEqual(out.sent.map((s) => s.kind), ["offer", "candidate"]);
+    const into = recording(bob);
+    for (const signed of out.sent) into.guard.incoming(alice.id, signed);
+    into.guard.incoming(alice.id, out.sent[0]); // the same offer again
+    await settled();
+    assert.equal(into.seen[0], "accept false offer");
+    assert.equal(into.seen[1], "accept false candidate");
+    assert.match(into.seen[2], /^peer-auth-failed: .*not newer than the last one accepted/);
+    assert.equal(into.seen.length, 3);
+  });
+
+  it("holds at most MAX_PENDING_CHECKS messages waiting, and says so past it", async () => {
+    const [alice, bob] = await pair();
+    const into = recording(bob);
+    const signed = await signSetup(alice, bob.id, CANDIDATE);
+    for (let i = 0; i < MAX_PENDING_CHECKS + 5; i++) into.guard.incoming(alice.id, signed);
+    const dropped = into.seen.filter((s) => /are waiting for their signature check/.test(s));
+    assert.equal(dropped.length, 5);
+    const accepted = () => into.seen.filter((s) => s.startsWith("accept")).length;
+    await until("the checks", () => accepted() >= MAX_PENDING_CHECKS, 30_000);
+    await settled();
+    assert.equal(accepted(), MAX_PENDING_CHECKS);
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * Reading the demo page (demo/index.html) in browser tests.
+ * @module
+ */
+
+import type { Page } from "playwright-core";
+import { until } from "../../harness/network.ts";
+
+/** What the demo page `page` shows. */
+export function readPage(page: Page) {
+  return page.evaluate(() => ({
+    id: document.getElementById("id")!.textContent!,
+    identity: document.getElementById("identity")!.textContent!,
+    nodes: [...document.querySelectorAll("#picture .node")].map((g) =>
+      (g as SVGElement).dataset.id!
+    ),
+    edges: [...document.querySelectorAll("#picture .edge")].map((g) => ({
+      to: (g as SVGElement).dataset.to!,
+      path: (g as SVGElement).dataset.path!,
+    })),
+    chat: [...document.querySelectorAll("#chat-list li")].map((li) => li.textContent!),
+    log: [...document.querySelectorAll("#log li")].map((li) => li.textContent!),
+  }));
+}
+
+/** The node ID the demo page `page` shows once its node started. */
+export async function startedId(page: Page): Promise<string> {
+  await until(
+    "the page's node started",
+    async () => /^[0-9a-f]{64}$/.test((await readPage(page)).id),
+    15_000,
+  );
+  return (await readPage(page)).id;
+}
