@@ -152,6 +152,7 @@ export class Network implements AsyncIterable<NetworkMessage> {
   readonly #messages = new BrokerChannel<NetworkMessage>();
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
+  readonly #errorListeners = new Set<(error: NetworkError) => void>();
   #closed: Promise<void> | undefined;
 
   /** Wraps a started network broker. */
@@ -201,6 +202,17 @@ export class Network implements AsyncIterable<NetworkMessage> {
     });
   }
 
+  /**
+   * Calls `listener` with every failure that no `send` promise reports: a connection that
+   * could not be set up or broke, a setup message that was forged (`peer-auth-failed`), a
+   * peer's message refused here, or a message of this node that the peer refused after its
+   * `send` had resolved (the error names the message by the number in its text).
+   */
+  onError(listener: (error: NetworkError) => void): Subscription {
+    this.#errorListeners.add(listener);
+    return { remove: () => this.#errorListeners.delete(listener) };
+  }
+
   /** Asks the signalling server for other nodes (a random subset on large networks). */
   async nodes(timeoutMs = 10_000): Promise<NodeInfo[]> {
     const reply = this.#next("nodes", timeoutMs);
@@ -243,11 +255,13 @@ export class Network implements AsyncIterable<NetworkMessage> {
       case "sent":
         this.#settle(out.id)?.resolve();
         break;
-      case "error":
-        if (out.id !== undefined) {
-          this.#settle(out.id)?.reject(new NetworkError(out.code, out.message, out.to));
-        }
+      case "error": {
+        const error = new NetworkError(out.code, out.message, out.to);
+        const pending = out.id === undefined ? undefined : this.#settle(out.id);
+        if (pending) pending.reject(error);
+        else for (const listener of this.#errorListeners) listener(error);
         break;
+      }
     }
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       if (this.#waiters[i].type === out.type) this.#waiters.splice(i, 1)[0].resolve(out);

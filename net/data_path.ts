@@ -32,6 +32,14 @@ import { Fifo } from "../core/fifo.ts";
 import type { PeerErrorCode } from "./errors.ts";
 import { encodeBatch, encodeMessage, FRAME_BYTES } from "./framing.ts";
 import { type IncompleteBudget, Reassembler } from "./reassembler.ts";
+import {
+  CLOSE_MODULE,
+  encodeRefusal,
+  parseRefusal,
+  type RefusalCode,
+  REFUSED_MODULE,
+  RESERVED_MODULE_PREFIX,
+} from "./control.ts";
 
 /** What the data path needs of an `RTCDataChannel`. */
 export interface DataChannelLike {
@@ -79,16 +87,21 @@ export interface DataPathEvents {
   message(module: string, data: string | Uint8Array): void;
   /** Incoming data was refused (malformed, too large, incomplete). */
   error(code: PeerErrorCode, message: string): void;
+  /**
+   * The peer refused a message this side sent: `id` is the caller's id when the message was
+   * among the last {@link RECENT_SENDS} sent, else undefined.
+   */
+  refusedByPeer(id: number | undefined, code: RefusalCode, message: string): void;
   /** The peer asked to close, after everything it sent before. */
   closedByPeer(): void;
   /** The channel refused a frame: the connection is unusable. */
   broken(reason: string): void;
 }
 
-/** Module names with this prefix are flnet's own control messages. */
-export const RESERVED_MODULE_PREFIX = "\u0000";
-/** The message that asks the peer to close after everything sent before it. */
-const CLOSE_MODULE = RESERVED_MODULE_PREFIX + "close";
+/** How many sent messages are remembered, to name the one a refusal of the peer is about. */
+export const RECENT_SENDS = 1024;
+/** The most refusals sent to the peer per second; refusals beyond are reported here only. */
+export const REFUSALS_PER_SECOND = 10;
 /** Messages up to this size (encoded frame) are batched when several wait at once. */
 const SMALL_MESSAGE_BYTES = 4096;
 /** How often a graceful close looks whether the peer closed. */
@@ -111,6 +124,11 @@ export class DataPath {
   #frameBytes = FRAME_BYTES;
   #wakeSender: (() => void) | undefined;
   #wakeCloser: (() => void) | undefined;
+  /** The caller's ids of the last messages sent, by their frame id, oldest first. */
+  readonly #recent = new Map<number, number>();
+  /** Refusals sent in the second that started at `#refusalSecond`. */
+  #refusals = 0;
+  #refusalSecond = 0;
 
   /** Creates an empty data path with no channel. */
   constructor(options: DataPathOptions, events: DataPathEvents) {
@@ -185,12 +203,43 @@ export class DataPath {
       );
     }
     for (const result of this.#reassembler.push(bytes)) {
-      if (result.kind === "message" && result.module === CLOSE_MODULE) {
-        return this.#events.closedByPeer();
-      } else if (result.kind === "message") {
+      if (result.kind === "error") {
+        this.#events.error(result.code, result.message);
+        if (result.id !== undefined) this.#refuse(result.id, result.code, result.message);
+      } else if (!result.module.startsWith(RESERVED_MODULE_PREFIX)) {
         this.#events.message(result.module, result.data);
-      } else this.#events.error(result.code, result.message);
+      } else if (result.module === CLOSE_MODULE) {
+        return this.#events.closedByPeer();
+      } else this.#control(result.module, result.data);
     }
+  }
+
+  /** A control message other than close. */
+  #control(module: string, data: string | Uint8Array): void {
+    if (module !== REFUSED_MODULE) {
+      return this.#events.error(
+        "bad-frame",
+        `malformed data from the peer: unknown control message ${JSON.stringify(module)}`,
+      );
+    }
+    try {
+      const refusal = parseRefusal(data);
+      this.#events.refusedByPeer(this.#recent.get(refusal.id), refusal.code, refusal.message);
+    } catch (error) {
+      this.#events.error(
+        "bad-frame",
+        `malformed refusal from the peer: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Tells the peer its message `id` was refused, unless it already heard of many this second. */
+  #refuse(id: number, code: RefusalCode, message: string): void {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.#refusalSecond) [this.#refusalSecond, this.#refusals] = [second, 0];
+    if (++this.#refusals > REFUSALS_PER_SECOND) return;
+    this.#queue.push({ module: REFUSED_MODULE, data: encodeRefusal(id, code, message) });
+    void this.#pump();
   }
 
   /**
@@ -250,11 +299,13 @@ export class DataPath {
             continue;
           }
           dc.send(bytes as Uint8Array<ArrayBuffer>);
+          const first = this.#frameId;
           this.#frameId += batch.length;
-          for (let i = 0; i < batch.length; i++) this.#sent(this.#queue.shift()!);
+          for (let i = 0; i < batch.length; i++) this.#sent(this.#queue.shift()!, first + i);
           continue;
         }
-        if (await this.#sendWhole(dc, this.#queue.peek()!)) this.#sent(this.#queue.shift()!);
+        const frameId = await this.#sendWhole(dc, this.#queue.peek()!);
+        if (frameId !== undefined) this.#sent(this.#queue.shift()!, frameId);
       }
     } catch (error) {
       this.#events.broken(`the data channel refused a frame: ${(error as Error).message}`);
@@ -264,18 +315,20 @@ export class DataPath {
   }
 
   /**
-   * Sends every frame of `item` on `dc`; false when the channel changed or closed meanwhile
-   * (the message stays queued and is sent whole, from its first frame, on the next channel).
+   * Sends every frame of `item` on `dc` and returns the message's frame id; undefined when
+   * the channel changed or closed meanwhile (the message stays queued and is sent whole, from
+   * its first frame, on the next channel).
    */
-  async #sendWhole(dc: DataChannelLike, item: Outgoing): Promise<boolean> {
-    for (const frame of encodeMessage(this.#frameId++, item, this.#frameBytes)) {
+  async #sendWhole(dc: DataChannelLike, item: Outgoing): Promise<number | undefined> {
+    const frameId = this.#frameId++;
+    for (const frame of encodeMessage(frameId, item, this.#frameBytes)) {
       while (!this.#fits(dc, frame.length)) {
-        if (!(await this.#drained(dc))) return false;
+        if (!(await this.#drained(dc))) return undefined;
       }
-      if (dc !== this.#dc || dc.readyState !== "open") return false;
+      if (dc !== this.#dc || dc.readyState !== "open") return undefined;
       dc.send(frame as Uint8Array<ArrayBuffer>);
     }
-    return true;
+    return frameId;
   }
 
   /**
@@ -292,9 +345,15 @@ export class DataPath {
     return true;
   }
 
-  /** Reports a message as handed to the channel, unless it was flnet's own. */
-  #sent({ id }: Outgoing): void {
-    if (id !== undefined) this.#events.sent(id);
+  /**
+   * Reports a message as handed to the channel (as frame `frameId`), unless it was flnet's
+   * own, and remembers it for a while in case the peer refuses it.
+   */
+  #sent({ id }: Outgoing, frameId: number): void {
+    if (id === undefined) return;
+    this.#recent.set(frameId, id);
+    if (this.#recent.size > RECENT_SENDS) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#events.sent(id);
   }
 
   /**

@@ -9,7 +9,8 @@
 import { type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import type { ConnectionState, ConnectionStatus } from "./connection_status.ts";
-import { DataPath, type DataPathOptions, RESERVED_MODULE_PREFIX } from "./data_path.ts";
+import { DataPath, type DataPathOptions } from "./data_path.ts";
+import { RESERVED_MODULE_PREFIX } from "./control.ts";
 import type { PeerErrorCode } from "./errors.ts";
 import { payloadBytes } from "./framing.ts";
 import { PeerSetup, type PeerSetupOptions } from "./peer_setup.ts";
@@ -84,6 +85,14 @@ export class Peer {
       failed: (id, code, message) => events.error(code, message, id),
       message: (module, data) => events.message(module, data),
       error: (code, message) => events.error(code, message),
+      refusedByPeer: (id, code, message) =>
+        events.error(
+          code,
+          `node ${U256.short(this.#remoteId)} refused ${
+            id === undefined ? "a message" : `message ${id}`
+          } it received: ${message}`,
+          id,
+        ),
       closedByPeer: () => this.#teardown("closed", "closed by the peer"),
       broken: (reason) => this.#teardown("peer-gone", reason),
     });

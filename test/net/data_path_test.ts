@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DataPath, type DataPathEvents } from "../../net/data_path.ts";
-import { FRAME_BYTES, MAX_FRAME_BYTES } from "../../net/framing.ts";
+import { DataPath, type DataPathEvents, REFUSALS_PER_SECOND } from "../../net/data_path.ts";
+import { encodeMessage, FRAME_BYTES, MAX_FRAME_BYTES } from "../../net/framing.ts";
 import { Reassembler, type ReassemblyResult } from "../../net/reassembler.ts";
 import { maxMessageSize } from "../../net/peer_setup.ts";
 import { FakeChannel } from "../support/fake_channel.ts";
@@ -14,6 +14,7 @@ function recorded(options: ConstructorParameters<typeof DataPath>[0] = {}) {
     failed: (id, code) => log.push(`failed ${id} ${code}`),
     message: (module, data) => log.push(`message ${module} ${String(data).slice(0, 20)}`),
     error: (code) => log.push(`error ${code}`),
+    refusedByPeer: (id, code, message) => log.push(`refused ${id} ${code} ${message}`),
     closedByPeer: () => log.push("closed by peer"),
     broken: (reason) => log.push(`broken ${reason}`),
   };
@@ -210,5 +211,57 @@ describe("data path frame size", () => {
     assert.equal(maxMessageSize("v=0\r\n"), 64 * 1024, "absent: 64 KiB");
     assert.equal(maxMessageSize("a=max-message-size:0\r\n"), Infinity, "0: no limit");
     assert.equal(maxMessageSize("a=max-message-size:1000\r\n"), FRAME_BYTES, "never below 16 KiB");
+  });
+});
+
+describe("data path refusals", () => {
+  it("tells the sender which of its messages was refused, and how many per second", async () => {
+    const small = recorded({ maxMessageBytes: 1000 });
+    const big = recorded();
+    const toSmall = new FakeChannel();
+    const toBig = new FakeChannel();
+    big.path.attach(toSmall);
+    small.path.attach(toBig);
+    for (let id = 1; id <= 3; id++) {
+      big.path.enqueue({ id, module: "m", data: "x".repeat(id * 600) });
+    }
+    big.path.flush();
+    await tick();
+    for (const frame of toSmall.sent.splice(0)) small.path.receive(frame.slice().buffer);
+    assert.deepEqual(small.log, [
+      "message m xxxxxxxxxxxxxxxxxxxx",
+      "error message-too-large",
+      "error message-too-large",
+    ]);
+    await tick();
+    for (const frame of toBig.sent.splice(0)) big.path.receive(frame.slice().buffer);
+    const refusals = big.log.filter((line) => line.startsWith("refused"));
+    assert.equal(refusals.length, 2);
+    assert.match(refusals[0], /^refused 2 message-too-large .*1200 bytes.*1000/);
+    assert.match(refusals[1], /^refused 3 message-too-large/);
+
+    // a flood of bad messages: at most REFUSALS_PER_SECOND refusals go back
+    for (let id = 4; id < 40; id++) big.path.enqueue({ id, module: "m", data: "y".repeat(1001) });
+    big.path.flush();
+    await tick();
+    for (const frame of toSmall.sent.splice(0)) small.path.receive(frame.slice().buffer);
+    await tick();
+    const back = received(toBig).filter((r) => r.kind === "message");
+    assert.ok(back.length <= REFUSALS_PER_SECOND, `${back.length} refusals sent`);
+  });
+
+  it("reports an unknown control message or a malformed refusal, and hands neither on", () => {
+    const { path, log } = recorded();
+    path.attach(new FakeChannel());
+    const frames = [
+      ...encodeMessage(1, { module: "\u0000hello", data: "?" }),
+      ...encodeMessage(2, { module: "\u0000refused", data: "{not json" }),
+      ...encodeMessage(3, {
+        module: "\u0000refused",
+        data: '{"id":1,"code":"other","message":""}',
+      }),
+    ];
+    for (const frame of frames) path.receive(frame.slice().buffer);
+    assert.deepEqual(log, ["error bad-frame", "error bad-frame", "error bad-frame"]);
   });
 });

@@ -356,6 +356,28 @@ for (const engine of ENGINES) {
       }
     });
 
+    it("tells the sender when the peer refuses a message over its limit", async () => {
+      const a = await loopbackNode(server.url, engine, "a");
+      const b = await loopbackNode(server.url, engine, "b", { maxMessageBytes: 100_000 });
+      const refused: NetworkError[] = [];
+      a.onError((error) => refused.push(error));
+      try {
+        await a.send(b.id, randomBytes(200_000)); // b's limit is not a's to know
+        await until("a heard of the refusal", () => refused.length > 0, 10_000);
+        assert.equal(refused[0].code, "message-too-large");
+        assert.equal(refused[0].to, b.id);
+        assert.match(
+          refused[0].message,
+          /refused message \d+ it received: .*over this node's maximum of 100000/,
+        );
+        await a.send(b.id, "still fine");
+        assert.equal((await b.recv()).data, "still fine");
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it("reports a peer's malformed or unsigned setup message and keeps working", async () => {
       const malloryConfig = await NodeConfig.create();
       const mallory = await RawClient.announced(server.url, malloryConfig);

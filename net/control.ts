@@ -1,0 +1,66 @@
+/**
+ * flnet's own messages on a data channel, beside the modules' (docs/wire.md): ordinary
+ * messages whose module name starts with U+0000, which no module may use.
+ *
+ * - `"\0close"` (empty bytes): the sender closes after everything it sent before.
+ * - `"\0refused"` (JSON text `{"id","code","message"}`): the sender refused the message `id`
+ *   it received (malformed, or over its size limit), so the other side hears of it.
+ *
+ * @example
+ * ```ts
+ * import { encodeRefusal, parseRefusal } from "./control.ts";
+ * const refusal = parseRefusal(encodeRefusal(7, "message-too-large", "over 1 MiB"));
+ * console.log(refusal.id, refusal.code); // 7 "message-too-large"
+ * ```
+ * @module
+ */
+
+/** Module names with this prefix are flnet's own control messages. */
+export const RESERVED_MODULE_PREFIX = "\u0000";
+/** The message that asks the peer to close after everything sent before it. */
+export const CLOSE_MODULE = RESERVED_MODULE_PREFIX + "close";
+/** The message that tells the peer one of its messages was refused. */
+export const REFUSED_MODULE = RESERVED_MODULE_PREFIX + "refused";
+
+/** Why a received message was refused. */
+export type RefusalCode = "bad-frame" | "message-too-large";
+
+/** A refusal: which message (the sender's frame id), why, and in words. */
+export interface Refusal {
+  /** The refused message's id, as its first frame carried it. */
+  id: number;
+  /** Why. */
+  code: RefusalCode;
+  /** What the refusing side said, at most {@link MAX_REFUSAL_TEXT} characters. */
+  message: string;
+}
+
+/** The longest explanation a refusal carries. */
+export const MAX_REFUSAL_TEXT = 300;
+
+/** The text of a refusal of message `id`. */
+export function encodeRefusal(id: number, code: RefusalCode, message: string): string {
+  return JSON.stringify({ id, code, message: message.slice(0, MAX_REFUSAL_TEXT) });
+}
+
+/** Reads a refusal; throws a TypeError saying what is wrong. */
+export function parseRefusal(data: string | Uint8Array): Refusal {
+  if (typeof data !== "string" || data.length > MAX_REFUSAL_TEXT + 100) {
+    throw new TypeError("a refusal is JSON text of at most 400 characters");
+  }
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    throw new TypeError("a refusal is not JSON");
+  }
+  const { id, code, message } = value ?? {};
+  if (!Number.isSafeInteger(id) || (id as number) < 0) {
+    throw new TypeError("a refusal's id is a non-negative integer");
+  }
+  if (code !== "bad-frame" && code !== "message-too-large") {
+    throw new TypeError(`a refusal's code is "bad-frame" or "message-too-large"`);
+  }
+  if (typeof message !== "string") throw new TypeError("a refusal's message is text");
+  return { id: id as number, code, message: message.slice(0, MAX_REFUSAL_TEXT) };
+}
