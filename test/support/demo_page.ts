@@ -6,8 +6,24 @@
 import type { Page } from "playwright-core";
 import { until } from "../../harness/network.ts";
 
+/** What the demo page shows. */
+export interface DemoPageView {
+  /** The node id (or "…" before the node started). */
+  id: string;
+  /** The identity line. */
+  identity: string;
+  /** The nodes in the picture. */
+  nodes: string[];
+  /** The connections in the picture, with how each goes (host, relay…). */
+  edges: { to: string; path: string }[];
+  /** Chat lines. */
+  chat: string[];
+  /** Log lines. */
+  log: string[];
+}
+
 /** What the demo page `page` shows. */
-export function readPage(page: Page) {
+export function readPage(page: Page): Promise<DemoPageView> {
   return page.evaluate(() => ({
     id: document.getElementById("id")!.textContent!,
     identity: document.getElementById("identity")!.textContent!,

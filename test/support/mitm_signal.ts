@@ -18,7 +18,7 @@ import { offerForAnswering, type RTCPeerConnectionConstructor } from "../../net/
 import { type SetupSignal, signSetup } from "../../net/setup_signal.ts";
 import type { NetworkOut } from "../../net/network.ts";
 import { loopback } from "../../harness/network.ts";
-import { networkStart } from "../../node.ts";
+import { type Network, networkStart } from "../../node.ts";
 import type { WebRTCEngine } from "../../adapters/node/webrtc.ts";
 
 /** One data-channel message the attacker carried (and read). */
@@ -65,6 +65,8 @@ export class MitmSignal {
   readonly captured: Captured[] = [];
   /** Bridges whose both data channels opened. */
   bridged = 0;
+  /** What went wrong in the attacker's own setup steps (for a test's failure message). */
+  readonly failures: string[] = [];
   readonly #clients = new Map<NodeID, ClientLink>();
   readonly #legs = new Map<string, Leg>();
   readonly #stolen: Map<NodeID, NodeConfig>;
@@ -126,7 +128,7 @@ export class MitmSignal {
       const msg = JSON.parse(text) as Json;
       if (msg.type === "relay" && link.id) {
         void this.#hijack(link.id, msg.to as NodeID, msg.signal as Json).catch((error) =>
-          console.error("mitm:", error)
+          this.failures.push(String(error))
         );
         return;
       }
@@ -223,11 +225,25 @@ export class MitmSignal {
   }
 }
 
+/** A node under attack and what it reported. */
+export interface Victim {
+  /** Its network. */
+  net: Network;
+  /** The errors it reported. */
+  errors: (NetworkOut & { type: "error" })[];
+  /** The connections it made and the messages it got. */
+  heard: NetworkOut[];
+}
+
 /**
  * A node on `url` (on loopback, 8 s setup timeout) that records the errors it reports, and the
  * connections and messages it gets.
  */
-export async function victimNode(url: string, engine: WebRTCEngine, config: NodeConfig) {
+export async function victimNode(
+  url: string,
+  engine: WebRTCEngine,
+  config: NodeConfig,
+): Promise<Victim> {
   const net = await networkStart(config, url, loopback(engine, { setupTimeoutMs: 8_000 }));
   const errors: (NetworkOut & { type: "error" })[] = [];
   const heard: NetworkOut[] = [];

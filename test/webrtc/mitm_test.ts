@@ -41,7 +41,7 @@ for (const engine of ENGINES) {
           module: "chat",
           data: "secret plans",
         });
-        assert.equal(mitm.bridged, 1, "both victims connected to the attacker");
+        assert.equal(mitm.bridged, 1, `both victims connected to the attacker ${mitm.failures}`);
         assert.ok(
           mitm.captured.some((c) => c.from === a.net.id && contains(c.data, "secret plans")),
           "the attacker read the message",
