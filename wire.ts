@@ -31,7 +31,28 @@ export {
   type ReassemblerOptions,
   type ReassemblyResult,
 } from "./net/reassembler.ts";
-export { parseSetupSignal, type SetupSignal } from "./net/setup_signal.ts";
+export {
+  MAX_CLOCK_SKEW_MS,
+  parseSetupSignal,
+  SETUP_LIMITS,
+  SETUP_VERSION,
+  SetupAuthError,
+  type SetupSignal,
+  setupSigningText,
+  type SignedSetup,
+  signSetup,
+  verifySetup,
+} from "./net/setup_signal.ts";
+export {
+  CLOSE_MODULE,
+  encodeRefusal,
+  MAX_REFUSAL_TEXT,
+  parseRefusal,
+  type Refusal,
+  type RefusalCode,
+  REFUSED_MODULE,
+  RESERVED_MODULE_PREFIX,
+} from "./net/control.ts";
 export {
   announcePayload,
   type ClientMessage,

@@ -18,9 +18,9 @@
 /** Module names with this prefix are flnet's own control messages. */
 export const RESERVED_MODULE_PREFIX = "\u0000";
 /** The message that asks the peer to close after everything sent before it. */
-export const CLOSE_MODULE = RESERVED_MODULE_PREFIX + "close";
+export const CLOSE_MODULE: string = RESERVED_MODULE_PREFIX + "close";
 /** The message that tells the peer one of its messages was refused. */
-export const REFUSED_MODULE = RESERVED_MODULE_PREFIX + "refused";
+export const REFUSED_MODULE: string = RESERVED_MODULE_PREFIX + "refused";
 
 /** Why a received message was refused. */
 export type RefusalCode = "bad-frame" | "message-too-large";

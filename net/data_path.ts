@@ -19,6 +19,7 @@
  *   failed: (id, code) => console.log("failed", id, code),
  *   message: (module, data) => console.log(module, data),
  *   error: (code, message) => console.log(code, message),
+ *   refusedByPeer: (id, code) => console.log("the peer refused", id, code),
  *   closedByPeer: () => console.log("the peer closed"),
  *   broken: (reason) => console.log("the channel broke:", reason),
  * });

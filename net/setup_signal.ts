@@ -180,7 +180,7 @@ export async function verifySetup(
   from: NodeID,
   to: NodeID,
   value: Record<string, unknown>,
-  now = Date.now(),
+  now: number = Date.now(),
 ): Promise<SetupSignal & { time: number }> {
   const signal = parseSetupSignal(value);
   const { time, signature } = value;
