@@ -149,6 +149,16 @@ export function comparisons(results: BenchResults): ComparisonRow[] {
       higherIsBetter: false,
     });
   }
+  for (const p of results.network.setupProof ?? []) {
+    rows.push({
+      measure: `signing and checking a connection's ${p.messages} setup messages, ${p.engine}`,
+      flnet: p.ms,
+      against: "flnet's first message to a new peer",
+      other: p.ms / p.shareOfFirstMessage,
+      unit: "ms",
+      higherIsBetter: false,
+    });
+  }
   const broker = (prefix: string) => results.broker.find((r) => r.name.startsWith(prefix));
   const chain = broker("Broker chain, enqueue");
   for (

@@ -4,7 +4,8 @@
  * - throughput with 64 KiB and with 1 KiB messages (everyone pauses above 1 MiB buffered,
  *   simple-peer by its own stream backpressure);
  * - time from starting to connect until a first message arrived, setup relayed through the
- *   same signalling server.
+ *   same signalling server;
+ * - what proving the setup costs (signing and checking its messages), against that time.
  *
  *     npm run bench:network
  *     deno run -A bench/network_bench.ts --megabytes 8 --rounds 3 --json out.json
@@ -12,7 +13,9 @@
  */
 
 import type { WebRTCEngine } from "../node.ts";
-import { serveSignal } from "../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../signal/serve.ts";
+import { NodeConfig } from "../core/config.ts";
+import { signSetup, verifySetup } from "../net/setup_signal.ts";
 import { withPair } from "../harness/network.ts";
 import {
   rawFirstMessage,
@@ -67,6 +70,22 @@ export interface RoundTripRow {
   p50: { flnet: number; raw: number };
 }
 
+/** What signing and checking the setup messages of one connection costs. */
+export interface SetupProofRow {
+  /** The engine. */
+  engine: WebRTCEngine;
+  /** Setup messages relayed per connection (both directions). */
+  messages: number;
+  /** Bytes the signalling server relayed per connection. */
+  relayedBytes: number;
+  /** Bytes of proof (time and signature fields) per connection. */
+  proofBytes: number;
+  /** CPU ms per connection to sign every message on one side and check it on the other. */
+  ms: number;
+  /** `ms` as a share of flnet's first-message time on this engine. */
+  shareOfFirstMessage: number;
+}
+
 /** Everything one run measured. */
 export interface NetworkBenchResult {
   /** Throughput rows (engine × message size). */
@@ -75,6 +94,8 @@ export interface NetworkBenchResult {
   latency: LatencyRow[];
   /** Round-trip rows (per engine). */
   roundTrip: RoundTripRow[];
+  /** Setup proof rows (per engine). */
+  setupProof: SetupProofRow[];
 }
 
 /** Ping-pongs per round-trip measurement. */
@@ -138,10 +159,49 @@ async function flnetFirstMessage(url: string, engine: WebRTCEngine): Promise<num
   });
 }
 
+/**
+ * The cost of proving one connection's setup: the messages and bytes the server relays for one
+ * real connection on `engine`, then signing and checking as many messages of that size.
+ */
+async function setupProof(
+  server: RunningSignalServer,
+  engine: WebRTCEngine,
+  firstMessageMs: number,
+): Promise<SetupProofRow> {
+  const before = server.server.stats();
+  await flnetFirstMessage(server.url, engine);
+  const after = server.server.stats();
+  const messages = after.messagesRelayed - before.messagesRelayed;
+  const relayedBytes = after.bytesRelayed - before.bytesRelayed;
+  const [a, b] = [await NodeConfig.create(), await NodeConfig.create()];
+  const sdp = "v=0\r\n" + "a=x\r\n".repeat(Math.round(relayedBytes / messages / 5));
+  const rounds = 20;
+  const start = performance.now();
+  let proofBytes = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < messages; i++) {
+      const signed = await signSetup(a, b.id, { kind: "offer", session: `s${round}`, sdp });
+      await verifySetup(a.id, b.id, signed);
+      if (round === 0) {
+        proofBytes += JSON.stringify({ time: signed.time, signature: signed.signature }).length;
+      }
+    }
+  }
+  const ms = (performance.now() - start) / rounds;
+  return {
+    engine,
+    messages,
+    relayedBytes,
+    proofBytes,
+    ms,
+    shareOfFirstMessage: ms / firstMessageMs,
+  };
+}
+
 /** Measures every engine; within a round the contenders take turns so noise hits all alike. */
 export async function runNetworkBench(options: NetworkBenchOptions): Promise<NetworkBenchResult> {
   const server = await serveSignal({ port: 0 });
-  const result: NetworkBenchResult = { throughput: [], latency: [], roundTrip: [] };
+  const result: NetworkBenchResult = { throughput: [], latency: [], roundTrip: [], setupProof: [] };
   try {
     for (const engine of options.engines) {
       for (const size of SIZES) {
@@ -159,7 +219,9 @@ export async function runNetworkBench(options: NetworkBenchOptions): Promise<Net
         "raw": () => rawFirstMessage(server.url, engine),
         "simple-peer": () => simplePeerFirstMessage(server.url, engine),
       };
-      result.latency.push({ engine, ms: await medians(runs, options) });
+      const latency = await medians(runs, options);
+      result.latency.push({ engine, ms: latency });
+      result.setupProof.push(await setupProof(server, engine, latency.flnet));
       const flnet = await flnetRoundTrips(server.url, engine, ROUND_TRIPS);
       const raw = await rawRoundTrips(engine, ROUND_TRIPS);
       result.roundTrip.push({
@@ -216,6 +278,16 @@ export function formatNetworkTable(result: NetworkBenchResult): string {
       (r.p50.flnet / r.p50.raw).toFixed(2),
     ])
   );
+  const proof = result.setupProof.map((r) =>
+    line([
+      r.engine,
+      String(r.messages),
+      String(r.relayedBytes),
+      String(r.proofBytes),
+      r.ms.toFixed(2),
+      (r.shareOfFirstMessage * 100).toFixed(1) + " %",
+    ])
+  );
   return [
     line(["MB/s", ...CONTENDERS, "flnet/raw", "flnet/s-p"]),
     ...throughput,
@@ -225,6 +297,9 @@ export function formatNetworkTable(result: NetworkBenchResult): string {
     "",
     line(["round trip p50, ms", "flnet", "raw", "flnet/raw"]),
     ...roundTrip,
+    "",
+    line(["setup proof, per conn.", "messages", "bytes", "proof bytes", "CPU ms", "of 1st msg"]),
+    ...proof,
   ].join("\n");
 }
 
