@@ -1,6 +1,6 @@
 /**
  * Helpers for network tests: nodes that keep WebRTC on loopback (127.0.0.1 candidates only,
- * as ../shared/design.md explains), full Nodes on top, and ways to wait for things.
+ * as docs/network.md explains under "Engines and loopback"), full Nodes on top, and ways to wait for things.
  * @module
  */
 

@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium driven by playwright-core, with the flags that keep it off the internet
- * and its WebRTC on loopback (../shared/design.md, "Testing without the internet").
+ * and its WebRTC on loopback (docs/browser.md says what a page needs for loopback).
  * @module
  */
 
