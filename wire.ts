@@ -37,6 +37,7 @@ export {
   SETUP_LIMITS,
   SETUP_VERSION,
   SetupAuthError,
+  type SetupLimitedField,
   type SetupSignal,
   setupSigningText,
   type SignedSetup,

@@ -9,6 +9,7 @@ import type { BundleRow } from "./bundle_bench.ts";
 import type { GossipBenchRow } from "./gossip_bench.ts";
 import type { GossipRealRow } from "./gossip_real_bench.ts";
 import type { NetworkBenchResult } from "./network_bench.ts";
+import type { LivenessRow } from "./liveness_bench.ts";
 import type { SignalLoadResult } from "./signal_bench.ts";
 
 /** Everything `npm run bench` measured. */
@@ -36,6 +37,8 @@ export interface BenchResults {
   gossipSim: GossipBenchRow[];
   /** Gossip with real nodes. */
   gossipReal: GossipRealRow[];
+  /** Detection of a killed peer, with and without the heartbeat (absent in older results). */
+  liveness?: LivenessRow[];
   /** Browser bundles. */
   bundle: BundleRow[];
   /** Seconds the whole run took. */
@@ -145,6 +148,16 @@ export function comparisons(results: BenchResults): ComparisonRow[] {
       flnet: r.p50.flnet,
       against: "raw RTCDataChannel",
       other: r.p50.raw,
+      unit: "ms",
+      higherIsBetter: false,
+    });
+  }
+  for (const l of results.liveness ?? []) {
+    rows.push({
+      measure: `idle peer killed (SIGKILL), noticed after, ${l.engine}`,
+      flnet: l.heartbeatMs,
+      against: "ICE alone (livenessTimeoutMs 0)",
+      other: l.iceOnlyMs,
       unit: "ms",
       higherIsBetter: false,
     });

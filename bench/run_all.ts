@@ -131,6 +131,14 @@ export async function runAll(options: RunAllOptions): Promise<BenchResults> {
     )).rows as BenchResults[
       "gossipReal"
     ],
+    liveness: ((await step(
+      "liveness",
+      () =>
+        bench("liveness_bench.ts", [
+          ...["--rounds", q ? "1" : "3"],
+          ...["--engines", q ? "node-datachannel" : "wrtc,node-datachannel"],
+        ]),
+    )).result as { rows: BenchResults["liveness"] }).rows,
     bundle: (await step("bundle sizes", () => bench("bundle_bench.ts", []))).rows as BenchResults[
       "bundle"
     ],

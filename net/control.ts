@@ -3,6 +3,7 @@
  * messages whose module name starts with U+0000, which no module may use.
  *
  * - `"\0close"` (empty bytes): the sender closes after everything it sent before.
+ * - `"\0beat"` (empty bytes): a heartbeat, sent when nothing else was (net/liveness.ts).
  * - `"\0refused"` (JSON text `{"id","code","message"}`): the sender refused the message `id`
  *   it received (malformed, or over its size limit), so the other side hears of it.
  *
@@ -19,6 +20,8 @@
 export const RESERVED_MODULE_PREFIX = "\u0000";
 /** The message that asks the peer to close after everything sent before it. */
 export const CLOSE_MODULE: string = RESERVED_MODULE_PREFIX + "close";
+/** A heartbeat: the sender is alive (sent when it had sent nothing else for a while). */
+export const BEAT_MODULE: string = RESERVED_MODULE_PREFIX + "beat";
 /** The message that tells the peer one of its messages was refused. */
 export const REFUSED_MODULE: string = RESERVED_MODULE_PREFIX + "refused";
 

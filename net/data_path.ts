@@ -33,7 +33,9 @@ import { Fifo } from "../core/fifo.ts";
 import type { PeerErrorCode } from "./errors.ts";
 import { encodeBatch, encodeMessage, FRAME_BYTES } from "./framing.ts";
 import { type IncompleteBudget, Reassembler } from "./reassembler.ts";
+import { Liveness, LIVENESS_TIMEOUT_MS } from "./liveness.ts";
 import {
+  BEAT_MODULE,
   CLOSE_MODULE,
   encodeRefusal,
   parseRefusal,
@@ -76,6 +78,11 @@ export interface DataPathOptions {
   bufferHighBytes?: number;
   /** The limit on unfinished incoming messages, shared with the node's other peers. */
   incompleteBudget?: IncompleteBudget;
+  /**
+   * Declare the peer gone when nothing came from it for this long (default 2.5 s; 0: never).
+   * Both sides send heartbeats when idle, so only a dead peer or a broken path is this silent.
+   */
+  livenessTimeoutMs?: number;
 }
 
 /** What a {@link DataPath} reports. */
@@ -95,7 +102,7 @@ export interface DataPathEvents {
   refusedByPeer(id: number | undefined, code: RefusalCode, message: string): void;
   /** The peer asked to close, after everything it sent before. */
   closedByPeer(): void;
-  /** The channel refused a frame: the connection is unusable. */
+  /** The channel refused a frame, or the peer fell silent: the connection is unusable. */
   broken(reason: string): void;
 }
 
@@ -130,6 +137,7 @@ export class DataPath {
   /** Refusals sent in the second that started at `#refusalSecond`. */
   #refusals = 0;
   #refusalSecond = 0;
+  readonly #liveness: Liveness;
 
   /** Creates an empty data path with no channel. */
   constructor(options: DataPathOptions, events: DataPathEvents) {
@@ -138,6 +146,19 @@ export class DataPath {
     this.#incompleteTimeoutMs = options.incompleteTimeoutMs ?? 30_000;
     this.#bufferHighBytes = options.bufferHighBytes ?? 1024 * 1024;
     this.#budget = options.incompleteBudget;
+    const timeoutMs = options.livenessTimeoutMs ?? LIVENESS_TIMEOUT_MS;
+    this.#liveness = new Liveness(timeoutMs, {
+      beat: () => {
+        if (this.#queue.length > 0) return; // what waits will show the peer this side is alive
+        this.#queue.push({ module: BEAT_MODULE, data: new Uint8Array(0) });
+        void this.#pump();
+      },
+      silent: (ms) =>
+        this.#events.broken(
+          `nothing heard from the peer for ${ms} ms (over the liveness timeout of ${timeoutMs} ` +
+            "ms): it stopped, or the path to it broke",
+        ),
+    });
   }
 
   /** The number of messages waiting. */
@@ -174,6 +195,7 @@ export class DataPath {
       onTimeout: (report) => this.#events.error("incomplete-message", report.message),
       budget: this.#budget,
     });
+    this.#liveness.start();
     void this.#pump();
   }
 
@@ -192,6 +214,7 @@ export class DataPath {
 
   /** Takes one data-channel message from the peer. */
   receive(data: unknown): void {
+    this.#liveness.heard();
     const bytes = data instanceof ArrayBuffer
       ? new Uint8Array(data)
       : ArrayBuffer.isView(data)
@@ -217,6 +240,7 @@ export class DataPath {
 
   /** A control message other than close. */
   #control(module: string, data: string | Uint8Array): void {
+    if (module === BEAT_MODULE) return; // receive() took note
     if (module !== REFUSED_MODULE) {
       return this.#events.error(
         "bad-frame",
@@ -272,6 +296,7 @@ export class DataPath {
   }
 
   #detachChannel(): void {
+    this.#liveness.stop();
     this.#dc = undefined;
     this.#room = 0;
     this.#reassembler?.close();
@@ -300,6 +325,7 @@ export class DataPath {
             continue;
           }
           dc.send(bytes as Uint8Array<ArrayBuffer>);
+          this.#liveness.sent();
           const first = this.#frameId;
           this.#frameId += batch.length;
           for (let i = 0; i < batch.length; i++) this.#sent(this.#queue.shift()!, first + i);
@@ -328,6 +354,7 @@ export class DataPath {
       }
       if (dc !== this.#dc || dc.readyState !== "open") return undefined;
       dc.send(frame as Uint8Array<ArrayBuffer>);
+      this.#liveness.sent();
     }
     return frameId;
   }

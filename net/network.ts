@@ -52,8 +52,14 @@ export interface NetworkOptions {
   maxIncompleteBytes?: number;
   /** Give up connecting to a node after this long (default 20 s). */
   setupTimeoutMs?: number;
-  /** Treat a peer that stops answering for this long as gone (default 5 s). */
+  /** Treat an ICE "disconnected" state lasting this long as a lost peer (default 5 s). */
   disconnectGraceMs?: number;
+  /**
+   * Treat a peer from which nothing came for this long as gone (default 2.5 s; 0: never): both
+   * sides send a small heartbeat when idle, so a peer killed without a word is noticed within
+   * about this time. Raise it where a peer's event loop may stall longer.
+   */
+  livenessTimeoutMs?: number;
   /**
    * The most connections being set up at once on offers from nodes this node has no peer for
    * (default 64); more offers are refused with an `error` (`setup-failed`), so strangers'
@@ -265,6 +271,7 @@ class NetworkCore {
       incompleteBudget: this.#incomplete,
       setupTimeoutMs: o.setupTimeoutMs,
       disconnectGraceMs: o.disconnectGraceMs,
+      livenessTimeoutMs: o.livenessTimeoutMs,
     }, {
       signal: (signal) => this.#guard.outgoing(remote, signal),
       connected: () => emit({ type: "connected", id: remote }),

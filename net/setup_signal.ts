@@ -49,14 +49,17 @@ export const SETUP_VERSION = 1;
 /** How far a message's time may be from the receiver's clock (10 minutes). */
 export const MAX_CLOCK_SKEW_MS = 10 * 60_000;
 
+/** The fields of a setup message with a length limit. */
+export type SetupLimitedField = "session" | "sdp" | "candidate" | "sdpMid" | "reason";
+
 /** Limits on the fields of a setup message, in characters. */
-export const SETUP_LIMITS = {
+export const SETUP_LIMITS: Readonly<Record<SetupLimitedField, number>> = {
   session: 64,
   sdp: 64 * 1024,
   candidate: 1024,
   sdpMid: 32,
   reason: 200,
-} as const;
+};
 
 /** A setup message whose proof does not hold: not signed by its claimed sender, or stale. */
 export class SetupAuthError extends Error {
@@ -75,7 +78,7 @@ const SESSION = /^[\x21-\x7e]+$/;
  * TypeError saying what is wrong.
  */
 export function parseSetupSignal(value: Record<string, unknown>): SetupSignal {
-  const text = (field: keyof typeof SETUP_LIMITS, oneLine = true) => {
+  const text = (field: SetupLimitedField, oneLine = true) => {
     const v = value[field];
     const max = SETUP_LIMITS[field];
     if (typeof v !== "string" || v.length === 0 || v.length > max) {

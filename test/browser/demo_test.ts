@@ -16,7 +16,7 @@ import { buildBrowser } from "../../build_browser.ts";
 import { launchChromium, loopbackContext } from "../support/chromium.ts";
 import { readPage, startedId } from "../support/demo_page.ts";
 import { hasNonLoopbackInterfaces, until } from "../../harness/network.ts";
-import { type PeerProcess, startPeer } from "../support/peer_process.ts";
+import { type PeerProcess, startPeer } from "../../harness/peer_process.ts";
 import { repoRoot, type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 import { startTurn, type TurnServer } from "../support/turn.ts";
 

@@ -8,8 +8,11 @@ import { type Browser, type BrowserContext, chromium } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
 
-/** Launches headless Chromium; throws, saying how to install it, when it is missing. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches headless Chromium, with `extraArgs` on its command line (a tag to find its
+ * processes by, say); throws, saying how to install it, when it is missing.
+ */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   try {
     await Deno.stat(CHROMIUM);
   } catch {
@@ -32,6 +35,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,DialMediaRouteProvider," +
       "OptimizationHints,Translate",
       "--allow-loopback-in-peer-connection",
+      ...extraArgs,
     ],
   });
 }

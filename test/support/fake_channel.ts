@@ -17,11 +17,14 @@ export class FakeChannel implements DataChannelLike {
   readonly sent: Uint8Array[] = [];
   /** When true, each send adds its bytes to `bufferedAmount` (nothing drains by itself). */
   buffers = false;
+  /** When set, each data-channel message is also handed here (the other end, say). */
+  deliver: ((data: ArrayBuffer) => void) | undefined;
 
   /** Takes a data-channel message; throws, as engines do, when not open. */
   send(data: Uint8Array<ArrayBuffer>): void {
     if (this.readyState !== "open") throw new DOMException("not open", "InvalidStateError");
     this.sent.push(data.slice());
+    this.deliver?.(data.slice().buffer);
     if (this.buffers) this.bufferedAmount += data.length;
   }
 

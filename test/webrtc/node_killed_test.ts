@@ -5,7 +5,7 @@ import { IntervalTimer } from "../../core/timer.ts";
 import type { Node } from "../../node/node.ts";
 import { serveSignal } from "../../signal/serve.ts";
 import { loopbackFullNode, until } from "../../harness/network.ts";
-import { startPeer } from "../support/peer_process.ts";
+import { startPeer } from "../../harness/peer_process.ts";
 
 describe("a Node process killed with SIGKILL", { timeout: 120_000 }, () => {
   it("is noticed by its neighbours and replaced", async () => {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import type { WebRTCEngine } from "../../node.ts";
-import { type PeerProcess, startPeer } from "../support/peer_process.ts";
+import { type PeerProcess, startPeer } from "../../harness/peer_process.ts";
 
 type Side = ["deno" | "node", WebRTCEngine];
 

@@ -1,5 +1,5 @@
 /**
- * Starts test peers (`test/support/peer_main.ts`) as separate processes on Deno or on Node,
+ * Starts test peers (for tests and benchmarks) (`harness/peer_main.ts`) as separate processes on Deno or on Node,
  * and reads their JSON events.
  * @module
  */
@@ -8,7 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { repoRoot } from "../../harness/signal_process.ts";
+import { repoRoot } from "./signal_process.ts";
 
 /** A running peer. */
 export interface PeerProcess {
@@ -32,7 +32,7 @@ function bundleForNode(): string {
   const root = repoRoot();
   const out = join(root, ".test-out", "peer", "peer_main.mjs");
   const result = spawnSync(join(root, "node_modules", ".bin", "esbuild"), [
-    join(root, "test", "support", "peer_main.ts"),
+    join(root, "harness", "peer_main.ts"),
     "--bundle",
     "--platform=node",
     "--format=esm",
@@ -55,7 +55,7 @@ export async function startPeer(
       join(root, "node_modules", ".bin", "deno"),
       "run",
       "-A",
-      join(root, "test", "support", "peer_main.ts"),
+      join(root, "harness", "peer_main.ts"),
     ]
     : [process.execPath.endsWith("node") ? process.execPath : "node", bundleForNode()];
   const child = spawn(command, [...prefix, ...args], { stdio: ["pipe", "pipe", "inherit"] });

@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console
 /**
- * A test peer that runs on Deno (`deno run -A test/support/peer_main.ts`) and on Node (the
+ * A test peer that runs on Deno (`deno run -A harness/peer_main.ts`) and on Node (the
  * same file bundled by esbuild). It prints JSON lines on stdout:
  *
  *     --mode echo   prints {"event":"ready","id":…}, then sends every message back
@@ -20,15 +20,15 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { IntervalTimer } from "../../core/timer.ts";
+import { IntervalTimer } from "../core/timer.ts";
 import {
   networkStart,
   NodeConfig,
   type NodeNetworkOptions,
   startNode,
   type WebRTCEngine,
-} from "../../node.ts";
-import { FAST_NODE, loopback, randomBytes, sha256 } from "../../harness/network.ts";
+} from "../node.ts";
+import { FAST_NODE, loopback, randomBytes, sha256 } from "./network.ts";
 
 function arg(name: string, fallback?: string): string {
   const index = process.argv.indexOf(`--${name}`);
