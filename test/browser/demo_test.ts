@@ -11,9 +11,14 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildBrowser } from "../../build_browser.ts";
-import { launchChromium, loopbackContext } from "../support/chromium.ts";
+import {
+  type BrowserName,
+  launchBrowser,
+  type TestBrowser,
+  type TestContext,
+  type TestPage,
+} from "../support/browsers.ts";
 import { readPage, startedId } from "../support/demo_page.ts";
 import { hasNonLoopbackInterfaces, until } from "../../harness/network.ts";
 import { type PeerProcess, startPeer } from "../../harness/peer_process.ts";
@@ -42,26 +47,36 @@ async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Pr
   }
 }
 
-describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180_000 }, () => {
+describe("the demo page in Chromium and Firefox with a Node and a Deno node", {
+  timeout: 180_000,
+}, () => {
   let dist: string;
-  let browser: Browser;
+  const browsers = new Map<BrowserName, TestBrowser>();
   let turn: TurnServer;
   const output = join(repoRoot(), "test-output");
   before(async () => {
     dist = await mkdtemp(join(tmpdir(), "flnet-dist-"));
     await buildBrowser(dist);
     await mkdir(output, { recursive: true });
-    browser = await launchChromium();
+    for (const name of ["chromium", "firefox"] as const) {
+      browsers.set(name, await launchBrowser(name));
+    }
     turn = await startTurn();
   });
   after(async () => {
-    await browser?.close();
+    for (const browser of browsers.values()) await browser.close();
     await turn?.stop();
     await rm(dist, { recursive: true, force: true });
   });
 
-  for (const mode of ["host", "relay"] as const) {
-    it(`forms one overlay and chats both ways (${mode} candidates)`, async () => {
+  const runs = [
+    ["host", "chromium", "chromium"],
+    ["relay", "chromium", "chromium"],
+    ["host", "firefox", "chromium"],
+    ["relay", "firefox", "chromium"],
+  ] as const;
+  for (const [mode, first, second] of runs) {
+    it(`forms one overlay and chats both ways (${mode} candidates, ${first} and ${second})`, async () => {
       const iceServer = turn.iceServer;
       const relayed = mode === "relay"
         ? { iceServers: [iceServer], iceTransportPolicy: "relay" as const }
@@ -82,7 +97,7 @@ describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180
         : ["host"];
       let signal: SignalProcess | undefined;
       const peers: PeerProcess[] = [];
-      const contexts: BrowserContext[] = [];
+      const contexts: TestContext[] = [];
       try {
         signal = await startSignalProcess(["--static", join(dist, "demo")]);
         const site = signal.url.replace(/^ws/, "http");
@@ -94,9 +109,9 @@ describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180
             ]),
           );
         }
-        const pages: Page[] = [];
-        for (const name of ["page-a", "page-b"]) {
-          const context = await loopbackContext(browser);
+        const pages: TestPage[] = [];
+        for (const [name, browser] of [["page-a", first], ["page-b", second]] as const) {
+          const context = await browsers.get(browser)!.newContext();
           contexts.push(context);
           const page = await context.newPage();
           await page.goto(`${site}/?name=${name}&${query}`);
@@ -149,7 +164,10 @@ describe("the demo page in Chromium with a Node and a Deno node", { timeout: 180
             15_000,
           );
         }
-        await a.screenshot({ path: join(output, `demo-${mode}.png`), fullPage: true });
+        await a.screenshot({
+          path: join(output, `demo-${mode}-${first}-${second}.png`),
+          fullPage: true,
+        });
 
         if (mode === "host") {
           // a reload keeps the identity and the chat history (in localStorage)

@@ -1,5 +1,6 @@
 /**
- * A signalling server in the middle of Chromium and a Deno node (test/support/mitm_signal.ts):
+ * A signalling server in the middle of a page (Chromium, Firefox) and a Deno node
+ * (test/support/mitm_signal.ts):
  * the demo page and the node both see the forgery, and no message passes.
  * @module
  */
@@ -9,67 +10,74 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { buildBrowser } from "../../build_browser.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { NetworkError } from "../../net/api.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { until } from "../../harness/network.ts";
-import { launchChromium, loopbackContext } from "../support/chromium.ts";
+import { type BrowserName, launchBrowser, type TestBrowser } from "../support/browsers.ts";
 import { readPage, startedId } from "../support/demo_page.ts";
 import { MitmSignal, victimNode } from "../support/mitm_signal.ts";
 
-describe("a signalling server in the middle of Chromium and Deno", { timeout: 90_000 }, () => {
+describe("a signalling server in the middle of a browser and Deno", { timeout: 90_000 }, () => {
   let dist: string;
-  let browser: Browser;
+  const browsers = new Map<BrowserName, TestBrowser>();
   let server: RunningSignalServer;
   before(async () => {
     dist = await mkdtemp(join(tmpdir(), "flnet-dist-"));
     await buildBrowser(dist);
     server = await serveSignal({ port: 0, staticDir: join(dist, "demo") });
-    browser = await launchChromium();
+    for (const name of ["chromium", "firefox"] as const) {
+      browsers.set(name, await launchBrowser(name));
+    }
   });
   after(async () => {
-    await browser?.close();
+    for (const browser of browsers.values()) await browser.close();
     await server?.close();
     await rm(dist, { recursive: true, force: true });
   });
 
-  it("passes no message, and the page and the node both report the forgery", async () => {
-    const mitm = await MitmSignal.start({ upstream: server.url });
-    const node = await victimNode(mitm.url, "node-datachannel", await NodeConfig.create());
-    const context = await loopbackContext(browser);
-    try {
-      const page = await context.newPage();
-      const site = server.url.replace(/^ws/, "http");
-      const query = new URLSearchParams({ name: "page", candidates: "loopback", signal: mitm.url });
-      await page.goto(`${site}/?${query}`);
-      const pageId = await startedId(page);
-      const failure = await node.net.send(pageId, "secret plans", "chat").then(
-        () => undefined,
-        (error) => error,
-      );
-      assert.ok(failure instanceof NetworkError, `the send failed (got ${failure})`);
-      assert.equal(failure.code, "peer-auth-failed", failure.message);
-      let log: string[] = [];
-      await until("the page reported the forgery", async () => {
-        log = (await readPage(page)).log;
-        return log.some((line) => line.includes("peer-auth-failed"));
-      }, 15_000).catch((error) => {
-        throw new Error(`${error.message}; the page's log: ${JSON.stringify(log)}`);
-      });
-      assert.ok(
-        node.errors.some((e) => e.code === "peer-auth-failed" && e.to === pageId),
-        JSON.stringify(node.errors),
-      );
-      assert.equal(mitm.bridged, 0, "no victim connected to the attacker");
-      assert.deepEqual(mitm.captured, [], "the attacker read nothing");
-      assert.deepEqual(node.heard, [], "the node got no connection and no message");
-      assert.equal((await readPage(page)).edges.length, 0, "the page shows no connection");
-    } finally {
-      await context.close();
-      await node.net.close();
-      await mitm.close();
-    }
-  });
+  for (const name of ["chromium", "firefox"] as const) {
+    it(`passes no message, and the page (${name}) and the node both report the forgery`, async () => {
+      const mitm = await MitmSignal.start({ upstream: server.url });
+      const node = await victimNode(mitm.url, "node-datachannel", await NodeConfig.create());
+      const context = await browsers.get(name)!.newContext();
+      try {
+        const page = await context.newPage();
+        const site = server.url.replace(/^ws/, "http");
+        const query = new URLSearchParams({
+          name: "page",
+          candidates: "loopback",
+          signal: mitm.url,
+        });
+        await page.goto(`${site}/?${query}`);
+        const pageId = await startedId(page);
+        const failure = await node.net.send(pageId, "secret plans", "chat").then(
+          () => undefined,
+          (error) => error,
+        );
+        assert.ok(failure instanceof NetworkError, `the send failed (got ${failure})`);
+        assert.equal(failure.code, "peer-auth-failed", failure.message);
+        let log: string[] = [];
+        await until("the page reported the forgery", async () => {
+          log = (await readPage(page)).log;
+          return log.some((line) => line.includes("peer-auth-failed"));
+        }, 15_000).catch((error) => {
+          throw new Error(`${error.message}; the page's log: ${JSON.stringify(log)}`);
+        });
+        assert.ok(
+          node.errors.some((e) => e.code === "peer-auth-failed" && e.to === pageId),
+          JSON.stringify(node.errors),
+        );
+        assert.equal(mitm.bridged, 0, "no victim connected to the attacker");
+        assert.deepEqual(mitm.captured, [], "the attacker read nothing");
+        assert.deepEqual(node.heard, [], "the node got no connection and no message");
+        assert.equal((await readPage(page)).edges.length, 0, "the page shows no connection");
+      } finally {
+        await context.close();
+        await node.net.close();
+        await mitm.close();
+      }
+    });
+  }
 });

@@ -1,20 +1,18 @@
 /**
- * A browser killed with SIGKILL while a Deno node is connected to its page: the node notices by
- * the page's silence (the heartbeat), not after the ICE timeouts.
+ * A browser (Chromium, Firefox) killed with SIGKILL while a Deno node is connected to its page:
+ * the node notices by the page's silence (the heartbeat), not after the ICE timeouts.
  * @module
  */
 
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { buildBrowser } from "../../build_browser.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { loopbackNode } from "../../harness/network.ts";
-import { launchChromium, loopbackContext } from "../support/chromium.ts";
+import { launchBrowser, type TestBrowser } from "../support/browsers.ts";
 import { startedId } from "../support/demo_page.ts";
 import { nextOf } from "../support/channels.ts";
 
@@ -31,33 +29,33 @@ describe("a browser killed while connected", { timeout: 90_000 }, () => {
     await rm(dist, { recursive: true, force: true });
   });
 
-  it("is noticed by its heartbeat's silence (Chromium, SIGKILL)", async () => {
-    const tag = `flnet-kill-${crypto.randomUUID()}`;
-    let browser: Browser | undefined = await launchChromium([`--${tag}`]);
-    // ICE alone would take 5 s and more: the heartbeat must come first
-    const node = await loopbackNode(server.url, "node-datachannel", "watcher", {
-      disconnectGraceMs: 30_000,
+  for (const name of ["chromium", "firefox"] as const) {
+    it(`is noticed by its heartbeat's silence (${name}, SIGKILL)`, async () => {
+      let browser: TestBrowser | undefined = await launchBrowser(name);
+      // ICE alone would take 5 s and more: the heartbeat must come first
+      const node = await loopbackNode(server.url, "node-datachannel", "watcher", {
+        disconnectGraceMs: 30_000,
+      });
+      const outputs = node.broker.channelOut();
+      try {
+        const page = await (await browser.newContext()).newPage();
+        const query = new URLSearchParams({ name: "victim", candidates: "loopback" });
+        await page.goto(`${server.url.replace(/^ws/, "http")}/?${query}`);
+        const pageId = await startedId(page);
+        await node.send(pageId, "hello");
+        await nextOf(outputs, "connected", (o) => o.id === pageId);
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // idle, both alive
+        browser.kill();
+        browser = undefined;
+        const killedAt = Date.now();
+        const gone = await nextOf(outputs, "disconnected", (o) => o.id === pageId, 20_000);
+        const waited = Date.now() - killedAt;
+        assert.match(gone.reason, /nothing heard from the peer for \d+ ms/, `after ${waited} ms`);
+      } finally {
+        browser?.kill();
+        outputs.close();
+        await node.close();
+      }
     });
-    const outputs = node.broker.channelOut();
-    try {
-      const page = await (await loopbackContext(browser)).newPage();
-      const query = new URLSearchParams({ name: "victim", candidates: "loopback" });
-      await page.goto(`${server.url.replace(/^ws/, "http")}/?${query}`);
-      const pageId = await startedId(page);
-      await node.send(pageId, "hello");
-      await nextOf(outputs, "connected", (o) => o.id === pageId);
-      await new Promise((resolve) => setTimeout(resolve, 1000)); // idle, both alive
-      spawnSync("pkill", ["-KILL", "-f", tag]);
-      browser = undefined;
-      const killedAt = Date.now();
-      const gone = await nextOf(outputs, "disconnected", (o) => o.id === pageId, 20_000);
-      const waited = Date.now() - killedAt;
-      assert.match(gone.reason, /nothing heard from the peer for \d+ ms/, `after ${waited} ms`);
-    } finally {
-      spawnSync("pkill", ["-KILL", "-f", tag]);
-      await browser?.close();
-      outputs.close();
-      await node.close();
-    }
-  });
+  }
 });

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Page } from "playwright-core";
+import type { TestPage } from "./browsers.ts";
 import { until } from "../../harness/network.ts";
 
 /** What the demo page shows. */
@@ -23,7 +23,7 @@ export interface DemoPageView {
 }
 
 /** What the demo page `page` shows. */
-export function readPage(page: Page): Promise<DemoPageView> {
+export function readPage(page: TestPage): Promise<DemoPageView> {
   return page.evaluate(() => ({
     id: document.getElementById("id")!.textContent!,
     identity: document.getElementById("identity")!.textContent!,
@@ -40,7 +40,7 @@ export function readPage(page: Page): Promise<DemoPageView> {
 }
 
 /** The node ID the demo page `page` shows once its node started. */
-export async function startedId(page: Page): Promise<string> {
+export async function startedId(page: TestPage): Promise<string> {
   await until(
     "the page's node started",
     async () => /^[0-9a-f]{64}$/.test((await readPage(page)).id),
