@@ -96,6 +96,12 @@ export type NetworkIn =
   | { type: "status" }
   /** Upload this node's stats to the signalling server. */
   | { type: "stats"; stats: NodeStats }
+  /**
+   * Reconnect to the signalling server now if it is waiting to (after a backoff): for when the
+   * runtime says the network is back. The browser entry sends it on `online` and when a hidden
+   * page becomes visible.
+   */
+  | { type: "retry" }
   /** Close every connection and the signalling connection. */
   | { type: "close" };
 
@@ -203,6 +209,9 @@ class NetworkCore {
           break;
         case "stats":
           this.signal.request({ type: "stats", stats: msg.stats });
+          break;
+        case "retry":
+          this.signal.request({ type: "retry" });
           break;
         case "status":
           this.#statusRound ??= this.#askStatus().finally(() => this.#statusRound = undefined);

@@ -47,6 +47,8 @@ export type SignalIn =
   | { type: "relay"; to: NodeID; signal: Record<string, unknown> }
   /** Upload this node's stats. */
   | { type: "stats"; stats: NodeStats }
+  /** Reconnect now if waiting to (the network came back): see `WebSocketIn` `retry`. */
+  | { type: "retry" }
   /** Disconnect for good. */
   | { type: "close" };
 
@@ -149,6 +151,7 @@ export class SignalConnection {
       this.#ws.request({ type: "close" });
       return;
     }
+    if (msg.type === "retry") return this.#ws.request({ type: "retry" });
     const wire: ClientMessage = msg;
     this.#sentSinceKeepAlive = true;
     this.#ws.request({ type: "send", data: JSON.stringify(wire) });

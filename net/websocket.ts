@@ -28,6 +28,11 @@ export type WebSocketIn =
   | { type: "send"; data: string; immediate?: boolean }
   /** Send what is queued (after the owner's handshake, with `flushOnOpen: false`). */
   | { type: "flush" }
+  /**
+   * Reconnect now if waiting to (the network came back, say), with the backoff started over;
+   * nothing happens while connected or connecting.
+   */
+  | { type: "retry" }
   /** Close for good: no more reconnects; queued messages are reported as failed. */
   | { type: "close" };
 
@@ -187,6 +192,12 @@ export class WebSocketConnection {
       case "flush":
         this.#flushed = true;
         this.#flush();
+        return;
+      case "retry":
+        if (this.#reconnectTimer === undefined || this.#closed) return;
+        clearTimeout(this.#reconnectTimer);
+        this.#failures = 0;
+        this.#connect();
         return;
       case "close":
         this.#shutdown();

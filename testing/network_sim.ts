@@ -221,6 +221,7 @@ export class NetworkSim {
       case "status":
         return [{ type: "connections", connections: [] }];
       case "stats":
+      case "retry": // there is no signalling server to reconnect to
         return [];
       case "close":
         this.leave(self);
