@@ -4,14 +4,18 @@
  * same file bundled by esbuild). It prints JSON lines on stdout:
  *
  *     --mode echo   prints {"event":"ready","id":…}, then sends every message back
- *     --mode sink   prints ready, then {"event":"message","bytes":n} per message
+ *     --mode sink   prints ready, then {"event":"message","bytes":n,"text"?} per message
+ *     --mode sender reads {"to":ID,"data":"text"} lines on stdin, sends each and prints
+ *                   {"event":"sent","data"} or {"event":"failed","data","code","message"};
+ *                   prints {"event":"connected"|"disconnected","id"} as connections change
  *     --mode drive  --to ID: sends text, bytes and 200 numbered messages to an echo peer,
  *                   checks the echoes, prints {"event":"result","ok":…} and exits
  *     --mode node   runs a full Node (fast test timings, see FAST_NODE), prints ready, then
  *                   {"event":"chat",…} per chat message; reads {"chat":"text"} lines on stdin
  *
  * Options: --signal URL, --engine wrtc|node-datachannel, --network JSON (extra network options
- * such as iceServers and iceTransportPolicy), --name NAME.
+ * such as iceServers and iceTransportPolicy), --name NAME, --address IP (gather on IP and use only
+ * ICE candidates in its /24 instead of 127.0.0.1: for tests in network namespaces).
  * @module
  */
 
@@ -62,17 +66,41 @@ if (mode === "node") {
   }
   await new Promise(() => {}); // runs until killed
 }
+const address = process.argv.includes("--address") ? arg("address") : undefined;
 const net = await networkStart(
   await NodeConfig.create({ name: `${mode}-${runtime}-${engine}`, client: `flnet/${runtime}` }),
   arg("signal"),
-  loopback(engine, extra),
+  address
+    ? {
+      engine,
+      candidateFilter: (c) => c.address.startsWith(address.replace(/\.\d+$/, ".")),
+      ...(engine === "node-datachannel" ? { bindAddress: address } : {}),
+      ...extra,
+    }
+    : loopback(engine, extra),
 );
 print({ event: "ready", id: net.id, runtime, engine });
 
 if (mode === "echo") {
   for await (const msg of net) await net.send(msg.from, msg.data, msg.module);
 } else if (mode === "sink") {
-  for await (const msg of net) print({ event: "message", bytes: (msg.data as Uint8Array).length });
+  for await (const msg of net) {
+    const text = typeof msg.data === "string" ? { text: msg.data } : {};
+    print({ event: "message", bytes: msg.data.length, ...text });
+  }
+} else if (mode === "sender") {
+  net.broker.tapOut((out) => {
+    if (out.type === "connected" || out.type === "disconnected") {
+      print({ event: out.type, id: out.id });
+    }
+  });
+  for await (const line of createInterface({ input: process.stdin })) {
+    const { to, data } = JSON.parse(line) as { to: string; data: string };
+    net.send(to, data).then(
+      () => print({ event: "sent", data }),
+      (error) => print({ event: "failed", data, code: error.code, message: error.message }),
+    );
+  }
 } else if (mode === "drive") {
   const to = arg("to");
   const problems: string[] = [];

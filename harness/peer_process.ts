@@ -44,10 +44,14 @@ function bundleForNode(): string {
   return nodeBundle = out;
 }
 
-/** Starts a peer on `runtime` with `args` and waits for its ready event. */
+/**
+ * Starts a peer on `runtime` with `args` and waits for its ready event; `wrapper` goes before
+ * the command (`["ip", "netns", "exec", "NAME"]` runs it in a network namespace).
+ */
 export async function startPeer(
   runtime: "deno" | "node",
   args: string[],
+  wrapper: string[] = [],
 ): Promise<PeerProcess> {
   const root = repoRoot();
   const [command, ...prefix] = runtime === "deno"
@@ -58,7 +62,8 @@ export async function startPeer(
       join(root, "harness", "peer_main.ts"),
     ]
     : [process.execPath.endsWith("node") ? process.execPath : "node", bundleForNode()];
-  const child = spawn(command, [...prefix, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const [program, ...rest] = [...wrapper, command, ...prefix, ...args];
+  const child = spawn(program, rest, { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<number | string>((resolve) =>
     child.on("exit", (code, signal) => resolve(code ?? signal ?? -1))
   );

@@ -38,20 +38,25 @@ export interface SignalProcess {
   stop(): Promise<boolean>;
 }
 
-/** Starts the server with `args` (a free port unless `--port` is given). */
-export async function startSignalProcess(args: string[] = []): Promise<SignalProcess> {
+/**
+ * Starts the server with `args` (a free port unless `--port` is given); `wrapper` goes before
+ * the command (`["ip", "netns", "exec", "NAME"]` runs it in a network namespace).
+ */
+export async function startSignalProcess(
+  args: string[] = [],
+  wrapper: string[] = [],
+): Promise<SignalProcess> {
   const root = repoRoot();
-  const child = spawn(
+  const [program, ...rest] = [
+    ...wrapper,
     join(root, "node_modules", ".bin", "deno"),
-    [
-      "run",
-      "-A",
-      join(root, "signal", "main.ts"),
-      ...(args.includes("--port") ? [] : ["--port", "0"]),
-      ...args,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+    "run",
+    "-A",
+    join(root, "signal", "main.ts"),
+    ...(args.includes("--port") ? [] : ["--port", "0"]),
+    ...args,
+  ];
+  const child = spawn(program, rest, { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {

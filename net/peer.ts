@@ -63,6 +63,11 @@ export class Peer {
   #deferTimer: ReturnType<typeof setTimeout> | undefined;
   /** True while a graceful close waits: the peer's closing is expected then. */
   #closing = false;
+  /**
+   * Why the open connection was lost while messages waited, as long as a new connection is
+   * being set up to deliver them.
+   */
+  #recovering: string | undefined;
 
   /** Creates an idle peer; it connects on the first `send` or `connect`. */
   constructor(options: PeerOptions, events: PeerEvents) {
@@ -74,10 +79,15 @@ export class Peer {
       signal: (signal) => events.signal(signal),
       open: (dc, frameBytes) => {
         this.#retriesLeft = this.#setupRetries;
+        this.#recovering = undefined;
         events.connected();
         this.#data.attach(dc, frameBytes);
       },
       data: (data) => this.#data.receive(data),
+      reoffer: () => {
+        log.debug(`offering to ${U256.short(this.#remoteId)} again: ICE found no path yet`);
+        this.#step(() => this.#setup.offer(true));
+      },
       lost: (code, reason, was, replaced) => this.#lost(code, reason, was, replaced),
     });
     this.#data = new DataPath(options, {
@@ -238,20 +248,37 @@ export class Peer {
   /**
    * Ends a connection that `was` connecting or open: reports it, and fails the queued messages
    * unless `keepQueue`. A failed attempt with messages waiting is first retried (see
-   * `setupRetries`).
+   * `setupRetries`); an open connection lost with messages waiting (the peer fell silent, the
+   * path broke) is set up anew to deliver them, and only if that fails are they rejected, as
+   * `peer-gone` with both reasons. Messages already handed to the lost channel are not resent.
    */
   #end(code: PeerErrorCode, reason: string, was: ConnectionState, keepQueue = false): void {
     clearTimeout(this.#deferTimer);
     this.#data.detach();
-    const retry = !keepQueue && was === "connecting" && this.#data.queued > 0 &&
-      this.#retriesLeft > 0 && (code === "setup-failed" || code === "peer-gone");
+    const waiting = !keepQueue && this.#data.queued > 0;
+    if (waiting && was === "open" && code === "peer-gone") {
+      log.debug(`reconnecting to ${U256.short(this.#remoteId)} after: ${reason}`);
+      this.#recovering = reason;
+      this.#events.disconnected(reason);
+      this.#retriesLeft = this.#setupRetries;
+      this.#offerWhenIdle(true);
+      return;
+    }
+    const retry = waiting && was === "connecting" && this.#retriesLeft > 0 &&
+      (code === "setup-failed" || code === "peer-gone");
     if (retry) {
       this.#retriesLeft--;
       log.debug(`retrying ${U256.short(this.#remoteId)} after: ${reason}`);
       this.#offerWhenIdle(true);
       return;
     }
-    if (!keepQueue) this.#data.failAll(code, reason);
+    const lost = this.#recovering;
+    this.#recovering = undefined;
+    if (keepQueue) {
+      // replaced by the peer's new offer: the queue moves to the new connection
+    } else if (lost !== undefined && code !== "closed") {
+      this.#data.failAll("peer-gone", `${lost}; reconnecting failed: ${reason}`);
+    } else this.#data.failAll(code, reason);
     if (was !== "idle") this.#events.disconnected(reason);
   }
 }

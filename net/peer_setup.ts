@@ -9,6 +9,10 @@
  * - ICE candidates that arrive before the remote description are queued.
  * - Every attempt has a session id; setup messages of an older attempt are ignored, and a new
  *   offer from the peer replaces the old connection (the peer restarted).
+ * - An offer whose ICE checks have found no path by half the setup timeout (at least 4 s) is
+ *   made again with a fresh session and connection, within the same deadline: an ICE agent
+ *   whose checks all failed while a path was down (libdatachannel's) never tries them again, a
+ *   new one does.
  * - The data channel is pre-negotiated (id 0) and created by both sides before any data can
  *   arrive: @roamhq/wrtc reorders the first messages of an in-band (announced) channel that
  *   arrive before `ondatachannel` runs (measured: message 102 delivered before message 0).
@@ -73,6 +77,8 @@ export interface PeerSetupEvents {
   open(dc: RTCDataChannel, frameBytes: number): void;
   /** A data-channel message arrived. */
   data(data: unknown): void;
+  /** The offer's ICE checks found no path by half the setup timeout: make the offer again. */
+  reoffer(): void;
   /**
    * The attempt (`was` connecting) or the connection (`was` open) is over: timeout, ICE
    * failure, channel closed, or replaced by the peer's new offer (then `replaced` is true).
@@ -82,6 +88,9 @@ export interface PeerSetupEvents {
 }
 
 const log = new Logger("webrtc");
+
+/** The earliest an offer whose ICE checks found nothing is made again. */
+const REOFFER_MIN_MS = 4_000;
 
 /** The setup of one peer connection; see the module documentation. */
 export class PeerSetup {
@@ -105,6 +114,9 @@ export class PeerSetup {
   /** The largest data-channel message the peer accepts, from its SDP. */
   #peerMaxMessage = FRAME_BYTES;
   #setupTimer: ReturnType<typeof setTimeout> | undefined;
+  #reofferTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the attempt under way (and the offers made again for it) must have connected. */
+  #deadline = 0;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Creates an idle setup. */
@@ -132,9 +144,13 @@ export class PeerSetup {
     return this.#session;
   }
 
-  /** Starts a new attempt with an offer of ours. */
-  async offer(): Promise<void> {
-    const pc = this.#newPeer(toHex(crypto.getRandomValues(new Uint8Array(8))), true);
+  /**
+   * Starts a new attempt with an offer of ours; `again` makes the offer anew for the attempt
+   * under way, keeping its deadline (see {@link PeerSetupEvents.reoffer}).
+   */
+  async offer(again = false): Promise<void> {
+    const deadline = again && this.#state === "connecting" ? this.#deadline : undefined;
+    const pc = this.#newPeer(toHex(crypto.getRandomValues(new Uint8Array(8))), true, deadline);
     this.#attachChannel(pc);
     const offer = await pc.createOffer();
     if (pc !== this.#pc) return;
@@ -205,6 +221,7 @@ export class PeerSetup {
     this.#remoteRefused = 0;
     this.#peerMaxMessage = FRAME_BYTES;
     clearTimeout(this.#setupTimer);
+    clearTimeout(this.#reofferTimer);
     clearTimeout(this.#graceTimer);
     for (const closable of [dc, pc]) {
       try {
@@ -269,8 +286,10 @@ export class PeerSetup {
     for (const signal of this.#heldLocalCandidates.splice(0)) this.#events.signal(signal);
   }
 
-  #newPeer(session: string, offerer: boolean): RTCPeerConnection {
+  #newPeer(session: string, offerer: boolean, deadline?: number): RTCPeerConnection {
     this.drop();
+    const now = Date.now();
+    this.#deadline = deadline ?? now + this.#o.setupTimeoutMs;
     const pc = new this.#o.RTCPeerConnection(this.#o.rtcConfig);
     this.#pc = pc;
     this.#session = session;
@@ -302,7 +321,16 @@ export class PeerSetup {
       if (pc === this.#pc && this.#state !== "open") {
         this.#lost("setup-timeout", this.#whyNoConnection(pc));
       }
-    }, this.#o.setupTimeoutMs);
+    }, this.#deadline - now);
+    // checks that found nothing in 4 s or more: a path was down (slower setups are left alone)
+    const reofferAt = now + Math.max(REOFFER_MIN_MS, this.#o.setupTimeoutMs / 2);
+    if (offerer && reofferAt < this.#deadline - 1_000) {
+      this.#reofferTimer = setTimeout(() => {
+        const ice = pc.iceConnectionState;
+        const found = ice === "connected" || ice === "completed";
+        if (pc === this.#pc && this.#state === "connecting" && !found) this.#events.reoffer();
+      }, reofferAt - now);
+    }
     return pc;
   }
 
