@@ -46,6 +46,11 @@ export class GossipLogic {
   #tick = 0;
   #forged = 0;
   #malformed = 0;
+  /**
+   * Ids of genuine events the store would not keep (a category over its limits, superseded,
+   * too old), oldest first: not asked for again.
+   */
+  readonly #declined = new Set<U256>();
   #undelivered = 0;
   #dirty = false;
   #published = "";
@@ -77,6 +82,7 @@ export class GossipLogic {
       byCategory,
       forged: this.#forged,
       malformed: this.#malformed,
+      declined: this.#declined.size,
       undelivered: this.#undelivered,
     };
   }
@@ -214,7 +220,7 @@ export class GossipLogic {
     const wanted: U256[] = [];
     for (const id of theirs) {
       if (wanted.length >= room) break;
-      if (this.#store.has(id) || this.#wanted.has(id)) continue;
+      if (this.#store.has(id) || this.#wanted.has(id) || this.#declined.has(id)) continue;
       this.#wanted.set(id, { tick: this.#tick, from });
       wanted.push(id);
     }
@@ -260,7 +266,14 @@ export class GossipLogic {
   }
 
   #keep(event: GossipEvent, out: GossipOut[]): boolean {
-    if (!this.#store.add(event)) return false;
+    if (!this.#store.add(event)) {
+      // an id names its content, which was verified: declining it by id cannot be abused
+      this.#declined.add(event.id);
+      if (this.#declined.size > MAX_WANTED) {
+        this.#declined.delete(this.#declined.values().next().value!);
+      }
+      return false;
+    }
     this.#dirty = true;
     out.push({ type: "new-event", event });
     return true;

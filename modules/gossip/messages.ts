@@ -35,6 +35,8 @@ export interface GossipState {
   byCategory: Record<string, number>;
   /** Events refused because their id or signature did not match (forgeries). */
   forged: number;
+  /** Genuine events the store would not keep, remembered so as not to ask for them again. */
+  declined: number;
   /** Messages from neighbours that could not be read. */
   malformed: number;
   /** Messages to neighbours the network could not deliver (anti-entropy repairs what they carried). */

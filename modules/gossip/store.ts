@@ -1,6 +1,9 @@
 /**
  * Where a node keeps gossip events: bounded per category, newest kept; in a `unique` category
- * only each author's newest event is kept (a node's current info, not its history).
+ * only each author's newest event is kept (a node's current info, not its history). The whole
+ * store is bounded too, as peers feed it: at most {@link STORE_LIMITS} categories and bytes;
+ * over the bytes, the category holding the most loses its oldest event first, so whoever floods
+ * one category cannot push the others (the node directory, say) out.
  * @module
  */
 
@@ -13,13 +16,30 @@ export interface CategoryRule {
   unique: boolean;
   /** Keep at most this many events (the oldest go first). */
   max: number;
+  /** Refuse events whose payload has more characters (default: the 16 KiB of any event). */
+  maxPayload?: number;
 }
 
 /** The rules flnet uses; other categories get {@link OTHER_CATEGORIES}. */
 export const CATEGORY_RULES: Record<string, CategoryRule> = {
-  [CATEGORIES.nodeInfo]: { unique: true, max: 10_000 },
+  // a node's info is under 1 KiB (NODE_INFO_LIMITS): 10,000 nodes hold at most 20 MB
+  [CATEGORIES.nodeInfo]: { unique: true, max: 10_000, maxPayload: 2048 },
   [CATEGORIES.chat]: { unique: false, max: 200 },
 };
+
+/** Bounds of a whole store. */
+export interface StoreLimits {
+  /** Most categories; an event of a further category is refused. */
+  categories: number;
+  /** Most bytes of events (payload and fixed fields, roughly); over it, shed as above. */
+  bytes: number;
+}
+
+/** flnet's store bounds. */
+export const STORE_LIMITS: StoreLimits = { categories: 32, bytes: 32 * 1024 * 1024 };
+
+/** What an event costs in memory beyond its payload (id, author, signature, bookkeeping). */
+const EVENT_OVERHEAD_BYTES = 400;
 
 /** The rule of a category without its own. */
 export const OTHER_CATEGORIES: CategoryRule = { unique: false, max: 100 };
@@ -34,10 +54,28 @@ export class EventStore {
   /** For unique categories: `category + author` → the id of that author's kept event. */
   readonly #latest = new Map<string, U256>();
   readonly #rules: Record<string, CategoryRule>;
+  readonly #limits: StoreLimits;
+  /** Bytes held, in all and by category. */
+  #bytes = 0;
+  readonly #categoryBytes = new Map<string, number>();
 
-  /** An empty store with `rules` (flnet's by default). */
-  constructor(rules: Record<string, CategoryRule> = CATEGORY_RULES) {
+  /** An empty store with `rules` and `limits` (flnet's by default). */
+  constructor(
+    rules: Record<string, CategoryRule> = CATEGORY_RULES,
+    limits: StoreLimits = STORE_LIMITS,
+  ) {
     this.#rules = rules;
+    this.#limits = limits;
+  }
+
+  /** The bytes the events take, roughly (what {@link STORE_LIMITS} bounds). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The number of categories with events. */
+  get categories(): number {
+    return this.#byCategory.size;
   }
 
   /** The number of events. */
@@ -66,10 +104,17 @@ export class EventStore {
     return [...ids].map((id) => this.#events.get(id)!).sort(byAge);
   }
 
-  /** Adds a (verified) event; false when it is known, superseded or too old to keep. */
+  /**
+   * Adds a (verified) event; false when it is known, superseded, too old to keep, over its
+   * category's payload size, or of a category beyond the store's limit.
+   */
   add(event: GossipEvent): boolean {
     if (this.#events.has(event.id)) return false;
     const rule = this.#rules[event.category] ?? OTHER_CATEGORIES;
+    if (rule.maxPayload !== undefined && event.payload.length > rule.maxPayload) return false;
+    if (
+      !this.#byCategory.has(event.category) && this.#byCategory.size >= this.#limits.categories
+    ) return false;
     const authorKey = `${event.category}\n${event.author}`;
     if (rule.unique) {
       const previous = this.#events.get(this.#latest.get(authorKey)!);
@@ -81,20 +126,44 @@ export class EventStore {
     let ids = this.#byCategory.get(event.category);
     if (!ids) this.#byCategory.set(event.category, ids = new Set());
     ids.add(event.id);
-    if (ids.size > rule.max) {
-      let oldest = event;
-      for (const id of ids) {
-        const e = this.#events.get(id)!;
-        if (byAge(e, oldest) < 0) oldest = e;
+    this.#count(event, 1);
+    if (ids.size > rule.max) this.#delete(this.#oldest(ids));
+    while (this.#bytes > this.#limits.bytes) {
+      let largest = event.category;
+      let most = 0;
+      for (const [category, bytes] of this.#categoryBytes) {
+        if (bytes > most) [largest, most] = [category, bytes];
       }
-      this.#delete(oldest);
+      this.#delete(this.#oldest(this.#byCategory.get(largest)!));
     }
     return this.#events.has(event.id);
   }
 
+  /** The oldest of the events `ids`. */
+  #oldest(ids: Set<U256>): GossipEvent {
+    let oldest: GossipEvent | undefined;
+    for (const id of ids) {
+      const e = this.#events.get(id)!;
+      if (!oldest || byAge(e, oldest) < 0) oldest = e;
+    }
+    return oldest!;
+  }
+
+  /** Counts `event`'s bytes in (`sign` 1) or out (-1). */
+  #count(event: GossipEvent, sign: 1 | -1): void {
+    const bytes = sign * (event.payload.length + event.category.length + EVENT_OVERHEAD_BYTES);
+    this.#bytes += bytes;
+    const left = (this.#categoryBytes.get(event.category) ?? 0) + bytes;
+    if (left > 0) this.#categoryBytes.set(event.category, left);
+    else this.#categoryBytes.delete(event.category);
+  }
+
   #delete(event: GossipEvent): void {
-    this.#events.delete(event.id);
-    this.#byCategory.get(event.category)?.delete(event.id);
+    if (!this.#events.delete(event.id)) return;
+    this.#count(event, -1);
+    const ids = this.#byCategory.get(event.category);
+    ids?.delete(event.id);
+    if (ids?.size === 0) this.#byCategory.delete(event.category);
     const authorKey = `${event.category}\n${event.author}`;
     if (this.#latest.get(authorKey) === event.id) this.#latest.delete(authorKey);
   }
@@ -105,7 +174,11 @@ export class EventStore {
   }
 
   /** Reads what {@link encode} wrote; throws an Error saying what is wrong. */
-  static decode(text: string, rules?: Record<string, CategoryRule>): EventStore {
+  static decode(
+    text: string,
+    rules?: Record<string, CategoryRule>,
+    limits?: StoreLimits,
+  ): EventStore {
     let data: { format?: unknown; version?: unknown; events?: unknown };
     try {
       data = JSON.parse(text);
@@ -115,7 +188,7 @@ export class EventStore {
     if (data?.format !== FORMAT || data.version !== VERSION || !Array.isArray(data.events)) {
       throw new Error(`stored gossip events must be "${FORMAT}" version ${VERSION}`);
     }
-    const store = new EventStore(rules);
+    const store = new EventStore(rules, limits);
     for (const event of data.events) store.add(parseEvent(event));
     return store;
   }

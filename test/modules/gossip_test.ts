@@ -3,11 +3,17 @@ import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { MemoryStorage } from "../../core/storage.ts";
-import { createEvent, eventId, parseEvent, verifyEvent } from "../../modules/gossip/event.ts";
+import {
+  CATEGORIES,
+  createEvent,
+  eventId,
+  parseEvent,
+  verifyEvent,
+} from "../../modules/gossip/event.ts";
 import { SMALL_ORDER_POINTS } from "../../core/ed25519.ts";
 import { GossipLogic, MAX_WANTED, MAX_WANTED_PER_PEER } from "../../modules/gossip/logic.ts";
 import { GOSSIP_DEFAULTS } from "../../modules/gossip/messages.ts";
-import { EventStore } from "../../modules/gossip/store.ts";
+import { CATEGORY_RULES, EventStore } from "../../modules/gossip/store.ts";
 
 const author = await NodeConfig.create({ name: "author" });
 const other = await NodeConfig.create({ name: "other" });
@@ -79,6 +85,43 @@ describe("event store", () => {
     assert.equal(store.events("other").length, 0);
   });
 
+  it("refuses categories beyond its limit, and node info over its payload size", async () => {
+    const store = new EventStore(CATEGORY_RULES, { categories: 3, bytes: 1 << 20 });
+    for (const category of ["a", "b", "c"]) {
+      assert.equal(store.add(await createEvent(author, category, "x", 1)), true);
+    }
+    assert.equal(store.add(await createEvent(author, "d", "x", 1)), false, "a fourth category");
+    assert.equal(store.add(await createEvent(author, "a", "y", 2)), true, "known ones still take");
+    const info = new EventStore();
+    const big = await createEvent(author, CATEGORIES.nodeInfo, "x".repeat(2049), 1);
+    assert.equal(info.add(big), false);
+    assert.equal(info.add(await createEvent(author, CATEGORIES.nodeInfo, "{}", 1)), true);
+  });
+
+  it("keeps its bytes bounded by shedding the largest category's oldest events", async () => {
+    const store = new EventStore(CATEGORY_RULES, { categories: 32, bytes: 64 * 1024 });
+    const infos = [];
+    for (let i = 0; i < 10; i++) {
+      const config = await NodeConfig.create();
+      infos.push(await createEvent(config, CATEGORIES.nodeInfo, `{"n":${i}}`, 1));
+    }
+    for (const event of infos) store.add(event);
+    const before = store.bytes;
+    // a flood of 8 KiB events in one category, far over the 64 KiB
+    for (let t = 1; t <= 40; t++) {
+      store.add(await createEvent(author, "flood", "f".repeat(8 * 1024), t));
+      assert.ok(store.bytes <= 64 * 1024, `${store.bytes} bytes after ${t} events`);
+    }
+    assert.deepEqual(
+      store.events(CATEGORIES.nodeInfo),
+      infos.toSorted((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1)),
+      "the node directory was not pushed out",
+    );
+    const flood = store.events("flood");
+    assert.ok(flood.length >= 5 && flood.at(-1)!.created === 40, "the newest of the flood kept");
+    assert.ok(store.bytes > before);
+  });
+
   it("round-trips through its versioned format and refuses damaged data", async () => {
     const store = new EventStore();
     store.add(await createEvent(author, "chat", "keep me", 5));
@@ -136,6 +179,19 @@ describe("gossip logic", () => {
       type: "error",
       message: "this node has no key to sign events with",
     }]);
+  });
+
+  it("does not ask again for a genuine event its store declined", async () => {
+    const logic = new GossipLogic(undefined);
+    const from = U256.random();
+    const big = await createEvent(author, CATEGORIES.nodeInfo, "x".repeat(4096), 1);
+    const idsOf = async (wire: object) =>
+      (await logic.handle({ type: "message", from, data: JSON.stringify(wire) }))
+        .flatMap((o) => o.type === "send" ? [JSON.parse(o.data)] : []);
+    assert.deepEqual(await idsOf({ t: "ids", ids: [big.id] }), [{ t: "want", ids: [big.id] }]);
+    await idsOf({ t: "events", events: [big] });
+    assert.equal(logic.state.declined, 1, "over the node-info payload size: not kept");
+    assert.deepEqual(await idsOf({ t: "ids", ids: [big.id] }), [], "not asked for again");
   });
 
   it("bounds the ids it waits for, per neighbour and in all", async () => {
