@@ -33,6 +33,7 @@ export class RandomLogic {
   readonly #self: NodeID;
   readonly #config: RandomConfig;
   readonly #rng: Rng;
+  /** Nodes heard of (listed, connected), the one heard of longest ago first. */
   readonly #known = new Set<NodeID>();
   readonly #connected = new Map<NodeID, number>();
   readonly #connecting = new Map<NodeID, number>();
@@ -83,6 +84,18 @@ export class RandomLogic {
     return out;
   }
 
+  /** Remembers `id` as the node heard of last; forgets the oldest past `maxKnown`. */
+  #heardOf(id: NodeID): void {
+    this.#known.delete(id);
+    this.#known.add(id);
+    for (const oldest of this.#known) {
+      if (this.#known.size <= this.#config.maxKnown) break;
+      if (!this.#connected.has(oldest) && !this.#connecting.has(oldest)) {
+        this.#known.delete(oldest);
+      }
+    }
+  }
+
   #fromNetwork(event: NetworkOut, out: RandomOut[]): void {
     switch (event.type) {
       case "signal":
@@ -90,7 +103,7 @@ export class RandomLogic {
         return;
       case "nodes":
         for (const node of event.nodes) {
-          if (node.pubkey !== this.#self) this.#known.add(node.pubkey as NodeID);
+          if (node.pubkey !== this.#self) this.#heardOf(node.pubkey as NodeID);
         }
         return this.#fill(out);
       case "connected":
@@ -100,7 +113,7 @@ export class RandomLogic {
           return;
         }
         this.#connecting.delete(event.id);
-        this.#known.add(event.id);
+        this.#heardOf(event.id);
         this.#connected.set(event.id, this.#tick);
         return this.#trim(out);
       case "disconnected":

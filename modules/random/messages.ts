@@ -20,6 +20,11 @@ export interface RandomConfig {
   listTicks: number;
   /** Do not retry a node that failed for this many ticks (default 30). */
   cooldownTicks: number;
+  /**
+   * Remember at most this many nodes (default 10,000): past it, the one heard of longest ago is
+   * forgotten, so a long-lived node that meets ever new nodes stays bounded.
+   */
+  maxKnown: number;
 }
 
 /** The defaults of {@link RandomConfig}. */
@@ -29,6 +34,7 @@ export const RANDOM_DEFAULTS: RandomConfig = {
   churnTicks: 300,
   listTicks: 60,
   cooldownTicks: 30,
+  maxKnown: 10_000,
 };
 
 /** What the module knows, published on every change. */

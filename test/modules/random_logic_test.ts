@@ -32,6 +32,25 @@ describe("random connections logic", () => {
     assert.equal(logic.state.target, 5);
   });
 
+  it("stays bounded when it hears of thousands of nodes, keeping its connections", () => {
+    const { logic, net, requests } = setup(0, { maxKnown: 500 });
+    const first = Array.from({ length: 50 }, () => U256.random());
+    const connecting = requests(net({ type: "nodes", nodes: first.map(info) }), "connect");
+    for (const id of connecting) net({ type: "connected", id });
+    let last: NodeID[] = [];
+    for (let round = 0; round < 60; round++) {
+      last = Array.from({ length: 50 }, () => U256.random());
+      net({ type: "nodes", nodes: last.map(info) });
+    }
+    // 3,050 nodes heard of: the known set holds the most recent and the connected ones
+    assert.equal(logic.state.known, 500);
+    assert.deepEqual(logic.state.connected.toSorted(), connecting.toSorted(), "still connected");
+    const outs = net({ type: "disconnected", id: connecting[0], reason: "gone" });
+    const replacement = requests(outs, "connect");
+    assert.ok(replacement.length > 0, "it connects to another");
+    assert.ok(replacement.every((id) => !first.includes(id)), "old strangers are forgotten");
+  });
+
   it("replaces a node reported as failed, and does not retry it during the cooldown", () => {
     const { logic, ids, net, requests } = setup(6);
     net({ type: "nodes", nodes: ids.map(info) });
