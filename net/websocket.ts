@@ -76,7 +76,10 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface WebSocketOptions {
   /** First reconnect delay (default 250 ms); doubles per failed attempt. */
   backoffInitialMs?: number;
-  /** Longest reconnect delay (default 30 s). */
+  /**
+   * Longest reconnect delay (default 4 s): after an outage of any length, a client is back
+   * within about this long of the server's return.
+   */
   backoffMaxMs?: number;
   /** Fraction of each delay that is random (default 0.5), so clients do not reconnect in step. */
   backoffJitter?: number;
@@ -160,7 +163,7 @@ export class WebSocketConnection {
     this.#Ctor = Ctor;
     this.#o = {
       backoffInitialMs: options.backoffInitialMs ?? 250,
-      backoffMaxMs: options.backoffMaxMs ?? 30_000,
+      backoffMaxMs: options.backoffMaxMs ?? 4_000,
       backoffJitter: options.backoffJitter ?? 0.5,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       queueMaxAgeMs: options.queueMaxAgeMs ?? 30_000,

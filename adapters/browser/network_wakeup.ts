@@ -2,7 +2,7 @@
  * Tells a browser node's network when its connectivity may be back: the page's `online` event,
  * and a hidden page becoming visible again (a frozen or throttled tab resumed), send `retry`,
  * so the node reconnects to its signalling server at once instead of after its backoff (up to
- * 30 s). Connections to peers that died meanwhile are noticed by the liveness timeout and
+ * 4 s). Connections to peers that died meanwhile are noticed by the liveness timeout and
  * replaced by the modules, so what the node had is re-established without a reload.
  * @module
  */

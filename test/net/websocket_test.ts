@@ -61,6 +61,35 @@ describe("WebSocket broker", () => {
     }
   });
 
+  it("never waits more than 4 s between attempts by default, however long the outage", async () => {
+    const server = echoServer();
+    const ws = startWebSocket(server.url, WebSocket, { backoffInitialMs: 1, rng: () => 0 });
+    const { outs, next } = record(ws);
+    try {
+      for (let i = 0; i < 14; i++) await next("disconnected");
+      const delays = outs.flatMap((o) => o.type === "disconnected" ? [o.reconnectInMs!] : []);
+      assert.deepEqual(delays.slice(0, 14), [
+        1,
+        2,
+        4,
+        8,
+        16,
+        32,
+        64,
+        128,
+        256,
+        512,
+        1024,
+        2048,
+        4000,
+        4000,
+      ]);
+    } finally {
+      await ws.emitIn({ type: "close" });
+      await server.close();
+    }
+  });
+
   it("reports what overflows the queue, and immediate sends while down", async () => {
     const server = echoServer();
     const ws = startWebSocket(server.url, WebSocket, { queueMaxMessages: 2, backoffInitialMs: 10 });
