@@ -14,6 +14,7 @@
  */
 
 export {
+  SIGNAL_DEFAULTS,
   type SignalConnection,
   type SignalNodeView,
   type SignalPeer,

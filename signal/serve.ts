@@ -15,7 +15,7 @@
 
 import { Logger } from "../core/log.ts";
 import { SIGNAL_PROTOCOL_VERSION } from "../net/signal_protocol.ts";
-import { SignalServer, type SignalServerOptions } from "./server.ts";
+import { SIGNAL_DEFAULTS, SignalServer, type SignalServerOptions } from "./server.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 
 /** Options of {@link serveSignal}: where to listen, what to serve, and the server settings. */
@@ -59,15 +59,54 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Starts listening and resolves once the port is open. */
 export async function serveSignal(options: ServeSignalOptions = {}): Promise<RunningSignalServer> {
   const { port = 8765, host = "127.0.0.1", staticDir, ...serverOptions } = options;
-  const server = new SignalServer(serverOptions);
+  // each connection holds a file descriptor: stay well below the process's limit, so that a
+  // flood of connections is refused by the server instead of failing the accept loop
+  const fdLimit = await openFileLimit();
+  const fdRoom = fdLimit === undefined ? Infinity : Math.max(16, fdLimit - FD_RESERVE);
+  const wanted = serverOptions.maxConnections ?? SIGNAL_DEFAULTS.maxConnections;
+  if (wanted > fdRoom) {
+    log.warn(
+      `--max-conns ${wanted} is over what this process's open-file limit (${fdLimit}) allows: ` +
+        `holding at most ${fdRoom} (raise it with \`ulimit -n\`)`,
+    );
+  }
+  const server = new SignalServer({
+    ...serverOptions,
+    maxConnections: Math.min(wanted, fdRoom),
+  });
   const started = Date.now();
   const root = staticDir ? await Deno.realPath(staticDir) : undefined;
-  let listening!: (addr: Deno.NetAddr) => void;
-  const listened = new Promise<Deno.NetAddr>((resolve) => listening = resolve);
-  const http = Deno.serve({ port, hostname: host, onListen: listening }, (request) => {
+  const handler = (request: Request) => {
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return upgrade(request);
     return respond(request);
-  });
+  };
+  let stopping = false;
+  let listening!: (addr: Deno.NetAddr) => void;
+  const listened = new Promise<Deno.NetAddr>((resolve) => listening = resolve);
+  let http = Deno.serve({ port, hostname: host, onListen: listening }, handler);
+  const addr = await listened;
+  // Deno.serve's accept loop ends when accepting fails (out of file descriptors, say): listen
+  // again on the same port, backing off while it keeps failing; connected nodes are not touched.
+  const relisten = async (error: unknown, delay: number): Promise<void> => {
+    if (stopping) return;
+    log.warn(
+      `the listener stopped (${String(error).slice(0, 200)}); listening again in ${delay} ms`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (stopping) return;
+    try {
+      http = Deno.serve({ port: addr.port, hostname: host, onListen: () => {} }, handler);
+      watch(http);
+    } catch (again) {
+      await relisten(again, Math.min(delay * 2, 2_000));
+    }
+  };
+  const watch = (current: Deno.HttpServer) =>
+    current.finished.then(
+      () => relisten("the accept loop ended", 100),
+      (error) => relisten(error, 100),
+    );
+  watch(http);
 
   const sockets = new Map<WebSocket, Promise<void>>();
   function upgrade(request: Request): Response {
@@ -116,7 +155,6 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
     return await serveStatic(root, path);
   }
 
-  const addr = await listened;
   const url = `ws://${
     addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
   }:${addr.port}`;
@@ -126,6 +164,7 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
     port: addr.port,
     url,
     async close() {
+      stopping = true;
       await server.close();
       // Let the "shutting-down" errors and close frames go out before the listener stops.
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -137,6 +176,20 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
       await http.shutdown();
     },
   };
+}
+
+/** File descriptors kept free of connections, for the listener, files and the runtime. */
+const FD_RESERVE = 64;
+
+/** The soft limit on open files of this process (Linux), or undefined where unknown. */
+async function openFileLimit(): Promise<number | undefined> {
+  try {
+    const limits = await Deno.readTextFile("/proc/self/limits");
+    const soft = limits.match(/^Max open files\s+(\d+)/m)?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Serves a file from inside `root` only: no `..`, no encoded slashes, no symlinks out. */

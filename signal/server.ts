@@ -108,7 +108,8 @@ export interface SignalNodeView {
   connectedSeconds: number;
 }
 
-const DEFAULTS: SignalServerOptions = {
+/** The defaults of {@link SignalServerOptions}. */
+export const SIGNAL_DEFAULTS: Readonly<SignalServerOptions> = {
   maxListLength: 50,
   ttlMs: 120_000,
   announceTimeoutMs: 10_000,
@@ -193,7 +194,7 @@ export class SignalServer {
 
   /** Starts the server's timers; connections come in through {@link connect}. */
   constructor(options: Partial<SignalServerOptions> = {}) {
-    this.options = { ...DEFAULTS, ...options };
+    this.options = { ...SIGNAL_DEFAULTS, ...options };
     const every = Math.max(
       10,
       Math.min(1000, this.options.announceTimeoutMs / 4, this.options.ttlMs / 4),
