@@ -32,6 +32,7 @@ const FILES = [
   "modules/",
   "node/",
   "adapters/",
+  "signal/",
   "testing/",
   "README.md",
   "LICENSE",

@@ -17,6 +17,8 @@ import { createInterface } from "node:readline";
 import { candidateFilters } from "./net/candidates.ts";
 import { walkArgs } from "./core/args.ts";
 import { type LogLevel, logLevelFromVerbosity, setLogLevel } from "./core/log.ts";
+import { serveSignalOnNode } from "./adapters/node/serve_signal.ts";
+import { parseSignalArgs, signalUsage } from "./signal/args.ts";
 import type { NodeID } from "./core/ids.ts";
 import type { ChatMessage, Node } from "./node/node.ts";
 import { type NodeNetworkOptions, startNode } from "./node.ts";
@@ -38,7 +40,8 @@ Usage: flnet [options]        (in a checkout: deno run -A cli.ts [options])
   -v, -vv             log info, debug
   -h, --help          show this text
 
-Type a line to send it to everyone; /peers lists the connected nodes; /quit or Ctrl-D exits.`;
+Type a line to send it to everyone; /peers lists the connected nodes; /quit or Ctrl-D exits.
+\`flnet signal --help\` runs a signalling server instead.`;
 
 /** The parsed command line. */
 export interface ChatOptions {
@@ -148,6 +151,7 @@ function follow(node: Node, print: (line: string) => void): void {
 
 /** Runs the command with `args` until stdin ends or `/quit`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "signal") return await signalMain(args.slice(1));
   let options: ChatOptions;
   try {
     options = parseChatArgs(args);
@@ -191,3 +195,39 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+
+/**
+ * `flnet signal [options]`: the signalling server (on `node:http` and `ws`), with the options
+ * of `deno run -A signal/main.ts`; runs until SIGINT or SIGTERM.
+ */
+export async function signalMain(args: string[]): Promise<number> {
+  const usage = signalUsage("flnet signal");
+  let options;
+  try {
+    options = parseSignalArgs(args);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(usage);
+    return 0;
+  }
+  setLogLevel(logLevelFromVerbosity(options.verbosity));
+  const { verbosity: _, help: __, ...serveOptions } = options;
+  let running;
+  try {
+    running = await serveSignalOnNode(serveOptions);
+  } catch (error) {
+    console.error(`error: cannot start the server: ${(error as Error).message}`);
+    return 1;
+  }
+  const signal = await new Promise<string>((resolve) => {
+    for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => resolve(name));
+    // Printed last: whoever waits for this line may signal the server at once.
+    console.log(`flnet signalling server listening on ${running.url}`);
+  });
+  console.log(`${signal}: shutting down`);
+  await running.close();
+  return 0;
+}

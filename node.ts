@@ -42,6 +42,8 @@ export {
   lockDirectory,
 } from "./adapters/node/directory_lock.ts";
 export { NodeWebSocket } from "./adapters/node/websocket.ts";
+export { serveSignalOnNode } from "./adapters/node/serve_signal.ts";
+export type { RunningSignalServer, ServeSignalOptions } from "./signal/server.ts";
 export { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
 
 /**

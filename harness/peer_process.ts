@@ -4,11 +4,12 @@
  * @module
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot } from "./signal_process.ts";
+import { bundleForNode } from "./node_bundle.ts";
 
 /** A running peer. */
 export interface PeerProcess {
@@ -22,26 +23,6 @@ export interface PeerProcess {
   send(command: Record<string, unknown>): void;
   /** Resolves with the exit code (or the signal) once it exited. */
   exited: Promise<number | string>;
-}
-
-let nodeBundle: string | undefined;
-
-/** Bundles the peer for Node once per test run (esbuild, packages left external). */
-function bundleForNode(): string {
-  if (nodeBundle) return nodeBundle;
-  const root = repoRoot();
-  const out = join(root, ".test-out", "peer", "peer_main.mjs");
-  const result = spawnSync(join(root, "node_modules", ".bin", "esbuild"), [
-    join(root, "harness", "peer_main.ts"),
-    "--bundle",
-    "--platform=node",
-    "--format=esm",
-    "--packages=external",
-    `--outfile=${out}`,
-    "--log-level=warning",
-  ], { encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`bundling the test peer failed: ${result.stderr}`);
-  return nodeBundle = out;
 }
 
 /**
@@ -61,7 +42,10 @@ export async function startPeer(
       "-A",
       join(root, "harness", "peer_main.ts"),
     ]
-    : [process.execPath.endsWith("node") ? process.execPath : "node", bundleForNode()];
+    : [
+      process.execPath.endsWith("node") ? process.execPath : "node",
+      bundleForNode("harness/peer_main.ts"),
+    ];
   const [program, ...rest] = [...wrapper, command, ...prefix, ...args];
   const child = spawn(program, rest, { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<number | string>((resolve) =>

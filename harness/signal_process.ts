@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleForNode } from "./node_bundle.ts";
 
 /** The repository root: the nearest folder above this file that holds deno.json. */
 export function repoRoot(): string {
@@ -39,20 +40,22 @@ export interface SignalProcess {
 }
 
 /**
- * Starts the server with `args` (a free port unless `--port` is given); `wrapper` goes before
- * the command (`["ip", "netns", "exec", "NAME"]` runs it in a network namespace).
+ * Starts the server with `args` (a free port unless `--port` is given): on Deno
+ * (`signal/main.ts`), or on Node (`flnet signal`, cli.ts bundled by harness/node_cli.ts); `wrapper` goes before the
+ * command (`["ip", "netns", "exec", "NAME"]` runs it in a network namespace).
  */
 export async function startSignalProcess(
   args: string[] = [],
   wrapper: string[] = [],
+  runtime: "deno" | "node" = "deno",
 ): Promise<SignalProcess> {
   const root = repoRoot();
+  const command = runtime === "deno"
+    ? [join(root, "node_modules", ".bin", "deno"), "run", "-A", join(root, "signal", "main.ts")]
+    : ["node", bundleForNode("harness/node_cli.ts"), "signal"];
   const [program, ...rest] = [
     ...wrapper,
-    join(root, "node_modules", ".bin", "deno"),
-    "run",
-    "-A",
-    join(root, "signal", "main.ts"),
+    ...command,
     ...(args.includes("--port") ? [] : ["--port", "0"]),
     ...args,
   ];

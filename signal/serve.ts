@@ -14,66 +14,23 @@
  */
 
 import { Logger } from "../core/log.ts";
-import { SIGNAL_PROTOCOL_VERSION } from "../net/signal_protocol.ts";
-import { SIGNAL_DEFAULTS, SignalServer, type SignalServerOptions } from "./server.ts";
-import denoConfig from "../deno.json" with { type: "json" };
+import { SignalServer } from "./server.ts";
+import { httpResponse, type StaticFiles } from "./http_routes.ts";
+import { allowedConnections } from "./fd_limit.ts";
+import type { RunningSignalServer, ServeSignalOptions } from "./server.ts";
 
-/** Options of {@link serveSignal}: where to listen, what to serve, and the server settings. */
-export interface ServeSignalOptions extends Partial<SignalServerOptions> {
-  /** TCP port; 0 picks a free one (default 8765). */
-  port?: number;
-  /** Interface to listen on (default 127.0.0.1; `0.0.0.0` serves other machines). */
-  host?: string;
-  /** Directory of static files served over HTTP (the demo); none by default. */
-  staticDir?: string;
-}
-
-/** A server that is listening. */
-export interface RunningSignalServer {
-  /** The protocol logic, for its stats. */
-  server: SignalServer;
-  /** The port actually listened on. */
-  port: number;
-  /** The WebSocket URL nodes connect to. */
-  url: string;
-  /** Tells nodes, closes every connection and stops listening. */
-  close(): Promise<void>;
-}
+export type { RunningSignalServer, ServeSignalOptions } from "./server.ts";
 
 const log = new Logger("signal");
-
-const CONTENT_TYPES: Record<string, string> = {
-  html: "text/html; charset=utf-8",
-  js: "text/javascript; charset=utf-8",
-  mjs: "text/javascript; charset=utf-8",
-  css: "text/css; charset=utf-8",
-  json: "application/json",
-  map: "application/json",
-  svg: "image/svg+xml",
-  png: "image/png",
-  ico: "image/x-icon",
-  txt: "text/plain; charset=utf-8",
-  wasm: "application/wasm",
-};
 
 /** Starts listening and resolves once the port is open. */
 export async function serveSignal(options: ServeSignalOptions = {}): Promise<RunningSignalServer> {
   const { port = 8765, host = "127.0.0.1", staticDir, ...serverOptions } = options;
-  // each connection holds a file descriptor: stay well below the process's limit, so that a
-  // flood of connections is refused by the server instead of failing the accept loop
-  const fdLimit = await openFileLimit();
-  const fdRoom = fdLimit === undefined ? Infinity : Math.max(16, fdLimit - FD_RESERVE);
-  const wanted = serverOptions.maxConnections ?? SIGNAL_DEFAULTS.maxConnections;
-  if (wanted > fdRoom) {
-    log.warn(
-      `--max-conns ${wanted} is over what this process's open-file limit (${fdLimit}) allows: ` +
-        `holding at most ${fdRoom} (raise it with \`ulimit -n\`)`,
-    );
-  }
-  const server = new SignalServer({
-    ...serverOptions,
-    maxConnections: Math.min(wanted, fdRoom),
-  });
+  const maxConnections = allowedConnections(
+    serverOptions.maxConnections,
+    await Deno.readTextFile("/proc/self/limits").catch(() => undefined),
+  );
+  const server = new SignalServer({ ...serverOptions, maxConnections });
   const started = Date.now();
   const root = staticDir ? await Deno.realPath(staticDir) : undefined;
   const handler = (request: Request) => {
@@ -126,33 +83,12 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
     return response;
   }
 
-  async function respond(request: Request): Promise<Response> {
-    const path = new URL(request.url).pathname;
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response("only GET and HEAD are served\n", { status: 405 });
-    }
-    switch (path) {
-      case "/health":
-        return Response.json({
-          status: "ok",
-          server: "flnet-signal",
-          version: denoConfig.version,
-          protocol: SIGNAL_PROTOCOL_VERSION,
-          uptimeSeconds: Math.round((Date.now() - started) / 1000),
-        });
-      case "/stats":
-        return Response.json(server.stats());
-      case "/nodes":
-        return Response.json(server.nodes());
-    }
-    if (!root) {
-      return new Response(
-        "flnet signalling server. Connect a node with WebSocket to this address; " +
-          "GET /health, /stats and /nodes for status.\n",
-        { status: path === "/" ? 200 : 404 },
-      );
-    }
-    return await serveStatic(root, path);
+  function respond(request: Request): Promise<Response> {
+    return httpResponse(request.method, new URL(request.url).pathname, {
+      server,
+      started,
+      files: root ? denoFiles(root) : undefined,
+    });
   }
 
   const url = `ws://${
@@ -178,41 +114,19 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
   };
 }
 
-/** File descriptors kept free of connections, for the listener, files and the runtime. */
-const FD_RESERVE = 64;
-
-/** The soft limit on open files of this process (Linux), or undefined where unknown. */
-async function openFileLimit(): Promise<number | undefined> {
-  try {
-    const limits = await Deno.readTextFile("/proc/self/limits");
-    const soft = limits.match(/^Max open files\s+(\d+)/m)?.[1];
-    return soft === undefined ? undefined : Number(soft);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Serves a file from inside `root` only: no `..`, no encoded slashes, no symlinks out. */
-async function serveStatic(root: string, path: string): Promise<Response> {
-  const notFound = () => new Response("not found\n", { status: 404 });
-  let segments: string[];
-  try {
-    segments = path.split("/").filter((s) => s.length > 0).map(decodeURIComponent);
-  } catch {
-    return notFound();
-  }
-  if (segments.some((s) => s === ".." || s === "." || /[\/\\\0]/.test(s))) return notFound();
-  let file = [root, ...segments].join("/");
-  try {
-    if ((await Deno.stat(file)).isDirectory) file += "/index.html";
-    const real = await Deno.realPath(file);
-    if (real !== root && !real.startsWith(root + "/")) return notFound();
-    const body = await Deno.readFile(real);
-    const extension = real.slice(real.lastIndexOf(".") + 1).toLowerCase();
-    return new Response(body, {
-      headers: { "content-type": CONTENT_TYPES[extension] ?? "application/octet-stream" },
-    });
-  } catch {
-    return notFound();
-  }
+/** Files under `root` on Deno: no symbolic links out of it. */
+function denoFiles(root: string): StaticFiles {
+  return {
+    async read(segments) {
+      let file = [root, ...segments].join("/");
+      try {
+        if ((await Deno.stat(file)).isDirectory) file += "/index.html";
+        const real = await Deno.realPath(file);
+        if (real !== root && !real.startsWith(root + "/")) return undefined;
+        return { body: await Deno.readFile(real), file: real };
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

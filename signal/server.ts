@@ -545,3 +545,25 @@ function withRid<T extends ServerMessage>(message: T, rid: RequestId | undefined
   if (rid !== undefined) (message as { rid?: RequestId }).rid = rid;
   return message;
 }
+
+/** Options of `serveSignal` (Deno) and `serveSignalOnNode` (Node): where to listen, what to serve, and the server settings. */
+export interface ServeSignalOptions extends Partial<SignalServerOptions> {
+  /** TCP port; 0 picks a free one (default 8765). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1; `0.0.0.0` serves other machines). */
+  host?: string;
+  /** Directory of static files served over HTTP (the demo); none by default. */
+  staticDir?: string;
+}
+
+/** A server that is listening. */
+export interface RunningSignalServer {
+  /** The protocol logic, for its stats. */
+  server: SignalServer;
+  /** The port actually listened on. */
+  port: number;
+  /** The WebSocket URL nodes connect to. */
+  url: string;
+  /** Tells nodes, closes every connection and stops listening. */
+  close(): Promise<void>;
+}

@@ -150,17 +150,23 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
       const flnet = join(scratch, "node_modules", ".bin", "flnet");
       const { stdout } = await run(flnet, ["--help"]);
       if (!stdout.includes("Usage: flnet")) throw new Error(`unexpected --help output: ${stdout}`);
-      // and as a chat node on a real server, until it is told /quit
-      const signal = await serveSignal({ port: 0 });
-      const args = ["--signal", signal.url, "--dir", join(scratch, "chat-node"), "--loopback"];
-      const chat = startLineProcess(flnet, [...args, "--name", "packaged"], scratch);
+      // `flnet signal` serves on Node; a chat node joins it, until it is told /quit
+      const signal = startLineProcess(flnet, ["signal", "--port", "0"], scratch);
+      let chat;
       try {
+        const url = (await signal.waitFor(/listening on ws:/)).match(/(ws:\S+)/)![1];
+        const health = await (await fetch(url.replace(/^ws/, "http") + "/health")).json();
+        if (health.status !== "ok") {
+          throw new Error(`flnet signal /health: ${JSON.stringify(health)}`);
+        }
+        const args = ["--signal", url, "--dir", join(scratch, "chat-node"), "--loopback"];
+        chat = startLineProcess(flnet, [...args, "--name", "packaged"], scratch);
         await chat.waitFor(/^packaged \([0-9a-f]{64}\) on ws:.*; type to chat$/);
         chat.write("/quit");
         if (await chat.exited !== 0) throw new Error("flnet did not exit with 0 after /quit");
       } finally {
-        await chat.stop();
-        await signal.close();
+        await chat?.stop();
+        await signal.stop();
       }
     });
   } finally {

@@ -1,7 +1,7 @@
 import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
-import { parseArgs } from "../../signal/main.ts";
+import { parseSignalArgs } from "../../signal/args.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 
 const MAIN = new URL("../../signal/main.ts", import.meta.url).pathname;
@@ -17,7 +17,7 @@ function run(args: string[]) {
 describe("signal/main.ts command line", () => {
   it("parses every option", () => {
     assert.deepEqual(
-      parseArgs([
+      parseSignalArgs([
         "--port",
         "9000",
         "--host",
@@ -53,9 +53,9 @@ describe("signal/main.ts command line", () => {
         help: false,
       },
     );
-    assert.throws(() => parseArgs(["--port", "x"]), /--port needs a whole number, got "x"/);
-    assert.throws(() => parseArgs(["--ttl"]), /--ttl needs a value/);
-    assert.throws(() => parseArgs(["--colour"]), /unknown option "--colour"/);
+    assert.throws(() => parseSignalArgs(["--port", "x"]), /--port needs a whole number, got "x"/);
+    assert.throws(() => parseSignalArgs(["--ttl"]), /--ttl needs a value/);
+    assert.throws(() => parseSignalArgs(["--colour"]), /unknown option "--colour"/);
   });
 
   it("prints help, and usage with the error for bad options", async () => {

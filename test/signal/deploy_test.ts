@@ -2,7 +2,7 @@ import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "../../signal/main.ts";
+import { parseSignalArgs } from "../../signal/args.ts";
 import { repoRoot } from "../../harness/signal_process.ts";
 
 /** The signalling server's arguments in a `["npx", "deno", "run", "-A", "signal/main.ts", …]` list. */
@@ -19,7 +19,7 @@ describe("deploy/", () => {
   for (const file of ["Dockerfile", "docker-compose.yml"]) {
     it(`${file} starts the server with options it accepts, on all interfaces`, async () => {
       const args = serverArgs(await readFile(join(repoRoot(), "deploy", file), "utf8"), file);
-      const options = parseArgs(args);
+      const options = parseSignalArgs(args);
       assert.equal(options.host, "0.0.0.0");
       assert.equal(options.port, 8765);
       assert.equal(options.staticDir, "dist/demo");

@@ -1,73 +1,90 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../signal/serve.ts";
+import { startSignalProcess } from "../../harness/signal_process.ts";
 import { RawClient } from "../../harness/raw_client.ts";
+import denoConfig from "../../deno.json" with { type: "json" };
+import packageJson from "../../package.json" with { type: "json" };
 
-describe("signalling server HTTP endpoints", () => {
-  let running: RunningSignalServer;
-  let http: string;
-  let dir: string;
+/** The server with `staticDir` on Deno in this process, or on Node (`flnet signal`). */
+const RUNTIMES: Record<
+  string,
+  (staticDir: string) => Promise<{ url: string; close(): Promise<unknown> }>
+> = {
+  deno: (staticDir) => serveSignal({ port: 0, staticDir }),
+  node: async (staticDir) => {
+    const process = await startSignalProcess(["--static", staticDir], [], "node");
+    return { url: process.url, close: () => process.stop() };
+  },
+};
 
-  before(async () => {
-    dir = await Deno.makeTempDir();
-    await Deno.mkdir(`${dir}/web/sub`, { recursive: true });
-    await Deno.writeTextFile(`${dir}/web/index.html`, "<h1>demo</h1>");
-    await Deno.writeTextFile(`${dir}/web/sub/app.js`, "export {}");
-    await Deno.writeTextFile(`${dir}/secret.txt`, "outside");
-    await Deno.symlink(`${dir}/secret.txt`, `${dir}/web/link.txt`);
-    running = await serveSignal({ port: 0, staticDir: `${dir}/web` });
-    http = running.url.replace("ws:", "http:");
-  });
-  after(async () => {
-    await running.close();
-    await Deno.remove(dir, { recursive: true });
-  });
+for (const [runtime, start] of Object.entries(RUNTIMES)) {
+  describe(`signalling server HTTP endpoints on ${runtime}`, () => {
+    let running: { url: string; close(): Promise<unknown> };
+    let http: string;
+    let dir: string;
 
-  it("answers /health and /stats with JSON", async () => {
-    const health = await (await fetch(`${http}/health`)).json();
-    assert.equal(health.status, "ok");
-    assert.equal(health.protocol, 1);
-    const client = await RawClient.announced(running.url, await NodeConfig.create());
-    client.send("garbage");
-    await client.closed;
-    const stats = await (await fetch(`${http}/stats`)).json();
-    assert.equal(stats.errorsByCode["bad-json"], 1);
-    assert.equal(typeof stats.uptimeSeconds, "number");
-    assert.equal(stats.nodesOnline, 0);
-    assert.ok(stats.bytesReceived > 200, `received ${stats.bytesReceived} (announce + garbage)`);
-    assert.ok(stats.bytesSent > 200, `sent ${stats.bytesSent} (challenge, welcome, error)`);
-  });
+    before(async () => {
+      dir = await Deno.makeTempDir();
+      await Deno.mkdir(`${dir}/web/sub`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/web/index.html`, "<h1>demo</h1>");
+      await Deno.writeTextFile(`${dir}/web/sub/app.js`, "export {}");
+      await Deno.writeTextFile(`${dir}/secret.txt`, "outside");
+      await Deno.symlink(`${dir}/secret.txt`, `${dir}/web/link.txt`);
+      running = await start(`${dir}/web`);
+      http = running.url.replace("ws:", "http:");
+    });
+    after(async () => {
+      await running.close();
+      await Deno.remove(dir, { recursive: true });
+    });
 
-  it("serves static files from its directory with content types", async () => {
-    const index = await fetch(`${http}/`);
-    assert.equal(index.headers.get("content-type"), "text/html; charset=utf-8");
-    assert.equal(await index.text(), "<h1>demo</h1>");
-    const script = await fetch(`${http}/sub/app.js`);
-    assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
-    assert.equal(await script.text(), "export {}");
-  });
+    it("answers /health and /stats with JSON", async () => {
+      const health = await (await fetch(`${http}/health`)).json();
+      assert.equal(health.status, "ok");
+      assert.equal(health.protocol, 1);
+      const client = await RawClient.announced(running.url, await NodeConfig.create());
+      client.send("garbage");
+      await client.closed;
+      const stats = await (await fetch(`${http}/stats`)).json();
+      assert.equal(stats.errorsByCode["bad-json"], 1);
+      assert.equal(typeof stats.uptimeSeconds, "number");
+      assert.equal(stats.nodesOnline, 0);
+      assert.ok(stats.bytesReceived > 200, `received ${stats.bytesReceived} (announce + garbage)`);
+      assert.ok(stats.bytesSent > 200, `sent ${stats.bytesSent} (challenge, welcome, error)`);
+    });
 
-  it("serves nothing outside its directory", async () => {
-    for (
-      const path of [
-        "/../secret.txt",
-        "/%2e%2e/secret.txt",
-        "/sub%2F..%2F..%2Fsecret.txt",
-        "/link.txt",
-        "/%00",
-        "/missing",
-      ]
-    ) {
-      const response = await fetch(`${http}${path}`);
-      assert.equal(response.status, 404, path);
-      assert.equal(await response.text(), "not found\n");
-    }
-  });
+    it("serves static files from its directory with content types", async () => {
+      const index = await fetch(`${http}/`);
+      assert.equal(index.headers.get("content-type"), "text/html; charset=utf-8");
+      assert.equal(await index.text(), "<h1>demo</h1>");
+      const script = await fetch(`${http}/sub/app.js`);
+      assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
+      assert.equal(await script.text(), "export {}");
+    });
 
-  it("refuses methods other than GET and HEAD", async () => {
-    const response = await fetch(`${http}/stats`, { method: "POST", body: "x" });
-    assert.equal(response.status, 405);
-    await response.body?.cancel();
+    it("serves nothing outside its directory", async () => {
+      for (
+        const path of [
+          "/../secret.txt",
+          "/%2e%2e/secret.txt",
+          "/sub%2F..%2F..%2Fsecret.txt",
+          "/link.txt",
+          "/%00",
+          "/missing",
+        ]
+      ) {
+        const response = await fetch(`${http}${path}`);
+        assert.equal(response.status, 404, path);
+        assert.equal(await response.text(), "not found\n");
+      }
+    });
+
+    it("refuses methods other than GET and HEAD", async () => {
+      const response = await fetch(`${http}/stats`, { method: "POST", body: "x" });
+      assert.equal(response.status, 405);
+      await response.body?.cancel();
+    });
   });
-});
+}

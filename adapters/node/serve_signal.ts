@@ -1,0 +1,135 @@
+/**
+ * The signalling server on Node: `node:http` for HTTP and the `ws` package for WebSockets,
+ * around the same protocol logic ({@link SignalServer}) and HTTP routes as the Deno server
+ * (`signal/serve.ts`): `/health`, `/stats`, `/nodes`, the demo with `staticDir`. It also runs
+ * on Deno (through its Node compatibility), which is how the tests drive it beside a Node
+ * process.
+ *
+ * @example
+ * ```ts
+ * import { serveSignalOnNode } from "./serve_signal.ts";
+ * const running = await serveSignalOnNode({ port: 0 });
+ * console.log(running.url); // ws://127.0.0.1:<port>
+ * await running.close();
+ * ```
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { join, sep } from "node:path";
+import { type WebSocket, WebSocketServer } from "ws";
+import { Logger } from "../../core/log.ts";
+import { allowedConnections } from "../../signal/fd_limit.ts";
+import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";
+import type { RunningSignalServer, ServeSignalOptions } from "../../signal/server.ts";
+import { SignalServer } from "../../signal/server.ts";
+
+const log = new Logger("signal");
+
+/** Starts the signalling server on Node and resolves once it listens. */
+export async function serveSignalOnNode(
+  options: ServeSignalOptions = {},
+): Promise<RunningSignalServer> {
+  const { port = 8765, host = "127.0.0.1", staticDir, ...serverOptions } = options;
+  const maxConnections = allowedConnections(
+    serverOptions.maxConnections,
+    await readFile("/proc/self/limits", "utf8").catch(() => undefined),
+  );
+  const server = new SignalServer({ ...serverOptions, maxConnections });
+  const started = Date.now();
+  const files = staticDir ? nodeFiles(await realpath(staticDir)) : undefined;
+  const sockets = new Set<WebSocket>();
+  // frames far over the protocol's limit are cut off by ws; the protocol refuses the rest
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: Math.max(1 << 20, 4 * server.options.maxFrameBytes),
+  });
+
+  const http = createServer((request, response) => void answer(request, response));
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const path = new URL(request.url ?? "/", "http://host").pathname;
+      const reply = await httpResponse(request.method ?? "GET", path, { server, started, files });
+      response.writeHead(reply.status, Object.fromEntries(reply.headers));
+      response.end(
+        request.method === "HEAD" ? undefined : new Uint8Array(await reply.arrayBuffer()),
+      );
+    } catch (error) {
+      log.warn("an HTTP request failed", error);
+      response.destroy();
+    }
+  }
+  http.on("upgrade", (request, socket, head) => {
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      sockets.add(ws);
+      const connection = server.connect({
+        send: (text) => ws.send(text),
+        close: (code, reason) => ws.close(code, reason),
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
+      });
+      ws.on("message", (data, isBinary) => connection.receive(isBinary ? data : data.toString()));
+      ws.on("close", () => {
+        sockets.delete(ws);
+        connection.closed();
+      });
+      ws.on("error", () => connection.closed());
+    });
+  });
+  // accept failures (out of file descriptors) are retried by libuv; report, never crash
+  http.on("error", (error) => log.warn("the HTTP listener reported an error", error));
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  const url = `ws://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
+  log.info(`listening on ${url}`);
+  return {
+    server,
+    port: actualPort,
+    url,
+    async close() {
+      await server.close();
+      // Let the "shutting-down" errors and close frames go out before the listener stops.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(
+          [...sockets].map((ws) => new Promise<void>((resolve) => ws.once("close", resolve))),
+        ),
+        new Promise((resolve) => timer = setTimeout(resolve, 2000)),
+      ]);
+      clearTimeout(timer);
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Files under `root` on Node: no symbolic links out of it. */
+function nodeFiles(root: string): StaticFiles {
+  return {
+    async read(segments) {
+      let file = join(root, ...segments);
+      try {
+        if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+        const real = await realpath(file);
+        if (real !== root && !real.startsWith(root + sep)) return undefined;
+        return { body: new Uint8Array(await readFile(real)), file: real };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The signalling server's command line, the same on Deno (`signal/main.ts`) and Node
+ * (`flnet signal`).
+ * @module
+ */
+
+import { type CommonArgs, walkArgs } from "../core/args.ts";
+import type { ServeSignalOptions } from "./server.ts";
+
+/**
+ * The usage text of the server's command line, as `command` (e.g. "deno run -A signal/main.ts"
+ * or "flnet signal") starts it.
+ */
+export function signalUsage(command: string): string {
+  return `flnet signalling server
+
+Usage: ${command} [options]
+
+  --port N          TCP port (default 8765; 0 picks a free one)
+  --host ADDR       interface to listen on (default 127.0.0.1; 0.0.0.0 to serve others)
+  --max-list-len N  most nodes in one list reply (default 50)
+  --ttl SECONDS     close connections silent for this long (default 120)
+  --max-frame BYTES largest accepted frame (default 65536)
+  --rate N          frames per second per connection (default 200)
+  --burst N         frames allowed in a burst (default 1000)
+  --max-conns N     most connections at once (default 10000)
+  --static DIR      serve the files of DIR over HTTP (the browser demo)
+  -v, -vv, -vvv     log info, debug, trace (default: warnings and errors)
+  -h, --help        show this text
+
+HTTP: GET /health, /stats and /nodes; WebSocket on any path.`;
+}
+
+/** Reads the command line into server options; throws an Error naming a bad argument. */
+export function parseSignalArgs(
+  args: string[],
+): ServeSignalOptions & CommonArgs {
+  const options: ServeSignalOptions = {};
+  const numbers: Record<string, (n: number) => void> = {
+    "--port": (n) => options.port = n,
+    "--max-list-len": (n) => options.maxListLength = n,
+    "--ttl": (n) => options.ttlMs = n * 1000,
+    "--max-frame": (n) => options.maxFrameBytes = n,
+    "--rate": (n) => options.ratePerSecond = n,
+    "--burst": (n) => options.rateBurst = n,
+    "--max-conns": (n) => options.maxConnections = n,
+  };
+  const common = walkArgs(args, (arg, value) => {
+    if (arg === "--host") options.host = value();
+    else if (arg === "--static") options.staticDir = value();
+    else if (arg in numbers) {
+      const text = value();
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < (arg === "--port" ? 0 : 1) || n > 1e9) {
+        throw new Error(`${arg} needs a whole number, got "${text}"`);
+      }
+      numbers[arg](n);
+    } else return false;
+    return true;
+  });
+  return { ...options, ...common };
+}
