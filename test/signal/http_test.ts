@@ -44,6 +44,8 @@ for (const [runtime, start] of Object.entries(RUNTIMES)) {
       const health = await (await fetch(`${http}/health`)).json();
       assert.equal(health.status, "ok");
       assert.equal(health.protocol, 1);
+      assert.equal(health.version, denoConfig.version, "FLNET_VERSION is deno.json's version");
+      assert.equal(health.version, packageJson.version, "and package.json's");
       const client = await RawClient.announced(running.url, await NodeConfig.create());
       client.send("garbage");
       await client.closed;
