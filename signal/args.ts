@@ -28,7 +28,7 @@ Usage: ${command} [options]
   -v, -vv, -vvv     log info, debug, trace (default: warnings and errors)
   -h, --help        show this text
 
-HTTP: GET /health, /stats and /nodes; WebSocket on any path.`;
+HTTP: GET /health, /stats, /nodes and /metrics (Prometheus); WebSocket on any path.`;
 }
 
 /** Reads the command line into server options; throws an Error naming a bad argument. */

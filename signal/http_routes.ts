@@ -1,6 +1,6 @@
 /**
  * The signalling server's HTTP side, the same on every runtime: `GET /health`, `/stats`,
- * `/nodes`, a short text at `/`, and static files (the demo) when a directory is given. Each
+ * `/nodes`, `/metrics` (Prometheus), a short text at `/`, and static files (the demo) when a directory is given. Each
  * runtime's adapter turns its requests into a method and a path and reads files through
  * {@link StaticFiles}; this module picks the answer as a Web `Response`.
  * @module
@@ -9,6 +9,7 @@
 import { SIGNAL_PROTOCOL_VERSION } from "../net/signal_protocol.ts";
 import type { SignalServer } from "./server.ts";
 import { FLNET_VERSION } from "../core/version.ts";
+import { metricsText } from "./metrics.ts";
 
 /** Reading files under the static root, as a runtime does it. */
 export interface StaticFiles {
@@ -65,11 +66,15 @@ export async function httpResponse(
       return Response.json(context.server.stats());
     case "/nodes":
       return Response.json(context.server.nodes());
+    case "/metrics":
+      return new Response(metricsText(context.server.stats()), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
   }
   if (!context.files) {
     return new Response(
       "flnet signalling server. Connect a node with WebSocket to this address; " +
-        "GET /health, /stats and /nodes for status.\n",
+        "GET /health, /stats, /nodes and /metrics for status.\n",
       { status: path === "/" ? 200 : 404 },
     );
   }

@@ -57,6 +57,30 @@ for (const [runtime, start] of Object.entries(RUNTIMES)) {
       assert.ok(stats.bytesSent > 200, `sent ${stats.bytesSent} (challenge, welcome, error)`);
     });
 
+    it("answers /metrics in Prometheus's text format", async () => {
+      const client = await RawClient.announced(running.url, await NodeConfig.create());
+      const response = await fetch(`${http}/metrics`);
+      assert.match(response.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
+      const text = await response.text();
+      assert.match(
+        text,
+        /^# HELP flnet_signal_nodes .+\n# TYPE flnet_signal_nodes gauge\nflnet_signal_nodes 1$/m,
+      );
+      assert.match(
+        text,
+        /^flnet_signal_errors_total\{code="bad-json"\} 1$/m,
+        "the error of the test before",
+      );
+      for (const line of text.trimEnd().split("\n")) {
+        assert.match(
+          line,
+          /^(# (HELP|TYPE) flnet_\w+ .+|flnet_\w+(\{code="[\w-]+"\})? \d+)$/,
+          line,
+        );
+      }
+      await client.close();
+    });
+
     it("serves static files from its directory with content types", async () => {
       const index = await fetch(`${http}/`);
       assert.equal(index.headers.get("content-type"), "text/html; charset=utf-8");

@@ -1,0 +1,92 @@
+/**
+ * The signalling server's counters in Prometheus's text format, for `GET /metrics`.
+ * @module
+ */
+
+import type { SignalStats } from "./server.ts";
+
+/** One metric: name, type, help text, and its samples (labels and value). */
+interface Metric {
+  name: string;
+  type: "gauge" | "counter";
+  help: string;
+  samples: { labels?: Record<string, string>; value: number }[];
+}
+
+/** The text of `stats` in Prometheus's exposition format (version 0.0.4). */
+export function metricsText(stats: SignalStats): string {
+  const one = (value: number) => [{ value }];
+  const metrics: Metric[] = [
+    {
+      name: "flnet_signal_nodes",
+      type: "gauge",
+      help: "Announced nodes connected now.",
+      samples: one(stats.nodesOnline),
+    },
+    {
+      name: "flnet_signal_connections",
+      type: "gauge",
+      help: "Open WebSocket connections, announced or not.",
+      samples: one(stats.connections),
+    },
+    {
+      name: "flnet_signal_relays_total",
+      type: "counter",
+      help: "Setup messages relayed to their target.",
+      samples: one(stats.messagesRelayed),
+    },
+    {
+      name: "flnet_signal_relayed_bytes_total",
+      type: "counter",
+      help: "Bytes of relayed frames.",
+      samples: one(stats.bytesRelayed),
+    },
+    {
+      name: "flnet_signal_frames_received_total",
+      type: "counter",
+      help: "Frames received from clients.",
+      samples: one(stats.framesReceived),
+    },
+    {
+      name: "flnet_signal_received_bytes_total",
+      type: "counter",
+      help: "Bytes received from clients.",
+      samples: one(stats.bytesReceived),
+    },
+    {
+      name: "flnet_signal_sent_bytes_total",
+      type: "counter",
+      help: "Bytes sent to clients.",
+      samples: one(stats.bytesSent),
+    },
+    {
+      name: "flnet_signal_errors_total",
+      type: "counter",
+      help: "Errors sent to clients, by code (rate-limited: frames refused by the rate limit; " +
+        "unknown-node and target-overloaded: relays that failed).",
+      samples: Object.entries(stats.errorsByCode).map(([code, value]) => ({
+        labels: { code },
+        value: value ?? 0,
+      })),
+    },
+    {
+      name: "flnet_signal_uptime_seconds",
+      type: "gauge",
+      help: "Seconds since the server started.",
+      samples: one(stats.uptimeSeconds),
+    },
+  ];
+  const lines: string[] = [];
+  for (const metric of metrics) {
+    lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
+    for (const { labels, value } of metric.samples) {
+      const tags = labels
+        ? `{${
+          Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "_")}"`).join(",")
+        }}`
+        : "";
+      lines.push(`${metric.name}${tags} ${value}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
