@@ -147,12 +147,19 @@ export function checkSignalUrl(url: string): void {
   );
 }
 
+/** A peer connected to this node, or one whose connection ended (with why). */
+export type PeerEvent =
+  | { type: "connected"; id: NodeID }
+  | { type: "disconnected"; id: NodeID; reason: string };
+
 /** A node's network, ready to use; made by `networkStart` of the entry points. */
 export class Network implements AsyncIterable<NetworkMessage> {
   readonly #messages = new BrokerChannel<NetworkMessage>();
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
   readonly #errorListeners = new Set<(error: NetworkError) => void>();
+  readonly #peerListeners = new Set<(event: PeerEvent) => void>();
+  readonly #connected = new Set<NodeID>();
   #closed: Promise<void> | undefined;
 
   /** Wraps a started network broker. */
@@ -213,6 +220,29 @@ export class Network implements AsyncIterable<NetworkMessage> {
     return { remove: () => this.#errorListeners.delete(listener) };
   }
 
+  /**
+   * Calls `listener` when a peer's data channel opens (`connected`) and when a connection ends
+   * (`disconnected`, with the reason; also for an attempt that never opened).
+   *
+   * @example
+   * ```ts
+   * import type { Network } from "./api.ts";
+   * function watch(net: Network) {
+   *   net.onPeer((event) => console.log(event.type, event.id));
+   *   console.log("connected now:", net.peers());
+   * }
+   * ```
+   */
+  onPeer(listener: (event: PeerEvent) => void): Subscription {
+    this.#peerListeners.add(listener);
+    return { remove: () => this.#peerListeners.delete(listener) };
+  }
+
+  /** The peers with an open data channel now. */
+  peers(): NodeID[] {
+    return [...this.#connected];
+  }
+
   /** Asks the signalling server for other nodes (a random subset on large networks). */
   async nodes(timeoutMs = 10_000): Promise<NodeInfo[]> {
     const reply = this.#next("nodes", timeoutMs);
@@ -255,6 +285,16 @@ export class Network implements AsyncIterable<NetworkMessage> {
       case "sent":
         this.#settle(out.id)?.resolve();
         break;
+      case "connected":
+        this.#connected.add(out.id);
+        for (const listener of this.#peerListeners) listener({ type: "connected", id: out.id });
+        break;
+      case "disconnected": {
+        this.#connected.delete(out.id);
+        const event: PeerEvent = { type: "disconnected", id: out.id, reason: out.reason };
+        for (const listener of this.#peerListeners) listener(event);
+        break;
+      }
       case "error": {
         const error = new NetworkError(out.code, out.message, out.to);
         const pending = out.id === undefined ? undefined : this.#settle(out.id);

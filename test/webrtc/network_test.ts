@@ -79,6 +79,21 @@ for (const engine of ENGINES) {
       });
     });
 
+    it("tells of peers connecting and leaving, and lists the connected ones", async () => {
+      await withPair(server.url, engine, async (a, b) => {
+        const events: string[] = [];
+        a.onPeer((event) => events.push(`${event.type} ${event.id === b.id ? "b" : event.id}`));
+        assert.deepEqual(a.peers(), []);
+        await a.send(b.id, "hello");
+        await until("a heard b connect", () => events.length > 0, 10_000);
+        assert.deepEqual(a.peers(), [b.id]);
+        await b.close();
+        await until("a heard b leave", () => events.length > 1, 10_000);
+        assert.deepEqual(events, ["connected b", "disconnected b"]);
+        assert.deepEqual(a.peers(), []);
+      });
+    });
+
     it("delivers a 5 MiB message intact and 1,000 small ones in order", async () => {
       await withPair(server.url, engine, async (a, b) => {
         const big = randomBytes(5 * 1024 * 1024);
