@@ -26,6 +26,7 @@ import { type PageEvents, retryWhenBack } from "./adapters/browser/network_wakeu
 import type { NodeConfig } from "./core/config.ts";
 import { Network } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
+import type { ServerUrls } from "./net/websocket.ts";
 import { networkBrokerStart as webNetworkBrokerStart, type WebNetworkOptions } from "./mod.ts";
 import { Node, type NodeOptions } from "./node/node.ts";
 
@@ -38,7 +39,7 @@ export type { WebNetworkOptions } from "./mod.ts";
  */
 export async function networkBrokerStart(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: WebNetworkOptions = {},
 ): Promise<NetworkBroker> {
   const broker = await webNetworkBrokerStart(config, signalUrl, options);
@@ -61,7 +62,7 @@ export async function networkBrokerStart(
  */
 export async function networkStart(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: WebNetworkOptions = {},
 ): Promise<Network> {
   return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
@@ -114,7 +115,7 @@ export interface BrowserNode {
  * {@link BrowserNodeOptions.sameIdentity}.
  */
 export async function startBrowserNode(
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: BrowserNodeOptions = {},
 ): Promise<BrowserNode> {
   const { namespace = "flnet", sameIdentity = "refuse", network, ...nodeOptions } = options;

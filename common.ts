@@ -72,7 +72,7 @@ export {
   type ModuleSend,
 } from "./net/module_link.ts";
 export type { RTCPeerConnectionConstructor } from "./net/peer_setup.ts";
-export type { WebSocketConstructor, WebSocketLike } from "./net/websocket.ts";
+export type { ServerUrls, WebSocketConstructor, WebSocketLike } from "./net/websocket.ts";
 export type { ConnectionState, ConnectionStatus } from "./net/connection_status.ts";
 export {
   allOf,

@@ -23,6 +23,7 @@
 import type { NodeConfig } from "./core/config.ts";
 import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
+import type { ServerUrls } from "./net/websocket.ts";
 import { webRuntime } from "./adapters/web/runtime.ts";
 
 export * from "./common.ts";
@@ -42,7 +43,7 @@ export type WebNetworkOptions = Omit<NetworkStartOptions, "RTCPeerConnection" | 
  */
 export async function networkBrokerStart(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: WebNetworkOptions = {},
 ): Promise<NetworkBroker> {
   return await openNetwork(config, signalUrl, { ...options, ...webRuntime(options) });
@@ -64,7 +65,7 @@ export async function networkBrokerStart(
  */
 export async function networkStart(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: WebNetworkOptions = {},
 ): Promise<Network> {
   return new Network(config.id, await networkBrokerStart(config, signalUrl, options));

@@ -27,6 +27,7 @@
 
 import type { NodeConfig } from "./core/config.ts";
 import { NodeWebSocket } from "./adapters/node/websocket.ts";
+import type { ServerUrls } from "./net/websocket.ts";
 import { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
 import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
@@ -81,7 +82,7 @@ export async function nodeNetworkOptions(
 /** Starts a node's network on Node or Deno and returns the raw broker. */
 export async function networkBrokerStart(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: NodeNetworkOptions = {},
 ): Promise<NetworkBroker> {
   return await openNetwork(config, signalUrl, await nodeNetworkOptions(options));
@@ -93,7 +94,7 @@ export async function networkBrokerStart(
  */
 export async function networkStart(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: NodeNetworkOptions = {},
 ): Promise<Network> {
   return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
@@ -117,7 +118,7 @@ export async function networkStart(
  */
 export async function startNode(
   dir: string,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: Omit<NodeOptions, "storage" | "startNetwork"> & { network?: NodeNetworkOptions } = {},
 ): Promise<Node> {
   const { network, ...nodeOptions } = options;

@@ -15,6 +15,7 @@ import {
   networkBrokerStart,
   networkStart,
   type NodeNetworkOptions,
+  type ServerUrls,
   type WebRTCEngine,
 } from "../node.ts";
 
@@ -45,7 +46,7 @@ export function loopback(engine: WebRTCEngine, extra: NodeNetworkOptions = {}): 
 
 /** A node on the signalling server at `url`, on loopback. */
 export async function loopbackNode(
-  url: string,
+  url: ServerUrls,
   engine: WebRTCEngine,
   name: string,
   extra: NodeNetworkOptions = {},

@@ -40,6 +40,7 @@ import {
 } from "./network.ts";
 import type { NetworkErrorCode } from "./errors.ts";
 import { newSendId } from "./send_id.ts";
+import type { ServerUrls } from "./websocket.ts";
 
 /** A message from another node. */
 export interface NetworkMessage {
@@ -91,11 +92,15 @@ export interface NetworkStartOptions extends NetworkOptions {
  */
 export async function openNetwork(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: NetworkStartOptions,
 ): Promise<NetworkBroker> {
-  checkSignalUrl(signalUrl);
-  const broker = startNetwork(config, signalUrl, options);
+  const urls = typeof signalUrl === "string" ? [signalUrl] : [...signalUrl];
+  if (urls.length === 0) {
+    throw new NetworkError("bad-url", "no signalling server address given: pass at least one");
+  }
+  for (const url of urls) checkSignalUrl(url);
+  const broker = startNetwork(config, urls, options);
   const timeoutMs = options.readyTimeoutMs ?? 10_000;
   const outputs = broker.channelOut();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -103,6 +108,7 @@ export async function openNetwork(
     timer = setTimeout(resolve, timeoutMs, "timeout")
   );
   let problem = `it did not welcome this node within ${timeoutMs} ms`;
+  let failures = 0;
   try {
     for (;;) {
       const out = await Promise.race([outputs.recv(), timeout]);
@@ -110,9 +116,10 @@ export async function openNetwork(
       if (out.type !== "signal") continue;
       if (out.state === "ready") return broker;
       if (out.state === "disconnected") {
-        // the first connection failed: say so now rather than retry until the timeout
+        // each server failed once: say so now rather than retry until the timeout
         problem = `the connection failed before it was welcomed (${out.message})`;
-        break;
+        if (++failures >= urls.length) break;
+        continue;
       }
       problem = `it answered ${out.code ?? out.state}${out.message ? `: ${out.message}` : ""}`;
       if (out.state === "closed") break;
@@ -124,8 +131,10 @@ export async function openNetwork(
   await broker.emitIn({ type: "close" });
   throw new NetworkError(
     "signal-unreachable",
-    `could not join the signalling server at ${signalUrl}: ${problem}; is a flnet signalling ` +
-      "server running at this address?",
+    `could not join the signalling server at ${urls.join(" or ")}: ${problem}; is a flnet ` +
+      `signalling server running at ${
+        urls.length > 1 ? "one of these addresses" : "this address"
+      }?`,
   );
 }
 

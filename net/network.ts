@@ -25,7 +25,7 @@ import { SetupGuard } from "./setup_guard.ts";
 import { SETUP_LIMITS, type SetupSignal } from "./setup_signal.ts";
 import { type SignalClientOptions, SignalConnection, type SignalOut } from "./signal_client.ts";
 import type { NodeStats } from "./signal_protocol.ts";
-import type { WebSocketConstructor } from "./websocket.ts";
+import type { ServerUrls, WebSocketConstructor } from "./websocket.ts";
 
 /** Settings of the network; the runtime's two constructors are required, the rest optional. */
 export interface NetworkOptions {
@@ -147,7 +147,7 @@ const log = new Logger("network");
 /** Starts the network of `config`'s node on the signalling server at `signalUrl`. */
 export function startNetwork(
   config: NodeConfig,
-  signalUrl: string,
+  signalUrl: ServerUrls,
   options: NetworkOptions,
 ): NetworkBroker {
   const broker: NetworkBroker = new Broker("network");

@@ -33,6 +33,7 @@ import {
   type SignalConfig,
 } from "./signal_protocol.ts";
 import {
+  type ServerUrls,
   WebSocketConnection,
   type WebSocketConstructor,
   type WebSocketOptions,
@@ -88,7 +89,7 @@ const log = new Logger("signal-client");
 /** Connects `config`'s node to the signalling server at `url` with the runtime's `WebSocket`. */
 export function startSignalClient(
   config: NodeConfig,
-  url: string,
+  url: ServerUrls,
   WebSocket: WebSocketConstructor,
   options: SignalClientOptions = {},
 ): SignalBroker {
@@ -124,7 +125,7 @@ export class SignalConnection {
   /** Connects `config`'s node to the server at `url`; outputs go to `emit`. */
   constructor(
     config: NodeConfig,
-    url: string,
+    url: ServerUrls,
     WebSocket: WebSocketConstructor,
     options: SignalClientOptions,
     emit: (out: SignalOut) => void,

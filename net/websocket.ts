@@ -38,8 +38,8 @@ export type WebSocketIn =
 
 /** Outputs of the WebSocket broker. */
 export type WebSocketOut =
-  /** The socket is open (`attempt` counts connections, from 1). */
-  | { type: "connected"; attempt: number }
+  /** The socket is open (`attempt` counts connections, from 1) to the server at `url`. */
+  | { type: "connected"; attempt: number; url: string }
   /** The socket closed; it reconnects in `reconnectInMs`, or never when that is missing. */
   | { type: "disconnected"; code: number; reason: string; reconnectInMs?: number }
   /** A text frame arrived. */
@@ -71,6 +71,12 @@ export interface WebSocketLike {
 
 /** A WebSocket constructor, such as `globalThis.WebSocket` or the `ws` package's. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/**
+ * One server address, or several that serve the same network (a cluster): a client starts at
+ * a random one and moves to the next after each failed or lost connection.
+ */
+export type ServerUrls = string | readonly string[];
 
 /** Options of {@link startWebSocket}. */
 export interface WebSocketOptions {
@@ -108,7 +114,7 @@ const log = new Logger("websocket");
  * module documentation.
  */
 export function startWebSocket(
-  url: string,
+  url: ServerUrls,
   WebSocket: WebSocketConstructor,
   options: WebSocketOptions = {},
 ): WebSocketBroker {
@@ -136,7 +142,9 @@ interface Queued {
  * `emit`, in order, as it happens (during {@link WebSocketConnection.request} too).
  */
 export class WebSocketConnection {
-  readonly #url: string;
+  readonly #urls: readonly string[];
+  /** Which of `#urls` the next connection goes to. */
+  #urlIndex: number;
   readonly #emit: (out: WebSocketOut) => void;
   readonly #Ctor: WebSocketConstructor;
   readonly #o: Required<Omit<WebSocketOptions, "name">>;
@@ -151,14 +159,15 @@ export class WebSocketConnection {
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #ageTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Connects to `url` with `Ctor`; outputs go to `emit`. */
+  /** Connects to `url` (or one of them) with `Ctor`; outputs go to `emit`. */
   constructor(
-    url: string,
+    url: ServerUrls,
     Ctor: WebSocketConstructor,
     options: WebSocketOptions,
     emit: (out: WebSocketOut) => void,
   ) {
-    this.#url = url;
+    this.#urls = typeof url === "string" ? [url] : [...url];
+    if (this.#urls.length === 0) throw new TypeError("no server address given");
     this.#emit = emit;
     this.#Ctor = Ctor;
     this.#o = {
@@ -171,6 +180,7 @@ export class WebSocketConnection {
       flushOnOpen: options.flushOnOpen ?? true,
       rng: options.rng ?? secureRandom,
     };
+    this.#urlIndex = Math.floor(this.#o.rng() * this.#urls.length) % this.#urls.length;
     this.#connect();
   }
 
@@ -208,16 +218,22 @@ export class WebSocketConnection {
     }
   }
 
+  /** The server address the current or next connection goes to. */
+  get #url(): string {
+    return this.#urls[this.#urlIndex];
+  }
+
   #connect(): void {
     this.#reconnectTimer = undefined;
     if (this.#closed) return;
     let socket: WebSocketLike;
+    const url = this.#url;
     try {
-      socket = new this.#Ctor(this.#url);
+      socket = new this.#Ctor(url);
     } catch (error) {
       this.#emit({
         type: "error",
-        message: `cannot open a WebSocket to ${this.#url}: ${(error as Error).message}`,
+        message: `cannot open a WebSocket to ${url}: ${(error as Error).message}`,
       });
       this.#scheduleReconnect(1006, "could not open");
       return;
@@ -235,7 +251,7 @@ export class WebSocketConnection {
       this.#flushed = this.#o.flushOnOpen;
       this.#failures = 0;
       this.#attempts++;
-      this.#emit({ type: "connected", attempt: this.#attempts });
+      this.#emit({ type: "connected", attempt: this.#attempts, url });
       if (this.#flushed) this.#flush();
     };
     socket.onmessage = (event) => {
@@ -248,7 +264,7 @@ export class WebSocketConnection {
     };
     socket.onerror = () => {
       // The close event follows and carries what can be known; nothing to add here.
-      log.debug(`socket error on ${this.#url}`);
+      log.debug(`socket error on ${url}`);
     };
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
@@ -278,6 +294,7 @@ export class WebSocketConnection {
       this.#o.backoffInitialMs * 2 ** Math.min(this.#failures, 30),
     );
     this.#failures++;
+    this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length; // the next server, if several
     const delay = Math.round(base * (1 - this.#o.backoffJitter * this.#o.rng()));
     this.#emit({ type: "disconnected", code, reason, reconnectInMs: delay });
     clearTimeout(this.#reconnectTimer);
