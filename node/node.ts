@@ -98,6 +98,8 @@ export class Node {
   readonly #listeners = new Set<(snapshot: NodeSnapshot) => void>();
   readonly #ownsTimer: boolean;
   readonly #onClosed: (() => void | Promise<void>) | undefined;
+  /** The modules' links to the timer, removed on close. */
+  readonly #timerLinks: Subscription[];
 
   private constructor(
     /** The node's identity. */
@@ -112,6 +114,7 @@ export class Node {
   ) {
     this.#ownsTimer = ownsTimer;
     this.#onClosed = onClosed;
+    this.#timerLinks = modules.timerLinks;
     this.random = modules.random;
     this.gossip = modules.gossip;
     this.ping = modules.ping;
@@ -234,6 +237,7 @@ export class Node {
    * `timeoutMs`.
    */
   async close(timeoutMs = 5_000): Promise<void> {
+    for (const link of this.#timerLinks.splice(0)) link.remove();
     if (this.#ownsTimer) this.timer.close();
     await this.gossip?.emitIn({ type: "flush" });
     let subscription: Subscription | undefined;

@@ -64,6 +64,11 @@ export interface NodeModules {
   stat?: StatBroker;
   /** The module names whose messages this node takes. */
   names: Set<string>;
+  /**
+   * The modules' links to the timer: removed when the node closes, so that a timer shared by
+   * several nodes neither ticks a closed node's modules nor keeps them in memory.
+   */
+  timerLinks: Subscription[];
 }
 
 /** What {@link wireModules} needs. */
@@ -97,12 +102,13 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
   const runs = (name: NodeModuleName) => options.modules.includes(name);
   const { network, timer } = options;
   const names = new Set<string>();
+  const timerLinks: Subscription[] = [];
   const random = runs("random") || runs("gossip") || runs("ping")
     ? startRandom(options.id, options.random, options.rng?.random)
     : undefined;
   if (random) {
     linkRandomToNetwork(random, network);
-    linkRandomToTimer(timer, random);
+    timerLinks.push(linkRandomToTimer(timer, random));
   }
   let gossip: GossipBroker | undefined;
   if (random && runs("gossip")) {
@@ -112,7 +118,7 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
       rng: options.rng?.gossip,
     });
     linkGossipToNetwork(gossip, network);
-    linkGossipToTimer(timer, gossip);
+    timerLinks.push(linkGossipToTimer(timer, gossip));
     linkNeighbours(random, gossip);
     names.add(GOSSIP_MODULE);
   }
@@ -120,7 +126,7 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
   if (random && runs("ping")) {
     ping = startPing(options.ping);
     linkPingToNetwork(ping, network);
-    linkPingToTimer(timer, ping);
+    timerLinks.push(linkPingToTimer(timer, ping));
     linkNeighbours(random, ping);
     ping.linkOutToIn(
       random,
@@ -132,14 +138,14 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
   if (runs("stat")) {
     stat = startStat(options.stat);
     linkStatToNetwork(stat, network);
-    linkStatToTimer(timer, stat);
+    timerLinks.push(linkStatToTimer(timer, stat));
     ping?.linkOutToIn(
       stat,
       (out): StatIn | undefined =>
         out.type === "rtt" ? { type: "rtt", id: out.id, ms: out.ms } : undefined,
     );
   }
-  return { random, gossip, ping, stat, names };
+  return { random, gossip, ping, stat, names, timerLinks };
 }
 
 /** The input that names a module's neighbours. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Subscription } from "../core/broker.ts";
 import type { NodeConfig } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
 import { seededRandom } from "../core/random.ts";
@@ -39,6 +40,8 @@ export interface SimNode {
   gossipState?: GossipState;
   /** Ids of the gossip events this node has seen. */
   seen: Set<string>;
+  /** Its modules' links to the overlay's timer (removed when it leaves). */
+  timerLinks: Subscription[];
 }
 
 /** A simulated overlay of nodes. */
@@ -101,7 +104,14 @@ export function overlay(options: OverlayOptions = {}): Overlay {
         gossip: seededRandom(seed * 7 + nodes.size),
       },
     });
-    const node: SimNode = { id, network, random: modules.random!, seen: new Set(), failed: [] };
+    const node: SimNode = {
+      id,
+      network,
+      random: modules.random!,
+      seen: new Set(),
+      failed: [],
+      timerLinks: modules.timerLinks,
+    };
     node.random.tapOut((out) => {
       if (out.type === "state") node.randomState = out.state;
     });
@@ -134,6 +144,7 @@ export function overlay(options: OverlayOptions = {}): Overlay {
 
   const leave = (id: NodeID) => {
     sim.leave(id);
+    for (const link of nodes.get(id)?.timerLinks ?? []) link.remove();
     nodes.delete(id);
   };
 

@@ -7,6 +7,31 @@ import { captureLogs } from "../support/log_capture.ts";
 import { NetworkSim } from "../../testing/network_sim.ts";
 
 describe("Node on a simulated network", () => {
+  it("takes its modules off a shared timer when it closes", async () => {
+    const timer = new SimulatedTimer();
+    const sim = new NetworkSim({ settle: () => timer.broker.settle() });
+    const start = () =>
+      Node.start({
+        storage: new MemoryStorage(),
+        timer,
+        startNetwork: (config) => Promise.resolve(sim.join(config.info)),
+      });
+    const [stays, leaves] = [await start(), await start()];
+    const ticked = (node: Node) => {
+      const seen: number[] = [];
+      node.random!.tapIn((msg) => void (msg.type === "tick" && seen.push(msg.tick)));
+      return seen;
+    };
+    const [staying, leaving] = [ticked(stays), ticked(leaves)];
+    await timer.tick();
+    await leaves.close(100);
+    await timer.tick();
+    await timer.tick();
+    assert.equal(staying.length, 3, "the other node still ticks");
+    assert.equal(leaving.length, 1, "the closed node's modules no longer tick (or stay in memory)");
+    await stays.close(100);
+  });
+
   it("runs its modules, keeps snapshots, builds a directory and shares chat", async () => {
     const timer = new SimulatedTimer();
     const sim = new NetworkSim({ settle: () => timer.broker.settle() });
