@@ -390,7 +390,7 @@ export function benchmarksPage(
     "## Reproduce",
     "",
     "```sh",
-    "npm ci && npm run bench     # about 2 minutes; writes bench/results.json and this page",
+    "npm ci && npm run bench     # about 5 minutes; writes bench/results.json and this page",
     "```",
     "",
     "Each benchmark also runs alone: `npm run bench:signal -- --server peerjs --clients 5000`,",
