@@ -30,7 +30,7 @@
 
 import { BrokerChannel, type Subscription } from "../core/broker.ts";
 import type { NodeConfig, NodeInfo } from "../core/config.ts";
-import { type NodeID, U256 } from "../core/ids.ts";
+import type { NodeID } from "../core/ids.ts";
 import {
   type ConnectionInfo,
   type NetworkBroker,
@@ -38,8 +38,10 @@ import {
   type NetworkOut,
   startNetwork,
 } from "./network.ts";
-import type { NetworkErrorCode } from "./errors.ts";
-import { newSendId } from "./send_id.ts";
+import { NetworkError } from "./errors.ts";
+import { PendingSends } from "./pending_sends.ts";
+
+export { NetworkError } from "./errors.ts";
 import type { ServerUrls } from "./websocket.ts";
 
 /** A message from another node. */
@@ -50,28 +52,6 @@ export interface NetworkMessage {
   module: string;
   /** Text or bytes, as sent. */
   data: string | Uint8Array;
-}
-
-/** A failure the network reports to the caller: a code for programs, a text for people. */
-export class NetworkError extends Error {
-  /**
-   * Describes the failure.
-   * @param code e.g. `no-route`, `setup-timeout`, `peer-gone`, `message-too-large`, `closed`.
-   * @param to the node concerned, when there is one.
-   */
-  constructor(
-    readonly code:
-      | NetworkErrorCode
-      | "signal-unreachable"
-      | "bad-url"
-      | "bad-node-id"
-      | "timeout",
-    message: string,
-    readonly to?: NodeID,
-  ) {
-    super(message);
-    this.name = "NetworkError";
-  }
 }
 
 /**
@@ -164,7 +144,7 @@ export type PeerEvent =
 /** A node's network, ready to use; made by `networkStart` of the entry points. */
 export class Network implements AsyncIterable<NetworkMessage> {
   readonly #messages = new BrokerChannel<NetworkMessage>();
-  readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  readonly #sends: PendingSends;
   readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
   readonly #errorListeners = new Set<(error: NetworkError) => void>();
   readonly #peerListeners = new Set<(event: PeerEvent) => void>();
@@ -173,6 +153,7 @@ export class Network implements AsyncIterable<NetworkMessage> {
 
   /** Wraps a started network broker. */
   constructor(readonly id: NodeID, readonly broker: NetworkBroker) {
+    this.#sends = new PendingSends(broker);
     broker.tapOut((out) => this.#observe(out));
   }
 
@@ -181,24 +162,7 @@ export class Network implements AsyncIterable<NetworkMessage> {
    * handed to the data channel; rejects with a {@link NetworkError} saying why it could not be.
    */
   send(to: NodeID | string, data: string | Uint8Array, module = ""): Promise<void> {
-    let target: NodeID;
-    try {
-      target = U256.fromHex(to);
-    } catch (error) {
-      return Promise.reject(
-        new NetworkError(
-          "bad-node-id",
-          `cannot send to "${String(to).slice(0, 80)}": a node id is 64 hex characters (the ` +
-            `node's public key, as net.id shows it); ${
-              (error as Error).message.replace("a U256", "this one")
-            }`,
-        ),
-      );
-    }
-    const id = newSendId();
-    const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    this.broker.enqueueIn({ type: "send", to: target, data, module, id });
-    return done;
+    return this.#sends.send(to, data, module);
   }
 
   /** The next message from any node. */
@@ -278,10 +242,9 @@ export class Network implements AsyncIterable<NetworkMessage> {
       await this.broker.emitIn({ type: "close" });
       await closed;
       this.#messages.close();
-      for (const { reject } of this.#pending.values()) {
-        reject(new NetworkError("closed", "the network was closed before the message was sent"));
-      }
-      this.#pending.clear();
+      this.#sends.failAll(
+        new NetworkError("closed", "the network was closed before the message was sent"),
+      );
     })();
     return this.#closed;
   }
@@ -290,9 +253,6 @@ export class Network implements AsyncIterable<NetworkMessage> {
     switch (out.type) {
       case "message":
         this.#messages.push({ from: out.from, module: out.module, data: out.data });
-        break;
-      case "sent":
-        this.#settle(out.id)?.resolve();
         break;
       case "connected":
         this.#connected.add(out.id);
@@ -304,23 +264,16 @@ export class Network implements AsyncIterable<NetworkMessage> {
         for (const listener of this.#peerListeners) listener(event);
         break;
       }
+      case "sent":
       case "error": {
-        const error = new NetworkError(out.code, out.message, out.to);
-        const pending = out.id === undefined ? undefined : this.#settle(out.id);
-        if (pending) pending.reject(error);
-        else for (const listener of this.#errorListeners) listener(error);
+        const unclaimed = this.#sends.settle(out);
+        if (unclaimed) { for (const listener of this.#errorListeners) listener(unclaimed); }
         break;
       }
     }
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       if (this.#waiters[i].type === out.type) this.#waiters.splice(i, 1)[0].resolve(out);
     }
-  }
-
-  #settle(id: number) {
-    const pending = this.#pending.get(id);
-    this.#pending.delete(id);
-    return pending;
   }
 
   #next(type: NetworkOut["type"], timeoutMs: number): Promise<NetworkOut> {

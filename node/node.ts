@@ -33,6 +33,8 @@ import { Logger } from "../core/log.ts";
 import type { DataStorage } from "../core/storage.ts";
 import { IntervalTimer, type Timer } from "../core/timer.ts";
 import type { NetworkBroker } from "../net/network.ts";
+import type { NetworkMessage } from "../net/api.ts";
+import { PendingSends } from "../net/pending_sends.ts";
 import { CATEGORIES } from "../modules/gossip/event.ts";
 import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
 import type { GossipBroker } from "../modules/gossip/module.ts";
@@ -100,6 +102,12 @@ export class Node {
   readonly #onClosed: (() => void | Promise<void>) | undefined;
   /** The modules' links to the timer, removed on close. */
   readonly #timerLinks: Subscription[];
+  /** The application's sends, waiting for the network's word. */
+  readonly #sends: PendingSends;
+  /** The application's handlers, by module name. */
+  readonly #handlers = new Map<string, Set<(message: NetworkMessage) => void>>();
+  /** flnet's own module names on the wire (an application may not use them). */
+  readonly #ownModules: ReadonlySet<string>;
 
   private constructor(
     /** The node's identity. */
@@ -127,11 +135,19 @@ export class Node {
     this.gossip?.tapOut((out) => out.type === "state" ? keep("gossip", out.state) : undefined);
     this.ping?.tapOut((out) => out.type === "state" ? keep("ping", out.state) : undefined);
     this.stat?.tapOut((out) => out.type === "state" ? keep("stat", out.state) : undefined);
+    this.#sends = new PendingSends(network);
+    this.#ownModules = modules.names;
     const reported = new Set<string>();
     network.tapOut((out) => {
-      if (out.type !== "message" || modules.names.has(out.module) || reported.has(out.module)) {
+      if (out.type === "sent" || out.type === "error") return void this.#sends.settle(out);
+      if (out.type !== "message" || modules.names.has(out.module)) return;
+      const handlers = this.#handlers.get(out.module);
+      if (handlers) {
+        const message = { from: out.from, module: out.module, data: out.data };
+        for (const handler of handlers) handler(message);
         return;
       }
+      if (reported.has(out.module)) return;
       reported.add(out.module); // once per module name, so a chatty peer cannot flood the log
       log.warn(`dropped a message for module "${out.module}", which this node does not run`);
     });
@@ -211,6 +227,56 @@ export class Node {
         return []; // a signed but malformed info: its author's problem, not the directory's
       }
     });
+  }
+
+  /**
+   * Sends `data` to the node `to` for `module`, a module of the application (any name but
+   * flnet's own), connecting on demand: the other node's {@link on} handlers for that module get
+   * it. Resolves once the message is handed to the data channel; rejects with a `NetworkError`
+   * saying why it could not be, as `Network.send` does.
+   *
+   * @example
+   * ```ts
+   * import type { Node } from "./node.ts";
+   * async function greet(node: Node, other: string) {
+   *   node.on("greetings", (msg) => console.log(msg.from, "says", msg.data));
+   *   await node.send(other, "hello", "greetings");
+   * }
+   * ```
+   */
+  send(to: NodeID | string, data: string | Uint8Array, module: string): Promise<void> {
+    const refused = this.#moduleProblem(module);
+    if (refused) return Promise.reject(refused);
+    return this.#sends.send(to, data, module);
+  }
+
+  /**
+   * Calls `handler` with every message other nodes send to this node for `module` (see
+   * {@link send}); remove the subscription to stop.
+   */
+  on(module: string, handler: (message: NetworkMessage) => void): Subscription {
+    const refused = this.#moduleProblem(module);
+    if (refused) throw refused;
+    let handlers = this.#handlers.get(module);
+    if (!handlers) this.#handlers.set(module, handlers = new Set());
+    handlers.add(handler);
+    return {
+      remove: () => {
+        handlers.delete(handler);
+        if (handlers.size === 0) this.#handlers.delete(module);
+      },
+    };
+  }
+
+  /** Why `module` cannot be an application's module name, if it cannot. */
+  #moduleProblem(module: string): TypeError | undefined {
+    if (typeof module !== "string" || module.length === 0 || module.startsWith("\u0000")) {
+      return new TypeError("a module name is a non-empty string not starting with U+0000");
+    }
+    if (this.#ownModules.has(module)) {
+      return new TypeError(`"${module}" is a module of flnet's own; pick another name`);
+    }
+    return undefined;
   }
 
   /** Sends a chat message to every node (over gossip). */

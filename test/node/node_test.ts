@@ -7,6 +7,36 @@ import { captureLogs } from "../support/log_capture.ts";
 import { NetworkSim } from "../../testing/network_sim.ts";
 
 describe("Node on a simulated network", () => {
+  it("carries an application's own module messages with send and on", async () => {
+    const timer = new SimulatedTimer();
+    const sim = new NetworkSim({ settle: () => timer.broker.settle() });
+    const start = () =>
+      Node.start({
+        storage: new MemoryStorage(),
+        timer,
+        startNetwork: (config) => Promise.resolve(sim.join(config.info)),
+      });
+    const [a, b] = [await start(), await start()];
+    const heard: string[] = [];
+    const subscription = b.on("votes", (msg) => heard.push(`${msg.from === a.id} ${msg.data}`));
+    const sent = a.send(b.id, "yes", "votes");
+    while (sim.pending > 0) await sim.round();
+    await sent;
+    assert.deepEqual(heard, ["true yes"]);
+    subscription.remove();
+    await a.send(b.id, "ignored now", "votes");
+    while (sim.pending > 0) await sim.round();
+    assert.deepEqual(heard, ["true yes"], "no handler after remove");
+    await assert.rejects(a.send(b.id, "x", "gossip"), /module of flnet's own/);
+    assert.throws(() => a.on("", () => {}), /non-empty string/);
+    await assert.rejects(
+      a.send("not-an-id", "x", "votes"),
+      (e: Error) => e.name === "NetworkError",
+    );
+    await a.close(100);
+    await b.close(100);
+  });
+
   it("takes its modules off a shared timer when it closes", async () => {
     const timer = new SimulatedTimer();
     const sim = new NetworkSim({ settle: () => timer.broker.settle() });

@@ -23,7 +23,7 @@ function oneGraph(nodes: Node[]): boolean {
 }
 
 describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_000 }, () => {
-  it("form one overlay, share a chat message, and replace a node that dies", async () => {
+  it("form one overlay, share a chat message and an app message, and replace a node that dies", async () => {
     const server = await serveSignal({ port: 0 });
     const timer = new IntervalTimer(100); // one tick every 100 ms keeps the test short
     const nodes: Node[] = [];
@@ -39,6 +39,13 @@ describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_0
         const histories = await Promise.all(nodes.map((n) => n.chatHistory()));
         return histories.every((h) => h.some((m) => m.text === "hello, overlay"));
       }, 10_000);
+
+      // an application's own module, between a wrtc node and a node-datachannel one
+      const votes: string[] = [];
+      nodes[3].on("votes", (msg) => votes.push(`${msg.from === nodes[0].id} ${msg.data}`));
+      await nodes[0].send(nodes[3].id, "aye", "votes");
+      await until("the vote arrived", () => votes.length > 0, 10_000);
+      assert.deepEqual(votes, ["true aye"]);
 
       const [victim] = nodes.splice(5, 1);
       await victim.network.emitIn({ type: "close" }); // dies without a word to its modules
