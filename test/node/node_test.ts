@@ -6,16 +6,22 @@ import { Node, type NodeSnapshot } from "../../node/node.ts";
 import { captureLogs } from "../support/log_capture.ts";
 import { NetworkSim } from "../../testing/network_sim.ts";
 
+/** A shared simulated timer and network, and a way to start Nodes on them. */
+function simulated() {
+  const timer = new SimulatedTimer();
+  const sim = new NetworkSim({ settle: () => timer.broker.settle() });
+  const start = () =>
+    Node.start({
+      storage: new MemoryStorage(),
+      timer,
+      startNetwork: (config) => Promise.resolve(sim.join(config.info)),
+    });
+  return { timer, sim, start };
+}
+
 describe("Node on a simulated network", () => {
   it("carries an application's own module messages with send and on", async () => {
-    const timer = new SimulatedTimer();
-    const sim = new NetworkSim({ settle: () => timer.broker.settle() });
-    const start = () =>
-      Node.start({
-        storage: new MemoryStorage(),
-        timer,
-        startNetwork: (config) => Promise.resolve(sim.join(config.info)),
-      });
+    const { timer, sim, start } = simulated();
     const [a, b] = [await start(), await start()];
     const heard: string[] = [];
     const subscription = b.on("votes", (msg) => heard.push(`${msg.from === a.id} ${msg.data}`));
@@ -38,14 +44,7 @@ describe("Node on a simulated network", () => {
   });
 
   it("takes its modules off a shared timer when it closes", async () => {
-    const timer = new SimulatedTimer();
-    const sim = new NetworkSim({ settle: () => timer.broker.settle() });
-    const start = () =>
-      Node.start({
-        storage: new MemoryStorage(),
-        timer,
-        startNetwork: (config) => Promise.resolve(sim.join(config.info)),
-      });
+    const { timer, sim, start } = simulated();
     const [stays, leaves] = [await start(), await start()];
     const ticked = (node: Node) => {
       const seen: number[] = [];
