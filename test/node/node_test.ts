@@ -21,7 +21,7 @@ function simulated() {
 
 describe("Node on a simulated network", () => {
   it("carries an application's own module messages with send and on", async () => {
-    const { timer, sim, start } = simulated();
+    const { sim, start } = simulated();
     const [a, b] = [await start(), await start()];
     const heard: string[] = [];
     const subscription = b.on("votes", (msg) => heard.push(`${msg.from === a.id} ${msg.data}`));
@@ -44,7 +44,7 @@ describe("Node on a simulated network", () => {
   });
 
   it("takes its modules off a shared timer when it closes", async () => {
-    const { timer, sim, start } = simulated();
+    const { timer, start } = simulated();
     const [stays, leaves] = [await start(), await start()];
     const ticked = (node: Node) => {
       const seen: number[] = [];
