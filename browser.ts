@@ -22,51 +22,13 @@ import {
 } from "./adapters/browser/identity_guard.ts";
 import { WebStorage } from "./adapters/browser/web_storage.ts";
 import { type DataStorage, MemoryStorage } from "./core/storage.ts";
-import { type PageEvents, retryWhenBack } from "./adapters/browser/network_wakeup.ts";
-import type { NodeConfig } from "./core/config.ts";
-import { Network } from "./net/api.ts";
-import type { NetworkBroker } from "./net/network.ts";
 import type { ServerUrls } from "./net/websocket.ts";
-import { networkBrokerStart as webNetworkBrokerStart, type WebNetworkOptions } from "./mod.ts";
+import { networkBrokerStart, type WebNetworkOptions } from "./mod.ts";
 import { Node, type NodeOptions } from "./node/node.ts";
 
 export * from "./common.ts";
-export type { WebNetworkOptions } from "./mod.ts";
+export { networkBrokerStart, networkStart, type WebNetworkOptions } from "./mod.ts";
 
-/**
- * Starts a node's network in a page and returns the raw broker (see `mod.ts`); it reconnects
- * to the signalling server at once when the page comes back online or becomes visible again.
- */
-export async function networkBrokerStart(
-  config: NodeConfig,
-  signalUrl: ServerUrls,
-  options: WebNetworkOptions = {},
-): Promise<NetworkBroker> {
-  const broker = await webNetworkBrokerStart(config, signalUrl, options);
-  retryWhenBack(broker, globalThis as unknown as PageEvents);
-  return broker;
-}
-
-/**
- * Starts a node's network in a page and returns a {@link Network} once the signalling server
- * welcomed the node; it reconnects at once when the page comes back online or visible.
- *
- * @example
- * ```ts
- * import { networkStart, NodeConfig } from "./browser.ts";
- * async function hello(to: string) {
- *   const net = await networkStart(await NodeConfig.create(), `ws://${location.host}`);
- *   await net.send(to, "hello from a page");
- * }
- * ```
- */
-export async function networkStart(
-  config: NodeConfig,
-  signalUrl: ServerUrls,
-  options: WebNetworkOptions = {},
-): Promise<Network> {
-  return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
-}
 export { WebStorage } from "./adapters/browser/web_storage.ts";
 export {
   claimIdentity,

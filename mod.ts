@@ -25,6 +25,7 @@ import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
 import type { ServerUrls } from "./net/websocket.ts";
 import { webRuntime } from "./adapters/web/runtime.ts";
+import { type PageEvents, retryWhenBack } from "./adapters/browser/network_wakeup.ts";
 
 export * from "./common.ts";
 
@@ -39,14 +40,17 @@ export type WebNetworkOptions = Omit<NetworkStartOptions, "RTCPeerConnection" | 
 /**
  * Starts a node's network with the runtime's global `RTCPeerConnection` and `WebSocket` (or
  * the ones given) and returns the raw broker, for linking modules, once the signalling server
- * welcomed the node.
+ * welcomed the node. In a page it reconnects to the signalling server at once when the page
+ * comes back online or becomes visible again.
  */
 export async function networkBrokerStart(
   config: NodeConfig,
   signalUrl: ServerUrls,
   options: WebNetworkOptions = {},
 ): Promise<NetworkBroker> {
-  return await openNetwork(config, signalUrl, { ...options, ...webRuntime(options) });
+  const broker = await openNetwork(config, signalUrl, { ...options, ...webRuntime(options) });
+  retryWhenBack(broker, globalThis as unknown as PageEvents);
+  return broker;
 }
 
 /**
