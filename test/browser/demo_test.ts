@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { buildBrowser } from "../../build_browser.ts";
 import {
   type BrowserName,
-  launchBrowser,
+  launchBrowsers,
   type TestBrowser,
   type TestContext,
   type TestPage,
@@ -51,20 +51,18 @@ describe("the demo page in Chromium and Firefox with a Node and a Deno node", {
   timeout: 180_000,
 }, () => {
   let dist: string;
-  const browsers = new Map<BrowserName, TestBrowser>();
+  let browsers: Map<BrowserName, TestBrowser>;
   let turn: TurnServer;
   const output = join(repoRoot(), "test-output");
   before(async () => {
     dist = await mkdtemp(join(tmpdir(), "flnet-dist-"));
     await buildBrowser(dist);
     await mkdir(output, { recursive: true });
-    for (const name of ["chromium", "firefox"] as const) {
-      browsers.set(name, await launchBrowser(name));
-    }
+    browsers = await launchBrowsers();
     turn = await startTurn();
   });
   after(async () => {
-    for (const browser of browsers.values()) await browser.close();
+    for (const browser of browsers?.values() ?? []) await browser.close();
     await turn?.stop();
     await rm(dist, { recursive: true, force: true });
   });

@@ -7,50 +7,44 @@
 
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildBrowser } from "../../build_browser.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { NetworkError } from "../../net/api.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { until } from "../../harness/network.ts";
-import { type BrowserName, launchBrowser, type TestBrowser } from "../support/browsers.ts";
+import {
+  type BrowserName,
+  BROWSERS,
+  launchBrowsers,
+  type TestBrowser,
+} from "../support/browsers.ts";
+import { startTestSite, type TestSite } from "../support/page_network.ts";
 import { readPage, startedId } from "../support/demo_page.ts";
 import { MitmSignal, victimNode } from "../support/mitm_signal.ts";
 
 describe("a signalling server in the middle of a browser and Deno", { timeout: 90_000 }, () => {
-  let dist: string;
-  const browsers = new Map<BrowserName, TestBrowser>();
-  let server: RunningSignalServer;
+  let test: TestSite;
+  let browsers: Map<BrowserName, TestBrowser>;
   before(async () => {
-    dist = await mkdtemp(join(tmpdir(), "flnet-dist-"));
-    await buildBrowser(dist);
-    server = await serveSignal({ port: 0, staticDir: join(dist, "demo") });
-    for (const name of ["chromium", "firefox"] as const) {
-      browsers.set(name, await launchBrowser(name));
-    }
+    test = await startTestSite();
+    browsers = await launchBrowsers();
   });
   after(async () => {
-    for (const browser of browsers.values()) await browser.close();
-    await server?.close();
-    await rm(dist, { recursive: true, force: true });
+    for (const browser of browsers?.values() ?? []) await browser.close();
+    await test?.close();
   });
 
-  for (const name of ["chromium", "firefox"] as const) {
+  for (const name of BROWSERS) {
     it(`passes no message, and the page (${name}) and the node both report the forgery`, async () => {
-      const mitm = await MitmSignal.start({ upstream: server.url });
+      const mitm = await MitmSignal.start({ upstream: test.server.url });
       const node = await victimNode(mitm.url, "node-datachannel", await NodeConfig.create());
       const context = await browsers.get(name)!.newContext();
       try {
         const page = await context.newPage();
-        const site = server.url.replace(/^ws/, "http");
         const query = new URLSearchParams({
           name: "page",
           candidates: "loopback",
           signal: mitm.url,
         });
-        await page.goto(`${site}/?${query}`);
+        await page.goto(`${test.site}/demo/?${query}`);
         const pageId = await startedId(page);
         const failure = await node.net.send(pageId, "secret plans", "chat").then(
           () => undefined,

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { loopbackNode, until } from "../../harness/network.ts";
-import { launchBrowser, type TestBrowser, type TestPage } from "../support/browsers.ts";
+import { BROWSERS, launchBrowser, type TestBrowser, type TestPage } from "../support/browsers.ts";
 import { buildTestSite, pageNetwork } from "../support/page_network.ts";
 
 /** The signalling states the page's network reported so far. */
@@ -38,7 +38,7 @@ describe("a page whose network comes back", { timeout: 120_000 }, () => {
     await rm(dist, { recursive: true, force: true });
   });
 
-  for (const name of ["chromium", "firefox"] as const) {
+  for (const name of BROWSERS) {
     for (const [event, wakeUp] of Object.entries(WAKE_UPS)) {
       it(`reconnects at once on "${event}" instead of after its backoff (${name})`, async () => {
         const browser: TestBrowser = await launchBrowser(name);

@@ -6,41 +6,29 @@
 
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildBrowser } from "../../build_browser.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import { loopbackNode } from "../../harness/network.ts";
-import { launchBrowser, type TestBrowser } from "../support/browsers.ts";
+import { BROWSERS, launchBrowser, type TestBrowser } from "../support/browsers.ts";
+import { startTestSite, type TestSite } from "../support/page_network.ts";
 import { startedId } from "../support/demo_page.ts";
 import { nextOf } from "../support/channels.ts";
 
 describe("a browser killed while connected", { timeout: 90_000 }, () => {
-  let dist: string;
-  let server: RunningSignalServer;
-  before(async () => {
-    dist = await mkdtemp(join(tmpdir(), "flnet-dist-"));
-    await buildBrowser(dist);
-    server = await serveSignal({ port: 0, staticDir: join(dist, "demo") });
-  });
-  after(async () => {
-    await server?.close();
-    await rm(dist, { recursive: true, force: true });
-  });
+  let test: TestSite;
+  before(async () => test = await startTestSite());
+  after(() => test?.close());
 
-  for (const name of ["chromium", "firefox"] as const) {
+  for (const name of BROWSERS) {
     it(`is noticed by its heartbeat's silence (${name}, SIGKILL)`, async () => {
       let browser: TestBrowser | undefined = await launchBrowser(name);
       // ICE alone would take 5 s and more: the heartbeat must come first
-      const node = await loopbackNode(server.url, "node-datachannel", "watcher", {
+      const node = await loopbackNode(test.server.url, "node-datachannel", "watcher", {
         disconnectGraceMs: 30_000,
       });
       const outputs = node.broker.channelOut();
       try {
         const page = await (await browser.newContext()).newPage();
         const query = new URLSearchParams({ name: "victim", candidates: "loopback" });
-        await page.goto(`${server.url.replace(/^ws/, "http")}/?${query}`);
+        await page.goto(`${test.site}/demo/?${query}`);
         const pageId = await startedId(page);
         await node.send(pageId, "hello");
         await nextOf(outputs, "connected", (o) => o.id === pageId);

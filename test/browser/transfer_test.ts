@@ -7,33 +7,40 @@
 
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import type { RunningSignalServer } from "../../signal/serve.ts";
 import { loopbackNode, randomBytes, sha256, until } from "../../harness/network.ts";
-import { type BrowserName, launchBrowser, type TestBrowser } from "../support/browsers.ts";
-import { buildTestSite, pageNetwork, pageReceives, pageSends } from "../support/page_network.ts";
+import {
+  type BrowserName,
+  BROWSERS,
+  launchBrowsers,
+  type TestBrowser,
+} from "../support/browsers.ts";
+import {
+  pageNetwork,
+  pageReceives,
+  pageSends,
+  startTestSite,
+  type TestSite,
+} from "../support/page_network.ts";
 
 const MIB = 1024 * 1024;
 
 describe("1 MiB messages with pages in Chromium and Firefox", { timeout: 120_000 }, () => {
-  let dist: string;
+  let test: TestSite;
   let server: RunningSignalServer;
-  const browsers = new Map<BrowserName, TestBrowser>();
+  let browsers: Map<BrowserName, TestBrowser>;
   before(async () => {
-    dist = await buildTestSite();
-    server = await serveSignal({ port: 0, staticDir: dist });
-    for (const name of ["chromium", "firefox"] as const) {
-      browsers.set(name, await launchBrowser(name));
-    }
+    test = await startTestSite();
+    server = test.server;
+    browsers = await launchBrowsers();
   });
   after(async () => {
-    for (const browser of browsers.values()) await browser.close();
-    await server?.close();
-    await rm(dist, { recursive: true, force: true });
+    for (const browser of browsers?.values() ?? []) await browser.close();
+    await test?.close();
   });
-  const site = () => server.url.replace(/^ws/, "http");
+  const site = () => test.site;
 
-  for (const name of ["chromium", "firefox"] as const) {
+  for (const name of BROWSERS) {
     it(`both ways between a Deno node and ${name}`, async () => {
       const node = await loopbackNode(server.url, "node-datachannel", "deno");
       try {

@@ -14,6 +14,16 @@ import { launchFirefox } from "./firefox.ts";
 /** The browsers the tests run in. */
 export type BrowserName = "chromium" | "firefox";
 
+/** Every browser the tests run in. */
+export const BROWSERS: readonly BrowserName[] = ["chromium", "firefox"];
+
+/** Launches every browser, for a suite that uses them all. */
+export async function launchBrowsers(): Promise<Map<BrowserName, TestBrowser>> {
+  const browsers = new Map<BrowserName, TestBrowser>();
+  for (const name of BROWSERS) browsers.set(name, await launchBrowser(name));
+  return browsers;
+}
+
 /** What a test does with a page. */
 export interface TestPage {
   /** Opens `url`. */

@@ -53,7 +53,7 @@ interface Leg {
   pc: RTCPeerConnection;
   dc: RTCDataChannel;
   session: string;
-  /** Signature fields of the victims' real messages, reused on forgeries. */
+  /** The victim's description is applied: candidates may be added. */
   described: boolean;
   pendingCandidates: RTCIceCandidateInit[];
   outbox: (string | ArrayBuffer)[];

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBrowser } from "../../build_browser.ts";
 import type { TestBrowser, TestPage } from "./browsers.ts";
+import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 
 /** Builds the browser bundle and a blank page into a new temporary directory, returned. */
 export async function buildTestSite(): Promise<string> {
@@ -18,6 +19,30 @@ export async function buildTestSite(): Promise<string> {
   await buildBrowser(dist);
   await writeFile(join(dist, "blank.html"), "<!doctype html><title>flnet test</title>");
   return dist;
+}
+
+/** A signalling server serving the test site: the bundle, a blank page, the demo at /demo/. */
+export interface TestSite {
+  /** The server. */
+  server: RunningSignalServer;
+  /** Its HTTP address. */
+  site: string;
+  /** Stops the server and removes the site. */
+  close(): Promise<void>;
+}
+
+/** Builds the test site and serves it with a signalling server on a free port. */
+export async function startTestSite(): Promise<TestSite> {
+  const dist = await buildTestSite();
+  const server = await serveSignal({ port: 0, staticDir: dist });
+  return {
+    server,
+    site: server.url.replace(/^ws/, "http"),
+    close: async () => {
+      await server.close();
+      await rm(dist, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
