@@ -34,6 +34,7 @@ import type { DataStorage } from "../core/storage.ts";
 import { IntervalTimer, type Timer } from "../core/timer.ts";
 import type { NetworkBroker } from "../net/network.ts";
 import type { NetworkMessage } from "../net/api.ts";
+import { NetworkError } from "../net/errors.ts";
 import { PendingSends } from "../net/pending_sends.ts";
 import { CATEGORIES } from "../modules/gossip/event.ts";
 import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
@@ -139,6 +140,8 @@ export class Node {
     this.#ownModules = modules.names;
     const reported = new Set<string>();
     network.tapOut((out) => {
+      // errors no send of the application claims are the modules' (linkModule reports them)
+      // or the connection's (on node.network); they are not the application's to hear here
       if (out.type === "sent" || out.type === "error") return void this.#sends.settle(out);
       if (out.type !== "message" || modules.names.has(out.module)) return;
       const handlers = this.#handlers.get(out.module);
@@ -318,6 +321,9 @@ export class Node {
     } finally {
       subscription?.remove();
       clearTimeout(timer);
+      this.#sends.failAll(
+        new NetworkError("closed", "the node was closed before the message was sent"),
+      );
       await this.#onClosed?.();
     }
   }
