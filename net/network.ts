@@ -184,6 +184,7 @@ class NetworkCore {
     this.#guard = new SetupGuard(config, {
       send: (to, signal) => this.signal.request({ type: "relay", to, signal }),
       accept: (from, signal) => this.#fromPeer(from, signal),
+      unsent: (to, session, reason) => this.#peers.get(to)?.refuse(session, reason, "setup-failed"),
       reject: (from, code, message, claimed) => this.#refused(from, code, message, claimed),
     });
   }

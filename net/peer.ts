@@ -174,13 +174,13 @@ export class Peer {
   }
 
   /**
-   * Ends the attempt `session` with `peer-auth-failed`, if it is the one under way: a setup
-   * message of it was forged, or the peer refused ours.
+   * Ends the attempt `session` with `code` (default `peer-auth-failed`), if it is the one under
+   * way: a setup message of it was forged, the peer refused ours, or ours could not be sent.
    */
-  refuse(session: string, reason: string): void {
+  refuse(session: string, reason: string, code: PeerErrorCode = "peer-auth-failed"): void {
     this.#step(() => {
       if (this.#setup.state === "connecting" && this.#setup.session === session) {
-        this.#teardown("peer-auth-failed", reason);
+        this.#teardown(code, reason);
       }
       return Promise.resolve();
     });

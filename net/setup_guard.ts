@@ -24,6 +24,8 @@ export interface SetupGuardEvents {
   send(to: NodeID, signed: SignedSetup): void;
   /** A message from `from` whose signature holds. */
   accept(from: NodeID, signal: SetupSignal): void;
+  /** A message for `to` could not be signed or handed on: the attempt `session` cannot go on. */
+  unsent(to: NodeID, session: string, reason: string): void;
   /**
    * A message from `from` that was refused: `bad-setup` for a malformed one,
    * `peer-auth-failed` for a proof that does not hold (then `signal` is the message as it
@@ -60,9 +62,13 @@ export class SetupGuard {
 
   /** Signs `signal` for `to`, then hands it to `send` (in the order of calls). */
   outgoing(to: NodeID, signal: SetupSignal): void {
+    // one failure must not stop the chain: every later message would be lost without a word
     this.#outgoing = this.#outgoing
       .then(() => signSetup(this.#config, to, signal))
-      .then((signed) => this.#events.send(to, signed));
+      .then((signed) => this.#events.send(to, signed))
+      .catch((error) =>
+        this.#events.unsent(to, signal.session, `a setup message failed: ${error.message}`)
+      );
   }
 
   /** Checks a message from `from`, then accepts or rejects it (in the order of calls). */
@@ -79,6 +85,13 @@ export class SetupGuard {
     this.#pending++;
     this.#incoming = this.#incoming
       .then(() => this.#check(from, value))
+      .catch((error) =>
+        this.#events.reject(
+          from,
+          "bad-setup",
+          `handling a setup message of node ${U256.short(from)} failed: ${error.message}`,
+        )
+      )
       .finally(() => this.#pending--);
   }
 

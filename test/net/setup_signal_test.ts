@@ -134,13 +134,20 @@ describe("signed setup messages", () => {
 
 describe("the setup guard", () => {
   /** A guard for `config` that records what it hands on. */
-  function recording(config: NodeConfig) {
+  function recording(config: NodeConfig, failFirst = false) {
     const seen: string[] = [];
     const sent: Record<string, unknown>[] = [];
+    let failing = failFirst;
+    const fail = () => {
+      if (!failing) return;
+      failing = false;
+      throw new Error("the carrier broke");
+    };
     const guard = new SetupGuard(config, {
-      send: (_, signed) => sent.push(signed),
-      accept: (from, signal) => seen.push(`accept ${from === config.id} ${signal.kind}`),
+      send: (_, signed) => (fail(), sent.push(signed)),
+      accept: (from, signal) => (fail(), seen.push(`accept ${from === config.id} ${signal.kind}`)),
       reject: (_, code, message) => seen.push(`${code}: ${message}`),
+      unsent: (_, session, reason) => seen.push(`unsent ${session}: ${reason}`),
     });
     return { guard, seen, sent };
   }
@@ -161,6 +168,23 @@ describe("the setup guard", () => {
     assert.equal(into.seen[1], "accept false candidate");
     assert.match(into.seen[2], /^peer-auth-failed: .*not newer than the last one accepted/);
     assert.equal(into.seen.length, 3);
+  });
+
+  it("reports a message that fails on its way and keeps both directions going", async () => {
+    const [alice, bob] = await pair();
+    const out = recording(alice, true);
+    out.guard.outgoing(bob.id, OFFER);
+    out.guard.outgoing(bob.id, CANDIDATE);
+    await settled();
+    assert.deepEqual(out.seen, ["unsent s1: a setup message failed: the carrier broke"]);
+    assert.deepEqual(out.sent.map((s) => s.kind), ["candidate"], "the next one still goes");
+    const into = recording(bob, true);
+    const offer = await signSetup(alice, bob.id, OFFER);
+    into.guard.incoming(alice.id, offer);
+    into.guard.incoming(alice.id, await signSetup(alice, bob.id, CANDIDATE));
+    await settled();
+    assert.match(into.seen[0], /^bad-setup: handling a setup message of node \w+ failed/);
+    assert.equal(into.seen[1], "accept false candidate", "the next one is still checked");
   });
 
   it("holds at most MAX_PENDING_CHECKS messages waiting, and says so past it", async () => {
