@@ -37,6 +37,8 @@ export interface SignalProcess {
    * `node:child_process` reports the signal instead of the exit code 0.)
    */
   stop(): Promise<boolean>;
+  /** Kills it with SIGKILL (no goodbye to anyone) and waits for the exit. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -87,6 +89,10 @@ export async function startSignalProcess(
       if (child.exitCode === null) child.kill("SIGTERM");
       const code = await exited;
       return output.includes("SIGTERM: shutting down") && (code === 0 || code === null);
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
     },
   };
 }

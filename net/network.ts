@@ -350,6 +350,13 @@ class NetworkCore {
           );
           return;
         }
+        if (out.code === "relay-failed" && out.to) {
+          void this.#peers.get(out.to)?.disconnect(
+            "setup-failed",
+            `the signalling servers could not carry the setup: ${out.message}`,
+          );
+          return;
+        }
         return emit({ type: "signal", state: "error", code: out.code, message: out.message });
       case "send-failed":
         if (out.request.type === "relay") {

@@ -68,7 +68,7 @@ export interface SignalErrorMessage {
   fatal: boolean;
   /** The request id of the message that caused it, when it had one. */
   rid?: RequestId;
-  /** For `unknown-node` and `target-overloaded`: the node the relay was addressed to. */
+  /** For `unknown-node`, `target-overloaded` and `relay-failed`: the node the relay was addressed to. */
   to?: NodeID;
 }
 
@@ -94,6 +94,7 @@ export const SIGNAL_ERRORS = {
   "already-announced": { fatal: false, closeCode: 0 },
   "unknown-node": { fatal: false, closeCode: 0 },
   "target-overloaded": { fatal: false, closeCode: 0 },
+  "relay-failed": { fatal: false, closeCode: 0 },
   "internal": { fatal: false, closeCode: 0 },
 } as const;
 

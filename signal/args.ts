@@ -25,6 +25,10 @@ Usage: ${command} [options]
   --burst N         frames allowed in a burst (default 1000)
   --max-conns N     most connections at once (default 10000)
   --static DIR      serve the files of DIR over HTTP (the browser demo)
+  --nats URLS       join a cluster of servers over NATS (nats://host:4222, comma-separated)
+  --cluster NAME    the cluster's name when several share one NATS (default flnet)
+  --drain SECONDS   on SIGTERM or SIGINT, spread telling nodes to move over this time
+                    (default 2; 0 tells all at once)
   -v, -vv, -vvv     log info, debug, trace (default: warnings and errors)
   -h, --help        show this text
 
@@ -44,19 +48,35 @@ export function parseSignalArgs(
     "--rate": (n) => options.ratePerSecond = n,
     "--burst": (n) => options.rateBurst = n,
     "--max-conns": (n) => options.maxConnections = n,
+    "--drain": (n) => options.drainMs = n * 1000,
   };
   const common = walkArgs(args, (arg, value) => {
     if (arg === "--host") options.host = value();
     else if (arg === "--static") options.staticDir = value();
+    else if (arg === "--cluster") options.cluster = value();
+    else if (arg === "--nats") options.nats = natsUrls(value());
     else if (arg in numbers) {
       const text = value();
       const n = Number(text);
-      if (!Number.isInteger(n) || n < (arg === "--port" ? 0 : 1) || n > 1e9) {
+      const least = arg === "--port" || arg === "--drain" ? 0 : 1;
+      if (!Number.isInteger(n) || n < least || n > 1e9) {
         throw new Error(`${arg} needs a whole number, got "${text}"`);
       }
       numbers[arg](n);
     } else return false;
     return true;
   });
-  return { ...options, ...common };
+  return { drainMs: 2_000, ...options, ...common };
+}
+
+/** The NATS addresses of `--nats`: `nats://host:port`, comma-separated. */
+function natsUrls(text: string): string[] {
+  const urls = text.split(",").map((url) => url.trim()).filter((url) => url.length > 0);
+  for (const url of urls) {
+    if (!/^nats:\/\/[^\s/]+:\d+$/.test(url)) {
+      throw new Error(`--nats needs addresses like nats://127.0.0.1:4222, got "${url}"`);
+    }
+  }
+  if (urls.length === 0) throw new Error("--nats needs at least one address");
+  return urls;
 }

@@ -14,9 +14,8 @@
  */
 
 import { Logger } from "../core/log.ts";
-import { SignalServer } from "./server.ts";
+import { createSignalServer } from "./create_server.ts";
 import { httpResponse, type StaticFiles } from "./http_routes.ts";
-import { allowedConnections } from "./fd_limit.ts";
 import type { RunningSignalServer, ServeSignalOptions } from "./server.ts";
 
 export type { RunningSignalServer, ServeSignalOptions } from "./server.ts";
@@ -26,11 +25,10 @@ const log = new Logger("signal");
 /** Starts listening and resolves once the port is open. */
 export async function serveSignal(options: ServeSignalOptions = {}): Promise<RunningSignalServer> {
   const { port = 8765, host = "127.0.0.1", staticDir, ...serverOptions } = options;
-  const maxConnections = allowedConnections(
-    serverOptions.maxConnections,
+  const server = await createSignalServer(
+    serverOptions,
     await Deno.readTextFile("/proc/self/limits").catch(() => undefined),
   );
-  const server = new SignalServer({ ...serverOptions, maxConnections });
   const started = Date.now();
   const root = staticDir ? await Deno.realPath(staticDir) : undefined;
   const handler = (request: Request) => {

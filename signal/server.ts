@@ -15,6 +15,14 @@ import { fromHex, type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import { type Rng, sample, secureRandom } from "../core/random.ts";
 import {
+  type ClusterBus,
+  type ClusterHost,
+  type ClusterOptions,
+  type ClusterStats,
+  type RelayOutcome,
+  SignalCluster,
+} from "./cluster.ts";
+import {
   announcePayload,
   type ClientMessage,
   type NodeStats,
@@ -72,6 +80,12 @@ export interface SignalServerOptions {
   maxBufferedBytes: number;
   /** Names this server in the challenge (default `"flnet-signal"`). */
   serverName: string;
+  /**
+   * How long {@link SignalServer.close} spreads telling the nodes to move (default 0: all at
+   * once). With a cluster or several servers, spreading it keeps the nodes from all arriving at
+   * the other servers in the same moment.
+   */
+  drainMs: number;
   /** Randomness for list replies (tests pass a seeded one). */
   rng: Rng;
 }
@@ -96,6 +110,8 @@ export interface SignalStats {
   errorsByCode: Partial<Record<SignalErrorCode, number>>;
   /** Seconds since the server started. */
   uptimeSeconds: number;
+  /** The cluster, when the server is one of several (see {@link SignalServer.joinCluster}). */
+  cluster?: ClusterStats;
 }
 
 /** One announced node, as listed at `/nodes`. */
@@ -119,6 +135,7 @@ export const SIGNAL_DEFAULTS: Readonly<SignalServerOptions> = {
   maxConnections: 10_000,
   maxBufferedBytes: 1024 * 1024,
   closeGraceMs: 100,
+  drainMs: 0,
   serverName: "flnet-signal",
   rng: secureRandom,
 };
@@ -177,7 +194,7 @@ class Connection implements SignalConnection {
  * await server.close();
  * ```
  */
-export class SignalServer {
+export class SignalServer implements ClusterHost {
   /** The settings in force. */
   readonly options: SignalServerOptions;
   readonly #connections = new Set<Connection>();
@@ -191,6 +208,7 @@ export class SignalServer {
   #frames = 0;
   #sweeper: ReturnType<typeof setInterval>;
   #closing = false;
+  #cluster: SignalCluster | undefined;
 
   /** Starts the server's timers; connections come in through {@link connect}. */
   constructor(options: Partial<SignalServerOptions> = {}) {
@@ -238,9 +256,21 @@ export class SignalServer {
     return connection;
   }
 
+  /**
+   * Makes this server one of several sharing the work over `bus` (NATS in practice): relays
+   * reach nodes on the other servers, lists cover them all, a node that moves here is closed
+   * there. Call it before nodes connect; {@link close} leaves the cluster.
+   */
+  joinCluster(bus: ClusterBus, options: Partial<ClusterOptions> = {}): SignalCluster {
+    if (this.#cluster) throw new Error("this server already joined a cluster");
+    this.#cluster = new SignalCluster(bus, this, { rng: this.options.rng, ...options });
+    return this.#cluster;
+  }
+
   /** Counters for monitoring. */
   stats(): SignalStats {
     return {
+      ...(this.#cluster ? { cluster: this.#cluster.stats() } : {}),
       nodesOnline: this.#nodes.size,
       connections: this.#connections.size,
       messagesRelayed: this.#relayed,
@@ -263,14 +293,57 @@ export class SignalServer {
     }));
   }
 
-  /** Tells every node the server is going away, closes every connection and stops timers. */
-  close(): Promise<void> {
+  /**
+   * Drains: refuses new connections, tells every node the server is going away (spread over
+   * `drainMs`; relays to the nodes not yet told go on meanwhile), closes every connection,
+   * leaves the cluster and stops timers.
+   */
+  async close(): Promise<void> {
+    if (this.#closing) return;
     this.#closing = true;
-    clearInterval(this.#sweeper);
-    for (const connection of [...this.#connections]) {
+    const tell = (connection: Connection) =>
       this.sendError(connection, "shutting-down", "the server is shutting down; reconnect later");
+    const announced = [...this.#connections].filter((c) => c.state === "announced");
+    for (const connection of this.#connections) {
+      if (connection.state !== "announced") tell(connection);
     }
-    return Promise.resolve();
+    const gap = announced.length > 0 ? this.options.drainMs / announced.length : 0;
+    for (const [i, connection] of announced.entries()) {
+      if (i > 0 && gap >= 1) await new Promise((resolve) => setTimeout(resolve, gap));
+      if (connection.state !== "closed") tell(connection);
+    }
+    clearInterval(this.#sweeper);
+    await this.#cluster?.close();
+  }
+
+  /** @internal {@link ClusterHost}: delivers a relay from another server. */
+  deliver(to: NodeID, from: NodeID, signal: Record<string, unknown>): RelayOutcome {
+    const target = this.#nodes.get(to);
+    if (!target) return "unknown-node";
+    return this.#deliver(target, from, signal);
+  }
+
+  /** @internal {@link ClusterHost}: node `id` announced on another server. */
+  replaced(id: NodeID): void {
+    const connection = this.#nodes.get(id);
+    if (!connection) return;
+    this.sendError(
+      connection,
+      "replaced",
+      "the same node id announced on another server of the cluster; this connection is closed",
+    );
+  }
+
+  /** @internal {@link ClusterHost}: up to `count` random local nodes, not `exclude`. */
+  sample(count: number, exclude?: NodeID): NodeInfo[] {
+    const others: NodeInfo[] = [];
+    for (const [id, node] of this.#nodes) if (id !== exclude) others.push(node.info!);
+    return sample(others, count, this.options.rng);
+  }
+
+  /** @internal {@link ClusterHost}: announced nodes here. */
+  nodeCount(): number {
+    return this.#nodes.size;
   }
 
   /** @internal Called by a connection for each frame. */
@@ -345,10 +418,7 @@ export class SignalServer {
         });
         return;
       case "list":
-        this.#send(
-          connection,
-          withRid({ type: "list", nodes: this.#list(connection) }, message.rid),
-        );
+        this.#list(connection, message.rid);
         return;
       case "relay":
         this.#relay(connection, message);
@@ -413,6 +483,9 @@ export class SignalServer {
     connection.announcedAt = Date.now();
     this.#nodes.set(id, connection);
     log.info(`node ${U256.short(id)} "${message.info.name}" announced`);
+    // relays from other servers can reach the node once the bus knows its home
+    await this.#cluster?.claim(id);
+    if (connection.state !== "announced") return; // closed meanwhile
     this.#send(connection, withRid({ type: "welcome", id, config: this.config }, message.rid));
     const backlog = connection.backlog;
     connection.backlog = [];
@@ -422,36 +495,49 @@ export class SignalServer {
     }
   }
 
-  #list(connection: Connection): NodeInfo[] {
-    const others: NodeInfo[] = [];
-    for (const node of this.#nodes.values()) if (node !== connection) others.push(node.info!);
-    return sample(others, this.options.maxListLength, this.options.rng);
+  #list(connection: Connection, rid: RequestId | undefined): void {
+    const reply = (nodes: NodeInfo[]) => {
+      if (connection.state === "announced") {
+        this.#send(connection, withRid({ type: "list", nodes }, rid));
+      }
+    };
+    if (!this.#cluster) return reply(this.sample(this.options.maxListLength, connection.id));
+    this.#cluster.list(this.options.maxListLength, connection.id).then(reply, (error) => {
+      log.warn("listing the cluster's nodes failed; answering with this server's", error);
+      reply(this.sample(this.options.maxListLength, connection.id));
+    });
   }
 
   #relay(connection: Connection, message: ClientMessage & { type: "relay" }): void {
     const target = this.#nodes.get(message.to);
-    if (!target) {
+    const failed = (outcome: RelayOutcome) => {
+      if (outcome === "ok") return;
+      const short = U256.short(message.to);
       this.sendError(
         connection,
-        "unknown-node",
-        `node ${U256.short(message.to)} is not connected to this server`,
+        outcome,
+        outcome === "unknown-node"
+          ? `node ${short} is not connected to this server${this.#cluster ? " or its cluster" : ""}`
+          : outcome === "target-overloaded"
+          ? `node ${short} is not reading its messages; try again later`
+          : `the cluster could not reach the server of node ${short}; try again later`,
         { rid: message.rid, to: message.to },
       );
-      return;
-    }
+    };
+    if (target) return failed(this.#deliver(target, connection.id!, message.signal));
+    if (!this.#cluster) return failed("unknown-node");
+    this.#cluster.relay(connection.id!, message.to, message.signal).then(failed);
+  }
+
+  #deliver(target: Connection, from: NodeID, signal: Record<string, unknown>): RelayOutcome {
     if ((target.peer.bufferedAmount ?? 0) > this.options.maxBufferedBytes) {
-      this.sendError(
-        connection,
-        "target-overloaded",
-        `node ${U256.short(message.to)} is not reading its messages; try again later`,
-        { rid: message.rid, to: message.to },
-      );
-      return;
+      return "target-overloaded";
     }
-    const frame = JSON.stringify({ type: "relay", from: connection.id, signal: message.signal });
+    const frame = JSON.stringify({ type: "relay", from, signal });
     this.#relayed++;
     this.#bytesRelayed += frame.length;
     this.#sendText(target, frame);
+    return "ok";
   }
 
   /** @internal Sends an error; for a fatal code also closes and forgets the connection. */
@@ -488,6 +574,7 @@ export class SignalServer {
     this.#connections.delete(connection);
     if (connection.id && this.#nodes.get(connection.id) === connection) {
       this.#nodes.delete(connection.id);
+      this.#cluster?.release(connection.id);
       log.info(`node ${U256.short(connection.id)} left`);
     }
   }
@@ -554,6 +641,13 @@ export interface ServeSignalOptions extends Partial<SignalServerOptions> {
   host?: string;
   /** Directory of static files served over HTTP (the demo); none by default. */
   staticDir?: string;
+  /**
+   * NATS servers (`nats://host:4222`): with them, this server is one of a cluster sharing the
+   * work (see `SignalServer.joinCluster`); without, it works alone.
+   */
+  nats?: string[];
+  /** The cluster's name, when several clusters share one NATS (default "flnet"). */
+  cluster?: string;
 }
 
 /** A server that is listening. */

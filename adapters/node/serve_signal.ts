@@ -20,10 +20,9 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { type WebSocket, WebSocketServer } from "ws";
 import { Logger } from "../../core/log.ts";
-import { allowedConnections } from "../../signal/fd_limit.ts";
 import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";
 import type { RunningSignalServer, ServeSignalOptions } from "../../signal/server.ts";
-import { SignalServer } from "../../signal/server.ts";
+import { createSignalServer } from "../../signal/create_server.ts";
 
 const log = new Logger("signal");
 
@@ -32,11 +31,10 @@ export async function serveSignalOnNode(
   options: ServeSignalOptions = {},
 ): Promise<RunningSignalServer> {
   const { port = 8765, host = "127.0.0.1", staticDir, ...serverOptions } = options;
-  const maxConnections = allowedConnections(
-    serverOptions.maxConnections,
+  const server = await createSignalServer(
+    serverOptions,
     await readFile("/proc/self/limits", "utf8").catch(() => undefined),
   );
-  const server = new SignalServer({ ...serverOptions, maxConnections });
   const started = Date.now();
   const files = staticDir ? nodeFiles(await realpath(staticDir)) : undefined;
   const sockets = new Set<WebSocket>();

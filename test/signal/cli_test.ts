@@ -36,6 +36,12 @@ describe("signal/main.ts command line", () => {
         "3",
         "--static",
         "dist",
+        "--nats",
+        "nats://127.0.0.1:4222, nats://10.0.0.2:4222",
+        "--cluster",
+        "east",
+        "--drain",
+        "0",
         "-vv",
         "-v",
       ]),
@@ -49,6 +55,9 @@ describe("signal/main.ts command line", () => {
         rateBurst: 9,
         maxConnections: 3,
         staticDir: "dist",
+        nats: ["nats://127.0.0.1:4222", "nats://10.0.0.2:4222"],
+        cluster: "east",
+        drainMs: 0,
         verbosity: 3,
         help: false,
       },
@@ -56,6 +65,8 @@ describe("signal/main.ts command line", () => {
     assert.throws(() => parseSignalArgs(["--port", "x"]), /--port needs a whole number, got "x"/);
     assert.throws(() => parseSignalArgs(["--ttl"]), /--ttl needs a value/);
     assert.throws(() => parseSignalArgs(["--colour"]), /unknown option "--colour"/);
+    assert.throws(() => parseSignalArgs(["--nats", "localhost"]), /nats:\/\/127\.0\.0\.1:4222/);
+    assert.equal(parseSignalArgs([]).drainMs, 2_000);
   });
 
   it("prints help, and usage with the error for bad options", async () => {

@@ -1,0 +1,448 @@
+/**
+ * Several signalling servers as one: the part of a server that talks to the others over a
+ * message bus (NATS core in practice, see `adapters/nats/nats_bus.ts`), independent of any
+ * runtime and of the bus's client library.
+ *
+ * - A node is served by the server it connected to, its home. The home listens on the subject
+ *   `<prefix>.node.<id>`, so a relay to a node on another server is one request to that subject:
+ *   the bus routes it to the home, which answers how the delivery went, and a relay to a node
+ *   nobody holds fails at once ("no responders") instead of vanishing.
+ * - When a node announces, its new home first tells any old home (the same subject) that the
+ *   node moved; the old home closes that connection with `replaced`.
+ * - Every server publishes a heartbeat on `<prefix>.servers` with how many nodes it holds. A
+ *   `list` draws its nodes from the servers in proportion to those counts, asking a few of them
+ *   for a sample (`<prefix>.server.<id>.sample`): the answer covers the whole cluster, and no
+ *   server holds another's nodes. A server whose heartbeats stop drops out of the view after
+ *   three missed beats; its nodes were never stored elsewhere, so nothing stale remains.
+ *
+ * The messages between servers are JSON; docs/deploy.md describes them.
+ * @module
+ */
+
+import { type NodeInfo, parseNodeInfo } from "../core/config.ts";
+import { type NodeID, U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import { type Rng, secureRandom } from "../core/random.ts";
+
+/** A request to a subject nobody listens on: the bus knew at once that nobody would answer. */
+export class NoRespondersError extends Error {
+  /** Names the subject. */
+  constructor(subject: string) {
+    super(`nobody listens on ${subject}`);
+    this.name = "NoRespondersError";
+  }
+}
+
+/** What a cluster needs from its message bus: subjects, publish, subscribe, request and reply. */
+export interface ClusterBus {
+  /** Sends `data` to every subscriber of `subject`. */
+  publish(subject: string, data: string): void;
+  /**
+   * Calls `handler` for each message on `subject`; `respond` answers a request. Returns how to
+   * stop.
+   */
+  subscribe(
+    subject: string,
+    handler: (data: string, respond: (reply: string) => void) => void,
+  ): { unsubscribe(): void };
+  /**
+   * Sends a request to one subscriber of `subject` and resolves with its reply; rejects with
+   * {@link NoRespondersError} when nobody listens, or another Error after `timeoutMs`.
+   */
+  request(subject: string, data: string, timeoutMs: number): Promise<string>;
+  /** Resolves once the bus server has processed everything sent so far (or after `timeoutMs`). */
+  flush(timeoutMs: number): Promise<void>;
+  /** Whether the bus is connected now. */
+  readonly connected: boolean;
+  /** What the bus is connected to, for status pages (no credentials). */
+  readonly server: string;
+  /** Flushes and disconnects. */
+  close(): Promise<void>;
+}
+
+/** What a cluster asks of its own server. */
+export interface ClusterHost {
+  /** Delivers a relayed setup message to the local node `to`. */
+  deliver(to: NodeID, from: NodeID, signal: Record<string, unknown>): RelayOutcome;
+  /** Another server took node `id`: close its connection here. */
+  replaced(id: NodeID): void;
+  /** Up to `count` random local nodes, not `exclude`. */
+  sample(count: number, exclude?: NodeID): NodeInfo[];
+  /** How many nodes are announced here. */
+  nodeCount(): number;
+}
+
+/** How a relay went: delivered, or the error code the sender gets. */
+export type RelayOutcome = "ok" | "unknown-node" | "target-overloaded" | "relay-failed";
+
+/** Settings of a {@link SignalCluster}; every field has a default. */
+export interface ClusterOptions {
+  /** The cluster's name: servers with the same name on one bus form a cluster ("flnet"). */
+  name: string;
+  /** How often a server tells the others it lives and how many nodes it holds (1,000 ms). */
+  heartbeatMs: number;
+  /** How long a relay to another server may take before it is reported failed (2,000 ms). */
+  relayTimeoutMs: number;
+  /** How long a list waits for another server's sample (300 ms). */
+  sampleTimeoutMs: number;
+  /** The most other servers a list asks (8). */
+  maxServersPerList: number;
+  /** The most relays to other servers waiting for their answer (10,000). */
+  maxPendingRelays: number;
+  /** The most servers remembered (10,000). */
+  maxServers: number;
+  /** Randomness for the choice of servers and the server id. */
+  rng: Rng;
+}
+
+/** The defaults of {@link ClusterOptions}. */
+export const CLUSTER_DEFAULTS: Readonly<ClusterOptions> = {
+  name: "flnet",
+  heartbeatMs: 1_000,
+  relayTimeoutMs: 2_000,
+  sampleTimeoutMs: 300,
+  maxServersPerList: 8,
+  maxPendingRelays: 10_000,
+  maxServers: 10_000,
+  rng: secureRandom,
+};
+
+/** The cluster as one server sees it, for `/stats` and `/metrics`. */
+export interface ClusterStats {
+  /** This server's id in the cluster. */
+  serverId: string;
+  /** The cluster's name. */
+  name: string;
+  /** Whether the bus is connected. */
+  busConnected: boolean;
+  /** The bus server connected to. */
+  busServer: string;
+  /** Other servers heard from within three heartbeats. */
+  peers: number;
+  /** Nodes announced on the whole cluster, by the latest heartbeats (this server's included). */
+  clusterNodes: number;
+  /** Relays sent to other servers, by outcome. */
+  relaysOut: Record<RelayOutcome, number>;
+  /** Relays other servers sent here, by outcome. */
+  relaysIn: Record<RelayOutcome, number>;
+  /** Messages from the bus that were not understood. */
+  badMessages: number;
+}
+
+const log = new Logger("signal-cluster");
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const SERVER_ID = /^[0-9a-f]{16}$/;
+/** Largest list sample one server asks another for. */
+const MAX_SAMPLE = 1_000;
+
+/** The cluster side of one signalling server. */
+export class SignalCluster {
+  /** This server's id in the cluster: 16 hex digits, random. */
+  readonly serverId: string;
+  readonly #bus: ClusterBus;
+  readonly #host: ClusterHost;
+  readonly #o: ClusterOptions;
+  readonly #prefix: string;
+  readonly #homes = new Map<NodeID, { unsubscribe(): void }>();
+  readonly #servers = new Map<string, { nodes: number; seen: number }>();
+  readonly #subscriptions: { unsubscribe(): void }[] = [];
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #pendingRelays = 0;
+  #badMessages = 0;
+  readonly #relaysOut = outcomes();
+  readonly #relaysIn = outcomes();
+  #closed = false;
+
+  /** Joins the cluster on `bus`: listens for the others and starts the heartbeat. */
+  constructor(bus: ClusterBus, host: ClusterHost, options: Partial<ClusterOptions> = {}) {
+    this.#o = { ...CLUSTER_DEFAULTS, ...options };
+    if (!NAME.test(this.#o.name)) {
+      throw new RangeError(
+        `cluster name "${this.#o.name}": use 1 to 64 letters, digits, "-" or "_"`,
+      );
+    }
+    this.#bus = bus;
+    this.#host = host;
+    this.#prefix = `flnet.${this.#o.name}`;
+    this.serverId = Array.from(
+      { length: 16 },
+      () => Math.floor(this.#o.rng() * 16).toString(16),
+    ).join("");
+    this.#subscriptions.push(
+      bus.subscribe(`${this.#prefix}.servers`, (data) => this.#heard(data)),
+      bus.subscribe(
+        `${this.#prefix}.server.${this.serverId}.sample`,
+        (data, respond) => this.#answerSample(data, respond),
+      ),
+    );
+    this.#beat();
+    this.#heartbeat = setInterval(() => this.#beat(), this.#o.heartbeatMs);
+  }
+
+  /**
+   * Makes this server node `id`'s home: tells any other home that the node moved, and listens
+   * for relays to it. Resolves once the bus has the subscription (or after a second).
+   */
+  async claim(id: NodeID): Promise<void> {
+    if (this.#closed) return;
+    const subject = this.#nodeSubject(id);
+    this.#bus.publish(subject, JSON.stringify({ kind: "moved", server: this.serverId }));
+    if (!this.#homes.has(id)) {
+      this.#homes.set(
+        id,
+        this.#bus.subscribe(subject, (data, respond) => this.#toNode(id, data, respond)),
+      );
+    }
+    await this.#bus.flush(1_000);
+  }
+
+  /** Node `id` left this server: stop listening for it. */
+  release(id: NodeID): void {
+    this.#homes.get(id)?.unsubscribe();
+    this.#homes.delete(id);
+  }
+
+  /** Relays a setup message to node `to` on whichever server holds it. */
+  async relay(from: NodeID, to: NodeID, signal: Record<string, unknown>): Promise<RelayOutcome> {
+    const outcome = await this.#relay(from, to, signal);
+    this.#relaysOut[outcome]++;
+    return outcome;
+  }
+
+  async #relay(from: NodeID, to: NodeID, signal: Record<string, unknown>): Promise<RelayOutcome> {
+    if (this.#closed || !this.#bus.connected) return "relay-failed";
+    if (this.#pendingRelays >= this.#o.maxPendingRelays) return "relay-failed";
+    this.#pendingRelays++;
+    try {
+      const reply = await this.#bus.request(
+        this.#nodeSubject(to),
+        JSON.stringify({ kind: "relay", from, signal }),
+        this.#o.relayTimeoutMs,
+      );
+      const outcome = (JSON.parse(reply) as { outcome?: unknown }).outcome;
+      return isOutcome(outcome) ? outcome : "relay-failed";
+    } catch (error) {
+      if (error instanceof NoRespondersError) return "unknown-node";
+      log.debug(`a relay to ${U256.short(to)} failed`, error);
+      return "relay-failed";
+    } finally {
+      this.#pendingRelays--;
+    }
+  }
+
+  /**
+   * Up to `count` nodes of the whole cluster, not `exclude`: each server's share in proportion
+   * to the nodes it holds, this server's from memory, the others' asked for over the bus. A
+   * server that does not answer in time only makes the list shorter.
+   */
+  async list(count: number, exclude?: NodeID): Promise<NodeInfo[]> {
+    const local = Math.max(0, this.#host.nodeCount() - (exclude ? 1 : 0));
+    const remote = this.#pickServers();
+    const weights = [local, ...remote.map(([, nodes]) => nodes)];
+    const quotas = drawQuotas(weights, count, this.#o.rng);
+    const parts = await Promise.all([
+      Promise.resolve(this.#host.sample(quotas[0], exclude)),
+      ...remote.map(([server], i) =>
+        quotas[i + 1] > 0 ? this.#askSample(server, quotas[i + 1]) : Promise.resolve([])
+      ),
+    ]);
+    const seen = new Set<string>(exclude ? [exclude] : []);
+    const nodes: NodeInfo[] = [];
+    for (const info of parts.flat()) {
+      if (seen.has(info.pubkey) || nodes.length >= count) continue;
+      seen.add(info.pubkey);
+      nodes.push(info);
+    }
+    return nodes;
+  }
+
+  /** The cluster as this server sees it. */
+  stats(): ClusterStats {
+    this.#expire();
+    let clusterNodes = this.#host.nodeCount();
+    for (const { nodes } of this.#servers.values()) clusterNodes += nodes;
+    return {
+      serverId: this.serverId,
+      name: this.#o.name,
+      busConnected: this.#bus.connected,
+      busServer: this.#bus.server,
+      peers: this.#servers.size,
+      clusterNodes,
+      relaysOut: { ...this.#relaysOut },
+      relaysIn: { ...this.#relaysIn },
+      badMessages: this.#badMessages,
+    };
+  }
+
+  /** Leaves the cluster: tells the others (a last heartbeat with no nodes) and disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.#bus.publish(
+      `${this.#prefix}.servers`,
+      JSON.stringify({ server: this.serverId, nodes: 0, leaving: true }),
+    );
+    for (const home of this.#homes.values()) home.unsubscribe();
+    this.#homes.clear();
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.#bus.close();
+  }
+
+  #nodeSubject(id: NodeID): string {
+    return `${this.#prefix}.node.${id}`;
+  }
+
+  #beat(): void {
+    if (!this.#bus.connected) return;
+    this.#bus.publish(
+      `${this.#prefix}.servers`,
+      JSON.stringify({ server: this.serverId, nodes: this.#host.nodeCount() }),
+    );
+  }
+
+  #heard(data: string): void {
+    const beat = this.#parse(data) as { server?: unknown; nodes?: unknown; leaving?: unknown };
+    if (!beat || typeof beat.server !== "string" || !SERVER_ID.test(beat.server)) return;
+    if (beat.server === this.serverId) return;
+    if (beat.leaving === true) {
+      this.#servers.delete(beat.server);
+      return;
+    }
+    const nodes = beat.nodes;
+    if (typeof nodes !== "number" || !Number.isSafeInteger(nodes) || nodes < 0) {
+      this.#badMessages++;
+      return;
+    }
+    if (!this.#servers.has(beat.server) && this.#servers.size >= this.#o.maxServers) {
+      this.#expire();
+      if (this.#servers.size >= this.#o.maxServers) return;
+    }
+    this.#servers.set(beat.server, { nodes, seen: Date.now() });
+  }
+
+  #expire(): void {
+    const deadline = Date.now() - 3 * this.#o.heartbeatMs;
+    for (const [server, { seen }] of this.#servers) {
+      if (seen < deadline) this.#servers.delete(server);
+    }
+  }
+
+  /** At most `maxServersPerList` live servers with nodes, drawn in proportion to their nodes. */
+  #pickServers(): [string, number][] {
+    this.#expire();
+    const live = [...this.#servers].filter(([, { nodes }]) => nodes > 0).map((
+      [server, { nodes }],
+    ): [string, number] => [server, nodes]);
+    const picked: [string, number][] = [];
+    while (picked.length < this.#o.maxServersPerList && live.length > 0) {
+      const total = live.reduce((sum, [, nodes]) => sum + nodes, 0);
+      let at = this.#o.rng() * total;
+      let i = 0;
+      while (i < live.length - 1 && at >= live[i][1]) at -= live[i++][1];
+      picked.push(live[i]);
+      live.splice(i, 1);
+    }
+    return picked;
+  }
+
+  async #askSample(server: string, count: number): Promise<NodeInfo[]> {
+    try {
+      const reply = await this.#bus.request(
+        `${this.#prefix}.server.${server}.sample`,
+        JSON.stringify({ count }),
+        this.#o.sampleTimeoutMs,
+      );
+      const nodes = (this.#parse(reply) as { nodes?: unknown })?.nodes;
+      if (!Array.isArray(nodes)) throw new Error("the reply has no node list");
+      return nodes.slice(0, count).map((node) => parseNodeInfo(node, "a listed node"));
+    } catch (error) {
+      if (error instanceof NoRespondersError) this.#servers.delete(server);
+      else log.debug(`server ${server} gave no sample`, error);
+      return [];
+    }
+  }
+
+  #answerSample(data: string, respond: (reply: string) => void): void {
+    const count = (this.#parse(data) as { count?: unknown })?.count;
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+      this.#badMessages++;
+      return;
+    }
+    respond(JSON.stringify({ nodes: this.#host.sample(Math.min(count, MAX_SAMPLE)) }));
+  }
+
+  #toNode(id: NodeID, data: string, respond: (reply: string) => void): void {
+    const message = this.#parse(data) as {
+      kind?: unknown;
+      server?: unknown;
+      from?: unknown;
+      signal?: unknown;
+    };
+    if (message?.kind === "moved") {
+      if (message.server !== this.serverId) {
+        this.release(id);
+        this.#host.replaced(id);
+      }
+      return;
+    }
+    if (
+      message?.kind !== "relay" || !U256.is(message.from) || typeof message.signal !== "object" ||
+      message.signal === null || Array.isArray(message.signal)
+    ) {
+      this.#badMessages++;
+      respond(JSON.stringify({ outcome: "relay-failed" }));
+      return;
+    }
+    const outcome = this.#host.deliver(
+      id,
+      message.from,
+      message.signal as Record<string, unknown>,
+    );
+    this.#relaysIn[outcome]++;
+    respond(JSON.stringify({ outcome }));
+  }
+
+  #parse(data: string): unknown {
+    try {
+      const value = JSON.parse(data);
+      if (typeof value === "object" && value !== null) return value;
+    } catch {
+      // counted below
+    }
+    this.#badMessages++;
+    log.debug("a message from the bus that is not a JSON object");
+    return undefined;
+  }
+}
+
+/**
+ * Splits `count` draws among sources with the given weights (multinomial), never more than a
+ * source's weight; when the weights add up to no more than `count`, every source gets its
+ * weight.
+ */
+export function drawQuotas(weights: readonly number[], count: number, rng: Rng): number[] {
+  const quotas = weights.map(() => 0);
+  const left = weights.slice();
+  let total = left.reduce((sum, w) => sum + w, 0);
+  if (total <= count) return left;
+  for (let n = 0; n < count && total > 0; n++) {
+    let at = rng() * total;
+    let i = 0;
+    while (i < left.length - 1 && at >= left[i]) at -= left[i++];
+    if (left[i] <= 0) continue;
+    quotas[i]++;
+    left[i]--;
+    total--;
+  }
+  return quotas;
+}
+
+function outcomes(): Record<RelayOutcome, number> {
+  return { "ok": 0, "unknown-node": 0, "target-overloaded": 0, "relay-failed": 0 };
+}
+
+function isOutcome(value: unknown): value is RelayOutcome {
+  return value === "ok" || value === "unknown-node" || value === "target-overloaded" ||
+    value === "relay-failed";
+}

@@ -1,0 +1,100 @@
+/**
+ * A NATS cluster for tests: `nats-server` processes (Debian's package) on loopback, on ports
+ * they pick themselves, joined by routes. A member can be killed and started again on its port.
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+
+/** One `nats-server` of a {@link NatsCluster}. */
+export interface NatsMember {
+  /** Its client address, `nats://127.0.0.1:PORT`. */
+  url: string;
+  /** Its route address, for the other members. */
+  route: string;
+  /** Kills it with SIGKILL and waits for the exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports (after {@link kill}). */
+  restart(): Promise<void>;
+}
+
+/** Several `nats-server` processes routed to each other. */
+export interface NatsCluster {
+  /** The members in start order. */
+  members: NatsMember[];
+  /** Every member's client address. */
+  urls: string[];
+  /** Stops every member. */
+  close(): Promise<void>;
+}
+
+/** Starts `size` routed `nats-server` processes; resolves once each listens for clients. */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const name = `flnet-test-${Math.random().toString(36).slice(2, 8)}`;
+  const members: NatsMember[] = [];
+  const first = await startMember(name, "-1", "-1", []);
+  members.push(first);
+  for (let i = 1; i < size; i++) members.push(await startMember(name, "-1", "-1", [first.route]));
+  return {
+    members,
+    get urls() {
+      return members.map((m) => m.url);
+    },
+    async close() {
+      await Promise.all(members.map((m) => m.kill()));
+    },
+  };
+}
+
+async function startMember(
+  cluster: string,
+  clientPort: string,
+  routePort: string,
+  routes: string[],
+): Promise<NatsMember> {
+  let child: ChildProcess;
+  const launch = async (client: string, route: string, peers: string[]) => {
+    child = spawn("nats-server", [
+      "-a",
+      "127.0.0.1",
+      "-p",
+      client,
+      "--cluster",
+      `nats://127.0.0.1:${route}`,
+      "--cluster_name",
+      cluster,
+      ...(peers.length ? ["--routes", peers.join(",")] : []),
+    ], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    return await new Promise<{ client: string; route: string }>((resolve, reject) => {
+      child.stderr!.setEncoding("utf8");
+      child.stderr!.on("data", (chunk: string) => {
+        log += chunk;
+        const clientAt = log.match(/client connections on 127\.0\.0\.1:(\d+)/)?.[1];
+        const routeAt = log.match(/route connections on 127\.0\.0\.1:(\d+)/)?.[1];
+        if (clientAt && routeAt) resolve({ client: clientAt, route: routeAt });
+      });
+      child.on(
+        "error",
+        (error) =>
+          reject(new Error(`cannot start nats-server (apt-get install nats-server): ${error}`)),
+      );
+      child.on("exit", () => reject(new Error(`nats-server exited at start: ${log}`)));
+    });
+  };
+  const ports = await launch(clientPort, routePort, routes);
+  const member: NatsMember = {
+    url: `nats://127.0.0.1:${ports.client}`,
+    route: `nats://127.0.0.1:${ports.route}`,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async restart() {
+      await launch(ports.client, ports.route, routes);
+    },
+  };
+  return member;
+}
