@@ -148,6 +148,9 @@ export class SignalCluster {
   readonly #subscriptions: { unsubscribe(): void }[] = [];
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #pendingRelays = 0;
+  /** The node count of the last heartbeat, and a beat scheduled early because it changed. */
+  #lastBeatNodes = 0;
+  #earlyBeat: ReturnType<typeof setTimeout> | undefined;
   #badMessages = 0;
   readonly #relaysOut = outcomes();
   readonly #relaysIn = outcomes();
@@ -193,13 +196,28 @@ export class SignalCluster {
         this.#bus.subscribe(subject, (data, respond) => this.#toNode(id, data, respond)),
       );
     }
+    this.#countChanged();
     await this.#bus.flush(1_000);
   }
 
   /** Node `id` left this server: stop listening for it. */
   release(id: NodeID): void {
     this.#homes.get(id)?.unsubscribe();
-    this.#homes.delete(id);
+    if (this.#homes.delete(id)) this.#countChanged();
+  }
+
+  /**
+   * Beats early (within 100 ms) when the node count moved by a tenth or more since the last
+   * beat, so that a small cluster lists a new node at once; a large one beats on its period.
+   */
+  #countChanged(): void {
+    if (this.#earlyBeat || this.#closed) return;
+    const moved = Math.abs(this.#host.nodeCount() - this.#lastBeatNodes);
+    if (moved < Math.max(1, this.#lastBeatNodes / 10)) return;
+    this.#earlyBeat = setTimeout(() => {
+      this.#earlyBeat = undefined;
+      this.#beat();
+    }, 100);
   }
 
   /** Relays a setup message to node `to` on whichever server holds it. */
@@ -279,6 +297,7 @@ export class SignalCluster {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#earlyBeat);
     this.#bus.publish(
       `${this.#prefix}.servers`,
       JSON.stringify({ server: this.serverId, nodes: 0, leaving: true }),
@@ -295,9 +314,10 @@ export class SignalCluster {
 
   #beat(): void {
     if (!this.#bus.connected) return;
+    this.#lastBeatNodes = this.#host.nodeCount();
     this.#bus.publish(
       `${this.#prefix}.servers`,
-      JSON.stringify({ server: this.serverId, nodes: this.#host.nodeCount() }),
+      JSON.stringify({ server: this.serverId, nodes: this.#lastBeatNodes }),
     );
   }
 

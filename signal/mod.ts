@@ -23,3 +23,13 @@ export {
   type SignalStats,
 } from "./server.ts";
 export { type RunningSignalServer, serveSignal, type ServeSignalOptions } from "./serve.ts";
+export {
+  CLUSTER_DEFAULTS,
+  type ClusterBus,
+  type ClusterHost,
+  type ClusterOptions,
+  type ClusterStats,
+  NoRespondersError,
+  type RelayOutcome,
+  SignalCluster,
+} from "./cluster.ts";
