@@ -4,6 +4,7 @@
  */
 
 import type { SignalStats } from "./server.ts";
+import type { RelayOutcome } from "./cluster.ts";
 
 /** One metric: name, type, help text, and its samples (labels and value). */
 interface Metric {
@@ -69,6 +70,7 @@ export function metricsText(stats: SignalStats): string {
         value: value ?? 0,
       })),
     },
+    ...clusterMetrics(stats),
     {
       name: "flnet_signal_uptime_seconds",
       type: "gauge",
@@ -89,4 +91,49 @@ export function metricsText(stats: SignalStats): string {
     }
   }
   return lines.join("\n") + "\n";
+}
+
+/** The cluster's metrics, when the server is in one. */
+function clusterMetrics({ cluster }: SignalStats): Metric[] {
+  if (!cluster) return [];
+  const byOutcome = (counts: Record<RelayOutcome, number>) =>
+    Object.entries(counts).map(([outcome, value]) => ({ labels: { outcome }, value }));
+  return [
+    {
+      name: "flnet_signal_cluster_peers",
+      type: "gauge",
+      help: "Other servers of the cluster heard from within three heartbeats.",
+      samples: [{ value: cluster.peers }],
+    },
+    {
+      name: "flnet_signal_cluster_nodes",
+      type: "gauge",
+      help: "Nodes on the whole cluster, by the latest heartbeats.",
+      samples: [{ value: cluster.clusterNodes }],
+    },
+    {
+      name: "flnet_signal_nats_connected",
+      type: "gauge",
+      help: "1 when the server is connected to NATS, 0 while it reconnects.",
+      samples: [{ labels: { server: cluster.busServer }, value: cluster.busConnected ? 1 : 0 }],
+    },
+    {
+      name: "flnet_signal_cluster_relays_out_total",
+      type: "counter",
+      help: "Relays sent to nodes on other servers, by outcome.",
+      samples: byOutcome(cluster.relaysOut),
+    },
+    {
+      name: "flnet_signal_cluster_relays_in_total",
+      type: "counter",
+      help: "Relays from other servers to nodes here, by outcome.",
+      samples: byOutcome(cluster.relaysIn),
+    },
+    {
+      name: "flnet_signal_cluster_bad_messages_total",
+      type: "counter",
+      help: "Messages from NATS that were not understood.",
+      samples: [{ value: cluster.badMessages }],
+    },
+  ];
 }

@@ -18,6 +18,7 @@ import * as esbuild from "esbuild";
 import { type NpmBuild, type PackageJson, step } from "../../build_npm.ts";
 import { startLineProcess } from "../../harness/line_process.ts";
 import { serveSignal } from "../../signal/serve.ts";
+import { startNatsCluster } from "../support/nats.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..", "..");
@@ -150,14 +151,24 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
       const flnet = join(scratch, "node_modules", ".bin", "flnet");
       const { stdout } = await run(flnet, ["--help"]);
       if (!stdout.includes("Usage: flnet")) throw new Error(`unexpected --help output: ${stdout}`);
-      // `flnet signal` serves on Node; a chat node joins it, until it is told /quit
-      const signal = startLineProcess(flnet, ["signal", "--port", "0"], scratch);
+      // `flnet signal` serves on Node, in a cluster over NATS; a chat node joins it, until it
+      // is told /quit
+      const nats = await startNatsCluster(1);
+      const signal = startLineProcess(
+        flnet,
+        ["signal", "--port", "0", "--nats", nats.urls[0]],
+        scratch,
+      );
       let chat;
       try {
         const url = (await signal.waitFor(/listening on ws:/)).match(/(ws:\S+)/)![1];
         const health = await (await fetch(url.replace(/^ws/, "http") + "/health")).json();
         if (health.status !== "ok") {
           throw new Error(`flnet signal /health: ${JSON.stringify(health)}`);
+        }
+        const stats = await (await fetch(url.replace(/^ws/, "http") + "/stats")).json();
+        if (stats.cluster?.busConnected !== true) {
+          throw new Error(`flnet signal --nats is not connected: ${JSON.stringify(stats)}`);
         }
         const args = ["--signal", url, "--dir", join(scratch, "chat-node"), "--loopback"];
         chat = startLineProcess(flnet, [...args, "--name", "packaged"], scratch);
@@ -167,6 +178,7 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
       } finally {
         await chat?.stop();
         await signal.stop();
+        await nats.close();
       }
     });
   } finally {

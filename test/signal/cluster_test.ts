@@ -101,6 +101,13 @@ describe("a cluster of signalling servers over NATS", { timeout: 60_000 }, () =>
       // a request timeout would take 2 s; "no responders" comes back at once
       assert.ok(ms < 1_000, `unknown-node after ${ms.toFixed(0)} ms`);
 
+      const metrics = await (await fetch(`${servers[1].url.replace("ws:", "http:")}/metrics`))
+        .text();
+      assert.match(metrics, /^flnet_signal_cluster_peers 2$/m);
+      assert.match(metrics, /^flnet_signal_nats_connected\{server="127\.0\.0\.1:\d+"\} 1$/m);
+      assert.match(metrics, /^flnet_signal_cluster_relays_in_total\{outcome="ok"\} 1$/m);
+      assert.match(metrics, /^flnet_signal_cluster_relays_out_total\{outcome="ok"\} 2$/m);
+
       await c.close();
       await until("C's server let it go", async () => {
         a.send({ type: "relay", to: configC.id, signal: {}, rid: 8 });
