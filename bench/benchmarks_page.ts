@@ -74,13 +74,15 @@ export function behind(row: ComparisonRow): boolean {
 /** Every comparison of flnet with another system in `results`. */
 export function comparisons(results: BenchResults): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
-  const flnetRuns = results.signal.filter((r) => r.server === "flnet");
+  const flnetRuns = results.signal.filter((r) => r.server !== "peerjs");
   for (const mine of flnetRuns) {
     const theirs = results.signal.find((r) =>
       r.server === "peerjs" && r.clientsAsked === mine.clientsAsked
     );
     if (!theirs) continue;
-    const n = `${mine.clientsAsked.toLocaleString("en-US")} clients`;
+    const n = `${mine.clientsAsked.toLocaleString("en-US")} clients, ${
+      mine.server === "flnet-node" ? "on Node" : "on Deno"
+    }`;
     const against = "PeerJS server";
     rows.push(
       {
@@ -113,6 +115,14 @@ export function comparisons(results: BenchResults): ComparisonRow[] {
         against,
         other: (theirs.rssPerConnection ?? NaN) / 1024,
         unit: "KiB",
+        higherIsBetter: false,
+      },
+      {
+        measure: `signalling, ${n}: server CPU per relay`,
+        flnet: mine.cpuMicrosPerRelay ?? NaN,
+        against,
+        other: theirs.cpuMicrosPerRelay ?? NaN,
+        unit: "µs",
         higherIsBetter: false,
       },
     );
@@ -323,7 +333,11 @@ export function benchmarksPage(
       [...new Set(results.signal.map((s) => s.clientsAsked))].map((asked) => ({
         label: `${asked.toLocaleString("en-US")} clients`,
         bars: results.signal.filter((s) => s.clientsAsked === asked).map((s) => ({
-          name: s.server === "flnet" ? "flnet" : "PeerJS",
+          name: s.server === "flnet"
+            ? "flnet (Deno)"
+            : s.server === "flnet-node"
+            ? "flnet (Node)"
+            : "PeerJS",
           value: s.relaysPerSecond,
         })),
       })),

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { SIGNAL_SERVER_KINDS } from "./signal_targets.ts";
 import { execFile } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -85,7 +86,7 @@ export async function runAll(options: RunAllOptions): Promise<BenchResults> {
   };
   const clientCounts = q ? [50] : [1000, 5000, 10_000];
   const signal = [];
-  for (const server of ["flnet", "peerjs"]) {
+  for (const server of SIGNAL_SERVER_KINDS) {
     for (const clients of clientCounts) {
       const report = await step(
         `signal, ${server}, ${clients} clients`,

@@ -1,6 +1,7 @@
 /**
  * Signalling server load: N announced clients held at once, relaying offer/answer-sized
- * messages to each other. The server (flnet's, or PeerJS's with `--server peerjs`) runs in its
+ * messages to each other. The server (flnet's on Deno, `--server flnet-node` on Node, or PeerJS's
+ * with `--server peerjs`) runs in its
  * own process; the clients run here (bench/signal_targets.ts speaks both protocols). Reports nodes held, relay messages/s, relay latency, and server memory per
  * connection, as a table and JSON.
  *
@@ -10,7 +11,12 @@
  */
 
 import { numberOption, publish, textOption } from "./report.ts";
-import { type LoadClient, type SignalServerKind, startLoadTarget } from "./signal_targets.ts";
+import {
+  type LoadClient,
+  SIGNAL_SERVER_KINDS,
+  type SignalServerKind,
+  startLoadTarget,
+} from "./signal_targets.ts";
 
 /** Options of {@link runSignalLoad}. */
 export interface SignalLoadOptions {
@@ -56,6 +62,11 @@ export interface SignalLoadResult {
   serverRssLoaded?: number;
   /** (loaded - idle) / clients, bytes. */
   rssPerConnection?: number;
+  /**
+   * Server CPU time per delivered relay during the burst, µs (user + system, 10 ms ticks): the
+   * server's own cost, whatever the load generator beside it could send.
+   */
+  cpuMicrosPerRelay?: number;
   /** Errors the server reported during the run (and refused connections), by code. */
   serverErrors: Record<string, number>;
 }
@@ -94,6 +105,7 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
       };
     }
     const pad = "x".repeat(options.payloadBytes);
+    const cpuBefore = await target.cpuSeconds();
     const relayStart = performance.now();
     for (let round = 0; round < options.relaysPerClient; round++) {
       for (const [i, client] of clients.entries()) {
@@ -106,6 +118,7 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
     await Promise.race([allDelivered, new Promise((r) => timer = setTimeout(r, 60_000))]);
     clearTimeout(timer);
     const relaySeconds = (performance.now() - relayStart) / 1000;
+    const cpuAfter = await target.cpuSeconds();
     latencies.sort((a, b) => a - b);
     const quiet = clients.length >= 2
       ? await sequentialLatencies(clients[0], clients[1], pad, 200)
@@ -132,6 +145,9 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
       serverRssLoaded,
       rssPerConnection: serverRssIdle && serverRssLoaded && clients.length
         ? (serverRssLoaded - serverRssIdle) / clients.length
+        : undefined,
+      cpuMicrosPerRelay: cpuBefore !== undefined && cpuAfter !== undefined && latencies.length
+        ? (cpuAfter - cpuBefore) * 1e6 / latencies.length
         : undefined,
       serverErrors,
     };
@@ -190,6 +206,10 @@ export function formatSignalTable(result: SignalLoadResult): string {
         ? "n/a"
         : `${(result.rssPerConnection / 1024).toFixed(1)} KiB`,
     ],
+    [
+      "server CPU per relay",
+      result.cpuMicrosPerRelay === undefined ? "n/a" : `${result.cpuMicrosPerRelay.toFixed(1)} µs`,
+    ],
     ["server errors", JSON.stringify(result.serverErrors)],
   ];
   return rows.map(([k, v]) => `${k.padEnd(28)} ${v}`).join("\n");
@@ -197,10 +217,10 @@ export function formatSignalTable(result: SignalLoadResult): string {
 
 function serverOption(): SignalServerKind {
   const server = textOption("--server") ?? "flnet";
-  if (server !== "flnet" && server !== "peerjs") {
-    throw new Error(`--server must be flnet or peerjs, got "${server}"`);
+  if (!SIGNAL_SERVER_KINDS.includes(server as SignalServerKind)) {
+    throw new Error(`--server must be ${SIGNAL_SERVER_KINDS.join(", ")}; got "${server}"`);
   }
-  return server;
+  return server as SignalServerKind;
 }
 
 if (import.meta.main) {

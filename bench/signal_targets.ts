@@ -1,7 +1,8 @@
 /**
  * The signalling servers the signal benchmark loads, each in its own process, and a client
- * that speaks its protocol: flnet's server (Deno; clients prove their Ed25519 identity) and
- * the PeerJS server (npm `peer` on Node; clients pick any ID, no proof).
+ * that speaks its protocol: flnet's server on Deno (`flnet`) or on Node (`flnet-node`), where
+ * clients prove their Ed25519 identity, and the PeerJS server (npm `peer` on Node; clients pick
+ * any ID, no proof).
  * @module
  */
 
@@ -14,7 +15,10 @@ import { RawClient } from "../harness/raw_client.ts";
 import { repoRoot, startSignalProcess } from "../harness/signal_process.ts";
 
 /** The servers compared. */
-export type SignalServerKind = "flnet" | "peerjs";
+export type SignalServerKind = "flnet" | "flnet-node" | "peerjs";
+
+/** Every {@link SignalServerKind}. */
+export const SIGNAL_SERVER_KINDS: readonly SignalServerKind[] = ["flnet", "flnet-node", "peerjs"];
 
 /** A connected, accepted load client. */
 export interface LoadClient {
@@ -38,6 +42,8 @@ export interface LoadTarget {
   connect(i: number): Promise<LoadClient>;
   /** The server's resident memory, bytes (Linux). */
   rss(): Promise<number | undefined>;
+  /** CPU seconds the server process used so far, user and system (Linux). */
+  cpuSeconds(): Promise<number | undefined>;
   /** Stops the server. */
   stop(): Promise<void>;
 }
@@ -52,14 +58,32 @@ async function rssOf(pid: number | undefined): Promise<number | undefined> {
   }
 }
 
+/** User + system CPU seconds of process `pid`, from /proc (clock ticks of 1/100 s). */
+export async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function countError(errors: Record<string, number>, code: string): void {
   errors[code] = (errors[code] ?? 0) + 1;
 }
 
-async function startFlnet(maxConnections: number): Promise<LoadTarget> {
-  const server = await startSignalProcess(["--max-conns", String(maxConnections)]);
+async function startFlnet(
+  kind: "flnet" | "flnet-node",
+  maxConnections: number,
+): Promise<LoadTarget> {
+  const server = await startSignalProcess(
+    ["--max-conns", String(maxConnections)],
+    [],
+    kind === "flnet" ? "deno" : "node",
+  );
   return {
-    kind: "flnet",
+    kind,
     async connect() {
       const config = await NodeConfig.create();
       const raw = await RawClient.announced(server.url, config);
@@ -78,6 +102,7 @@ async function startFlnet(maxConnections: number): Promise<LoadTarget> {
       return client;
     },
     rss: () => server.rss(),
+    cpuSeconds: () => cpuSecondsOf(server.pid),
     stop: async () => void await server.stop(),
   };
 }
@@ -138,6 +163,7 @@ async function startPeerJs(maxConnections: number): Promise<LoadTarget> {
       });
     },
     rss: () => rssOf(child.pid),
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     stop: async () => {
       child.kill();
       await exited;
@@ -150,5 +176,5 @@ export function startLoadTarget(
   kind: SignalServerKind,
   maxConnections: number,
 ): Promise<LoadTarget> {
-  return kind === "flnet" ? startFlnet(maxConnections) : startPeerJs(maxConnections);
+  return kind === "peerjs" ? startPeerJs(maxConnections) : startFlnet(kind, maxConnections);
 }
