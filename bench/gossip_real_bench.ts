@@ -52,7 +52,10 @@ async function serverBytes(http: string): Promise<number> {
 
 /** Starts `n` nodes, spreads one chat message and measures it; gives up after `limitMs`. */
 export async function measureRealGossip(n: number, limitMs = 60_000): Promise<GossipRealRow> {
-  const server = await startSignalProcess(["--max-conns", String(n + 50)]);
+  const server = await startSignalProcess([
+    ...["--max-conns", String(n + 50)],
+    ...["--max-conns-per-ip", String(n + 50)], // every node is on 127.0.0.1
+  ]);
   const http = server.url.replace(/^ws/, "http");
   const timer = new IntervalTimer(100);
   const nodes: Node[] = [];

@@ -78,7 +78,8 @@ async function startFlnet(
   maxConnections: number,
 ): Promise<LoadTarget> {
   const server = await startSignalProcess(
-    ["--max-conns", String(maxConnections)],
+    // every load client is on 127.0.0.1
+    ["--max-conns", String(maxConnections), "--max-conns-per-ip", String(maxConnections)],
     [],
     kind === "flnet" ? "deno" : "node",
   );

@@ -89,6 +89,7 @@ export const SIGNAL_ERRORS = {
   "replaced": { fatal: true, closeCode: 4010 },
   "too-many-connections": { fatal: true, closeCode: 4011 },
   "shutting-down": { fatal: true, closeCode: 4012 },
+  "too-many-from-address": { fatal: true, closeCode: 4013 },
   "unknown-type": { fatal: false, closeCode: 0 },
   "bad-field": { fatal: false, closeCode: 0 },
   "already-announced": { fatal: false, closeCode: 0 },

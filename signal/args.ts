@@ -24,6 +24,12 @@ Usage: ${command} [options]
   --rate N          frames per second per connection (default 200)
   --burst N         frames allowed in a burst (default 1000)
   --max-conns N     most connections at once (default 10000)
+  --max-conns-per-ip N
+                    most connections at once from one address, an IPv6 /64 (default 100)
+  --trust-proxy     count clients by the last X-Forwarded-For address (behind a proxy only)
+  --header-timeout SECONDS
+                    close HTTP connections whose headers are not in after this long
+                    (default 10; Node only)
   --static DIR      serve the files of DIR over HTTP (the browser demo)
   --nats URLS       join a cluster of servers over NATS (nats://host:4222, comma-separated)
   --cluster NAME    the cluster's name when several share one NATS (default flnet)
@@ -49,11 +55,14 @@ export function parseSignalArgs(
     "--burst": (n) => options.rateBurst = n,
     "--max-conns": (n) => options.maxConnections = n,
     "--drain": (n) => options.drainMs = n * 1000,
+    "--max-conns-per-ip": (n) => options.maxConnectionsPerAddress = n,
+    "--header-timeout": (n) => options.headerTimeoutMs = n * 1000,
   };
   const common = walkArgs(args, (arg, value) => {
     if (arg === "--host") options.host = value();
     else if (arg === "--static") options.staticDir = value();
     else if (arg === "--cluster") options.cluster = value();
+    else if (arg === "--trust-proxy") options.trustProxy = true;
     else if (arg === "--nats") options.nats = natsUrls(value());
     else if (arg in numbers) {
       const text = value();

@@ -15,6 +15,7 @@
 
 import { Logger } from "../core/log.ts";
 import { createSignalServer } from "./create_server.ts";
+import { clientAddress } from "./client_address.ts";
 import { httpResponse, type StaticFiles } from "./http_routes.ts";
 import type { RunningSignalServer, ServeSignalOptions } from "./server.ts";
 
@@ -24,15 +25,31 @@ const log = new Logger("signal");
 
 /** Starts listening and resolves once the port is open. */
 export async function serveSignal(options: ServeSignalOptions = {}): Promise<RunningSignalServer> {
-  const { port = 8765, host = "127.0.0.1", staticDir, ...serverOptions } = options;
+  const {
+    port = 8765,
+    host = "127.0.0.1",
+    staticDir,
+    trustProxy = false,
+    headerTimeoutMs: _,
+    ...serverOptions
+  } = options;
   const server = await createSignalServer(
     serverOptions,
     await Deno.readTextFile("/proc/self/limits").catch(() => undefined),
   );
   const started = Date.now();
   const root = staticDir ? await Deno.realPath(staticDir) : undefined;
-  const handler = (request: Request) => {
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return upgrade(request);
+  const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      return upgrade(
+        request,
+        clientAddress(
+          info.remoteAddr.hostname,
+          request.headers.get("x-forwarded-for"),
+          trustProxy,
+        ),
+      );
+    }
     return respond(request);
   };
   let stopping = false;
@@ -64,12 +81,12 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
   watch(http);
 
   const sockets = new Map<WebSocket, Promise<void>>();
-  function upgrade(request: Request): Response {
+  function upgrade(request: Request, address: string): Response {
     const { socket, response } = Deno.upgradeWebSocket(request);
     let closed!: () => void;
     sockets.set(socket, new Promise((resolve) => closed = resolve));
     socket.onopen = () => {
-      const connection = server.connect(socket);
+      const connection = server.connect(socket, address);
       socket.onmessage = (event) => connection.receive(event.data);
       socket.onclose = () => {
         sockets.delete(socket);

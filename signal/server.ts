@@ -14,6 +14,7 @@ import { nodeIdOf, type NodeInfo, verifySignature } from "../core/config.ts";
 import { fromHex, type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import { type Rng, sample, secureRandom } from "../core/random.ts";
+import { addressKey } from "./client_address.ts";
 import {
   type ClusterBus,
   type ClusterHost,
@@ -70,6 +71,12 @@ export interface SignalServerOptions {
   rateBurst: number;
   /** The most connections at once (default 10,000). */
   maxConnections: number;
+  /**
+   * The most connections at once from one address (default 100; an IPv6 address counts by its
+   * /64), so one machine cannot take every slot. Behind a reverse proxy, give the server
+   * `trustProxy` so that it counts the clients' addresses, not the proxy's.
+   */
+  maxConnectionsPerAddress: number;
   /**
    * After a fatal error, frames are ignored for this long before the socket closes (default
    * 100 ms), so the error reaches a client that is still sending instead of being lost when
@@ -133,6 +140,7 @@ export const SIGNAL_DEFAULTS: Readonly<SignalServerOptions> = {
   ratePerSecond: 200,
   rateBurst: 1000,
   maxConnections: 10_000,
+  maxConnectionsPerAddress: 100,
   maxBufferedBytes: 1024 * 1024,
   closeGraceMs: 100,
   drainMs: 0,
@@ -157,7 +165,13 @@ class Connection implements SignalConnection {
   /** Frames that arrived while the announce signature was being checked. */
   backlog: string[] = [];
 
-  constructor(readonly server: SignalServer, readonly peer: SignalPeer, burst: number) {
+  constructor(
+    readonly server: SignalServer,
+    readonly peer: SignalPeer,
+    burst: number,
+    /** Where it comes from, as counted for the per-address limit. */
+    readonly address: string | undefined,
+  ) {
     this.tokens = burst;
   }
 
@@ -199,6 +213,7 @@ export class SignalServer implements ClusterHost {
   readonly options: SignalServerOptions;
   readonly #connections = new Set<Connection>();
   readonly #nodes = new Map<NodeID, Connection>();
+  readonly #perAddress = new Map<string, number>();
   readonly #errors: Partial<Record<SignalErrorCode, number>> = {};
   readonly #started = Date.now();
   #relayed = 0;
@@ -233,19 +248,37 @@ export class SignalServer implements ClusterHost {
     };
   }
 
-  /** Takes a newly opened socket: sends the challenge and returns what to call on events. */
-  connect(peer: SignalPeer): SignalConnection {
-    const connection = new Connection(this, peer, this.options.rateBurst);
-    if (this.#closing || this.#connections.size >= this.options.maxConnections) {
+  /**
+   * Takes a newly opened socket: sends the challenge and returns what to call on events.
+   * `address` is the client's IP address (see {@link addressKey}), for the per-address limit;
+   * without it the connection is not counted per address.
+   */
+  connect(peer: SignalPeer, address?: string): SignalConnection {
+    const key = address === undefined ? undefined : addressKey(address);
+    const connection = new Connection(this, peer, this.options.rateBurst, key);
+    const fromThere = key === undefined ? 0 : this.#perAddress.get(key) ?? 0;
+    if (this.#closing) {
+      this.sendError(connection, "shutting-down", "the server is shutting down; try again later");
+      return connection;
+    }
+    if (this.#connections.size >= this.options.maxConnections) {
       this.sendError(
         connection,
-        this.#closing ? "shutting-down" : "too-many-connections",
-        this.#closing
-          ? "the server is shutting down; try again later"
-          : `the server holds its maximum of ${this.options.maxConnections} connections`,
+        "too-many-connections",
+        `the server holds its maximum of ${this.options.maxConnections} connections`,
       );
       return connection;
     }
+    if (key !== undefined && fromThere >= this.options.maxConnectionsPerAddress) {
+      this.sendError(
+        connection,
+        "too-many-from-address",
+        `${key} holds its maximum of ${this.options.maxConnectionsPerAddress} connections; ` +
+          "if this server is behind a reverse proxy, start it with --trust-proxy",
+      );
+      return connection;
+    }
+    if (key !== undefined) this.#perAddress.set(key, fromThere + 1);
     this.#connections.add(connection);
     this.#send(connection, {
       type: "challenge",
@@ -571,7 +604,11 @@ export class SignalServer implements ClusterHost {
     if (connection.state === "closed") return;
     connection.state = "closed";
     connection.backlog = [];
-    this.#connections.delete(connection);
+    if (this.#connections.delete(connection) && connection.address !== undefined) {
+      const left = (this.#perAddress.get(connection.address) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(connection.address, left);
+      else this.#perAddress.delete(connection.address);
+    }
     if (connection.id && this.#nodes.get(connection.id) === connection) {
       this.#nodes.delete(connection.id);
       this.#cluster?.release(connection.id);
@@ -648,6 +685,16 @@ export interface ServeSignalOptions extends Partial<SignalServerOptions> {
   nats?: string[];
   /** The cluster's name, when several clusters share one NATS (default "flnet"). */
   cluster?: string;
+  /**
+   * Count connections by the address a reverse proxy puts last in `X-Forwarded-For` instead of
+   * the socket's (default false: only for a server that only a trusted proxy can reach).
+   */
+  trustProxy?: boolean;
+  /**
+   * Close an HTTP connection whose request headers have not all arrived after this long
+   * (default 10 s). Node only: Deno's HTTP server offers no such timeout (see docs/deploy.md).
+   */
+  headerTimeoutMs?: number;
 }
 
 /** A server that is listening. */

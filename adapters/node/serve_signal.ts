@@ -15,7 +15,8 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -23,6 +24,7 @@ import { Logger } from "../../core/log.ts";
 import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";
 import type { RunningSignalServer, ServeSignalOptions } from "../../signal/server.ts";
 import { createSignalServer } from "../../signal/create_server.ts";
+import { addressKey, clientAddress } from "../../signal/client_address.ts";
 
 const log = new Logger("signal");
 
@@ -30,7 +32,14 @@ const log = new Logger("signal");
 export async function serveSignalOnNode(
   options: ServeSignalOptions = {},
 ): Promise<RunningSignalServer> {
-  const { port = 8765, host = "127.0.0.1", staticDir, ...serverOptions } = options;
+  const {
+    port = 8765,
+    host = "127.0.0.1",
+    staticDir,
+    trustProxy = false,
+    headerTimeoutMs = 10_000,
+    ...serverOptions
+  } = options;
   const server = await createSignalServer(
     serverOptions,
     await readFile("/proc/self/limits", "utf8").catch(() => undefined),
@@ -44,7 +53,12 @@ export async function serveSignalOnNode(
     maxPayload: Math.max(1 << 20, 4 * server.options.maxFrameBytes),
   });
 
-  const http = createServer((request, response) => void answer(request, response));
+  const http = createServer({
+    headersTimeout: headerTimeoutMs,
+    requestTimeout: 2 * headerTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs / 2),
+  }, (request, response) => void answer(request, response));
+  if (!trustProxy) limitSocketsPerAddress(http, 2 * server.options.maxConnectionsPerAddress + 16);
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const path = new URL(request.url ?? "/", "http://host").pathname;
@@ -61,13 +75,18 @@ export async function serveSignalOnNode(
   http.on("upgrade", (request, socket, head) => {
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
+      const address = clientAddress(
+        request.socket.remoteAddress ?? "unknown",
+        request.headers["x-forwarded-for"]?.toString(),
+        trustProxy,
+      );
       const connection = server.connect({
         send: (text) => ws.send(text),
         close: (code, reason) => ws.close(code, reason),
         get bufferedAmount() {
           return ws.bufferedAmount;
         },
-      });
+      }, address);
       ws.on("message", (data, isBinary) => connection.receive(isBinary ? data : data.toString()));
       ws.on("close", () => {
         sockets.delete(ws);
@@ -113,6 +132,30 @@ export async function serveSignalOnNode(
       });
     },
   };
+}
+
+/**
+ * Destroys a TCP connection at once when its address already holds `limit` of them (HTTP,
+ * half-open or WebSocket), before it costs more than its descriptor; the protocol's own
+ * per-address limit, lower, answers WebSocket clients with an error code.
+ */
+function limitSocketsPerAddress(http: Server, limit: number): void {
+  const open = new Map<string, number>();
+  http.on("connection", (socket: Socket) => {
+    const key = addressKey(socket.remoteAddress ?? "unknown");
+    const count = open.get(key) ?? 0;
+    if (count >= limit) {
+      log.debug(`refusing a connection from ${key}: it holds ${limit}`);
+      socket.destroy();
+      return;
+    }
+    open.set(key, count + 1);
+    socket.once("close", () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
+  });
 }
 
 /** Files under `root` on Node: no symbolic links out of it. */
