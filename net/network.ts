@@ -33,7 +33,10 @@ export interface NetworkOptions {
   RTCPeerConnection: RTCPeerConnectionConstructor;
   /** The runtime's WebSocket (for the signalling server). */
   WebSocket: WebSocketConstructor;
-  /** STUN and TURN servers, e.g. `[{ urls: "turn:host:3478", username, credential }]`. */
+  /**
+   * STUN and TURN servers, e.g. `[{ urls: "turn:host:3478", username, credential }]`. Servers
+   * the signalling server hands out (short-lived TURN credentials) are used beside these.
+   */
   iceServers?: RTCIceServer[];
   /** `"relay"` to use TURN only (hides this node's addresses from peers). */
   iceTransportPolicy?: RTCIceTransportPolicy;
@@ -172,6 +175,8 @@ class NetworkCore {
   readonly #guard: SetupGuard;
   #statusRound: Promise<void> | undefined;
   #closing = false;
+  /** Short-lived TURN credentials from the signalling server, used beside `iceServers`. */
+  #serverIceServers: RTCIceServer[] = [];
   readonly id: NodeID;
 
   constructor(
@@ -271,7 +276,7 @@ class NetworkCore {
       remoteId: remote,
       RTCPeerConnection: o.RTCPeerConnection,
       rtcConfig: {
-        iceServers: o.iceServers ?? [],
+        iceServers: [...(o.iceServers ?? []), ...this.#serverIceServers],
         ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
         ...o.rtcConfig,
       },
@@ -337,7 +342,11 @@ class NetworkCore {
     const emit = (msg: NetworkOut) => this.broker.enqueueOut(msg);
     switch (out.type) {
       case "ready":
+        this.#serverIceServers = out.iceServers ?? [];
         return emit({ type: "signal", state: "ready" });
+      case "ice":
+        this.#serverIceServers = out.iceServers;
+        return;
       case "list":
         return emit({ type: "nodes", nodes: out.nodes.filter((n) => n.pubkey !== this.id) });
       case "relay":

@@ -56,7 +56,9 @@ export type SignalIn =
 /** What the signalling client reports. */
 export type SignalOut =
   /** Announced and welcomed (after the first connection and after every reconnect). */
-  | { type: "ready"; id: NodeID; config: SignalConfig }
+  | { type: "ready"; id: NodeID; config: SignalConfig; iceServers?: RTCIceServer[] }
+  /** Fresh short-lived TURN credentials from the server. */
+  | { type: "ice"; iceServers: RTCIceServer[] }
   /** A list of other nodes. */
   | { type: "list"; nodes: NodeInfo[] }
   /** A setup message from another node; the server vouches for `from`. */
@@ -210,7 +212,15 @@ export class SignalConnection {
         this.#announced = true;
         this.#ws.request({ type: "flush" });
         this.#startKeepAlive(this.#keepAliveMs ?? message.config.keepAliveMs);
-        this.#emit({ type: "ready", id: message.id, config: message.config });
+        this.#emit({
+          type: "ready",
+          id: message.id,
+          config: message.config,
+          ...(message.iceServers ? { iceServers: message.iceServers } : {}),
+        });
+        return;
+      case "ice":
+        this.#emit({ type: "ice", iceServers: message.iceServers });
         return;
       case "list":
         this.#emit({ type: "list", nodes: message.nodes });

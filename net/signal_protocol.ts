@@ -50,7 +50,16 @@ export type ClientMessage =
 /** Messages the server sends to a node. */
 export type ServerMessage =
   | { type: "challenge"; version: number; challenge: U256; server: string }
-  | { type: "welcome"; id: NodeID; config: SignalConfig; rid?: RequestId }
+  | {
+    type: "welcome";
+    id: NodeID;
+    config: SignalConfig;
+    /** Short-lived TURN credentials the server hands out, when it has a TURN secret. */
+    iceServers?: RTCIceServer[];
+    rid?: RequestId;
+  }
+  /** Fresh TURN credentials before the ones of `welcome` expire. */
+  | { type: "ice"; iceServers: RTCIceServer[] }
   | { type: "list"; nodes: NodeInfo[]; rid?: RequestId }
   | { type: "relay"; from: NodeID; signal: Record<string, unknown> }
   | { type: "pong"; rid?: RequestId }
@@ -225,6 +234,23 @@ export function parseClientMessage(text: string): ClientMessage {
   }
 }
 
+const ICE_SERVERS_SHAPE =
+  "iceServers must be at most 8 entries of stun:/turn:/turns: urls with string credentials";
+
+/** At most 8 ICE servers with stun:/turn:/turns: URLs and string credentials, as a server grants them. */
+function isIceServers(value: unknown): value is RTCIceServer[] {
+  if (!Array.isArray(value) || value.length > 8) return false;
+  return value.every((entry) => {
+    if (!isObject(entry)) return false;
+    const urls = typeof entry.urls === "string" ? [entry.urls] : entry.urls;
+    return Array.isArray(urls) && urls.length > 0 && urls.length <= 8 &&
+      urls.every((url) => typeof url === "string" && /^(stun|turns?):/.test(url)) &&
+      ["username", "credential"].every((k) =>
+        entry[k] === undefined || (typeof entry[k] === "string" && entry[k].length <= 512)
+      );
+  });
+}
+
 /**
  * Parses a frame from the server. The client trusts the server it chose, so this checks only
  * what the client needs to act safely: a known type and the fields it reads.
@@ -241,6 +267,12 @@ export function parseServerMessage(text: string): ServerMessage {
       return fields as ServerMessage;
     case "welcome":
       if (!U256.is(fields.id) || !isObject(fields.config)) throw bad("needs an id and a config");
+      if (fields.iceServers !== undefined && !isIceServers(fields.iceServers)) {
+        throw bad(ICE_SERVERS_SHAPE);
+      }
+      return fields as ServerMessage;
+    case "ice":
+      if (!isIceServers(fields.iceServers)) throw bad(ICE_SERVERS_SHAPE);
       return fields as ServerMessage;
     case "list": {
       if (!Array.isArray(fields.nodes)) throw bad("needs a list of nodes");

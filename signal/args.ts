@@ -33,6 +33,12 @@ Usage: ${command} [options]
   --static DIR      serve the files of DIR over HTTP (the browser demo)
   --nats URLS       join a cluster of servers over NATS (nats://host:4222, comma-separated)
   --cluster NAME    the cluster's name when several share one NATS (default flnet)
+  --turn URLS       hand nodes short-lived credentials for these TURN servers
+                    (turn:host:3478, comma-separated; coturn with use-auth-secret)
+  --turn-secret-file PATH
+                    the TURN server's static-auth-secret, in a file
+  --turn-ttl SECONDS
+                    how long TURN credentials stay valid (default 86400)
   --drain SECONDS   on SIGTERM or SIGINT, spread telling nodes to move over this time
                     (default 2; 0 tells all at once)
   -v, -vv, -vvv     log info, debug, trace (default: warnings and errors)
@@ -57,13 +63,18 @@ export function parseSignalArgs(
     "--drain": (n) => options.drainMs = n * 1000,
     "--max-conns-per-ip": (n) => options.maxConnectionsPerAddress = n,
     "--header-timeout": (n) => options.headerTimeoutMs = n * 1000,
+    "--turn-ttl": (n) => turnTtl = n,
   };
+  let turnUrls: string[] | undefined;
+  let turnTtl: number | undefined;
   const common = walkArgs(args, (arg, value) => {
     if (arg === "--host") options.host = value();
     else if (arg === "--static") options.staticDir = value();
     else if (arg === "--cluster") options.cluster = value();
     else if (arg === "--trust-proxy") options.trustProxy = true;
     else if (arg === "--nats") options.nats = natsUrls(value());
+    else if (arg === "--turn") turnUrls = iceUrls(value());
+    else if (arg === "--turn-secret-file") options.turnSecretFile = value();
     else if (arg in numbers) {
       const text = value();
       const n = Number(text);
@@ -75,7 +86,26 @@ export function parseSignalArgs(
     } else return false;
     return true;
   });
+  if ((turnUrls === undefined) !== (options.turnSecretFile === undefined)) {
+    throw new Error("--turn and --turn-secret-file go together");
+  }
+  if (turnTtl !== undefined && !turnUrls) throw new Error("--turn-ttl needs --turn");
+  if (turnUrls) {
+    options.turn = { secret: "", urls: turnUrls, ...(turnTtl ? { ttlSeconds: turnTtl } : {}) };
+  }
   return { drainMs: 2_000, ...options, ...common };
+}
+
+/** The TURN addresses of `--turn`: `turn:`, `turns:` or `stun:` URLs, comma-separated. */
+function iceUrls(text: string): string[] {
+  const urls = text.split(",").map((url) => url.trim()).filter((url) => url.length > 0);
+  for (const url of urls) {
+    if (!/^(turns?|stun):[^\s]+$/.test(url)) {
+      throw new Error(`--turn needs addresses like turn:turn.example.org:3478, got "${url}"`);
+    }
+  }
+  if (urls.length === 0) throw new Error("--turn needs at least one address");
+  return urls;
 }
 
 /** The NATS addresses of `--nats`: `nats://host:port`, comma-separated. */

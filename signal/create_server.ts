@@ -9,16 +9,29 @@ import { allowedConnections } from "./fd_limit.ts";
 import { type ServeSignalOptions, SignalServer, type SignalServerOptions } from "./server.ts";
 
 /**
- * A {@link SignalServer} for `options`; `limits` is the text of `/proc/self/limits` when the
- * runtime could read it. With `options.nats`, it first connects to NATS (and fails with an
- * error saying so when none answers).
+ * A {@link SignalServer} for `options`, reading files with the runtime's `readText`: the
+ * process's limits (`/proc/self/limits`, where there is one) and the TURN secret. With
+ * `options.nats`, it first connects to NATS (and fails with an error saying so when none
+ * answers).
  */
 export async function createSignalServer(
-  options: Partial<SignalServerOptions> & Pick<ServeSignalOptions, "nats" | "cluster">,
-  limits: string | undefined,
+  options:
+    & Partial<SignalServerOptions>
+    & Pick<ServeSignalOptions, "nats" | "cluster" | "turnSecretFile">,
+  readText: (path: string) => Promise<string>,
 ): Promise<SignalServer> {
-  const { nats, cluster, ...serverOptions } = options;
+  const { nats, cluster, turnSecretFile, ...serverOptions } = options;
+  const limits = await readText("/proc/self/limits").catch(() => undefined);
   const maxConnections = allowedConnections(serverOptions.maxConnections, limits);
+  if (serverOptions.turn && turnSecretFile !== undefined) {
+    const secret = await readText(turnSecretFile).catch((error) => {
+      throw new Error(`cannot read the TURN secret from ${turnSecretFile}: ${error.message}`);
+    });
+    serverOptions.turn = { ...serverOptions.turn, secret: secret.trim() };
+  }
+  if (serverOptions.turn && !serverOptions.turn.secret) {
+    throw new Error("TURN credentials need the TURN server's shared secret (--turn-secret-file)");
+  }
   if (!nats?.length) {
     if (cluster !== undefined) throw new Error("a cluster name needs NATS addresses (--nats)");
     return new SignalServer({ ...serverOptions, maxConnections });

@@ -33,3 +33,4 @@ export {
   type RelayOutcome,
   SignalCluster,
 } from "./cluster.ts";
+export { turnCredentials, type TurnGrant, type TurnGrantOptions } from "./turn_credentials.ts";

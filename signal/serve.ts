@@ -33,10 +33,7 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
     headerTimeoutMs: _,
     ...serverOptions
   } = options;
-  const server = await createSignalServer(
-    serverOptions,
-    await Deno.readTextFile("/proc/self/limits").catch(() => undefined),
-  );
+  const server = await createSignalServer(serverOptions, (path) => Deno.readTextFile(path));
   const started = Date.now();
   const root = staticDir ? await Deno.realPath(staticDir) : undefined;
   const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {

@@ -15,6 +15,7 @@ import { fromHex, type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import { type Rng, sample, secureRandom } from "../core/random.ts";
 import { addressKey } from "./client_address.ts";
+import { turnCredentials, type TurnGrantOptions } from "./turn_credentials.ts";
 import {
   type ClusterBus,
   type ClusterHost,
@@ -93,6 +94,11 @@ export interface SignalServerOptions {
    * the other servers in the same moment.
    */
   drainMs: number;
+  /**
+   * Hand each announced node short-lived TURN credentials for these TURN servers (coturn with
+   * `use-auth-secret`), in `welcome` and again before they expire; none by default.
+   */
+  turn: TurnGrantOptions | undefined;
   /** Randomness for list replies (tests pass a seeded one). */
   rng: Rng;
 }
@@ -144,6 +150,7 @@ export const SIGNAL_DEFAULTS: Readonly<SignalServerOptions> = {
   maxBufferedBytes: 1024 * 1024,
   closeGraceMs: 100,
   drainMs: 0,
+  turn: undefined,
   serverName: "flnet-signal",
   rng: secureRandom,
 };
@@ -162,6 +169,8 @@ class Connection implements SignalConnection {
   stats: NodeStats | undefined;
   tokens: number;
   refilledAt: number = Date.now();
+  /** When the node's TURN credentials were issued (ms), when the server hands them out. */
+  turnIssuedAt = 0;
   /** Frames that arrived while the announce signature was being checked. */
   backlog: string[] = [];
 
@@ -518,14 +527,26 @@ export class SignalServer implements ClusterHost {
     log.info(`node ${U256.short(id)} "${message.info.name}" announced`);
     // relays from other servers can reach the node once the bus knows its home
     await this.#cluster?.claim(id);
+    const iceServers = await this.#turnFor(connection);
     if (connection.state !== "announced") return; // closed meanwhile
-    this.#send(connection, withRid({ type: "welcome", id, config: this.config }, message.rid));
+    this.#send(
+      connection,
+      withRid({ type: "welcome", id, config: this.config, ...iceServers }, message.rid),
+    );
     const backlog = connection.backlog;
     connection.backlog = [];
     for (const text of backlog) {
       if (connection.state !== "announced") break;
       this.#handleText(connection, text);
     }
+  }
+
+  /** Fresh TURN credentials for the connection's node, when the server hands them out. */
+  async #turnFor(connection: Connection): Promise<{ iceServers?: RTCIceServer[] }> {
+    const turn = this.options.turn;
+    if (!turn || !connection.id) return {};
+    connection.turnIssuedAt = Date.now();
+    return { iceServers: [await turnCredentials(turn, connection.id)] };
   }
 
   #list(connection: Connection, rid: RequestId | undefined): void {
@@ -643,6 +664,13 @@ export class SignalServer implements ClusterHost {
     return true;
   }
 
+  /** Whether the connection's TURN credentials are past half their life. */
+  #turnDue(connection: Connection, now: number): boolean {
+    const turn = this.options.turn;
+    if (!turn || connection.state !== "announced") return false;
+    return now - connection.turnIssuedAt > (turn.ttlSeconds ?? 86_400) * 500;
+  }
+
   #sweep(): void {
     const now = Date.now();
     for (const connection of [...this.#connections]) {
@@ -660,6 +688,12 @@ export class SignalServer implements ClusterHost {
           "ttl-expired",
           `nothing received for ${this.options.ttlMs} ms; send ping to stay connected`,
         );
+      } else if (this.#turnDue(connection, now)) {
+        this.#turnFor(connection).then(({ iceServers }) => {
+          if (iceServers && connection.state === "announced") {
+            this.#send(connection, { type: "ice", iceServers });
+          }
+        }).catch((error) => log.warn("issuing TURN credentials failed", error));
       }
     }
   }
@@ -685,6 +719,11 @@ export interface ServeSignalOptions extends Partial<SignalServerOptions> {
   nats?: string[];
   /** The cluster's name, when several clusters share one NATS (default "flnet"). */
   cluster?: string;
+  /**
+   * A file holding the TURN server's shared secret (coturn's `static-auth-secret`), read at
+   * start into `turn.secret`; keeps the secret off the command line.
+   */
+  turnSecretFile?: string;
   /**
    * Count connections by the address a reverse proxy puts last in `X-Forwarded-For` instead of
    * the socket's (default false: only for a server that only a trusted proxy can reach).

@@ -40,10 +40,7 @@ export async function serveSignalOnNode(
     headerTimeoutMs = 10_000,
     ...serverOptions
   } = options;
-  const server = await createSignalServer(
-    serverOptions,
-    await readFile("/proc/self/limits", "utf8").catch(() => undefined),
-  );
+  const server = await createSignalServer(serverOptions, (path) => readFile(path, "utf8"));
   const started = Date.now();
   const files = staticDir ? nodeFiles(await realpath(staticDir)) : undefined;
   const sockets = new Set<WebSocket>();

@@ -16,7 +16,7 @@ export async function loadWebRTCEngine(
   try {
     if (engine === "node-datachannel") {
       const polyfill = await import("node-datachannel/polyfill");
-      return withRttInSeconds(
+      return standardNodeDatachannel(
         polyfill.RTCPeerConnection as unknown as RTCPeerConnectionConstructor,
       );
     }
@@ -35,11 +35,37 @@ export async function loadWebRTCEngine(
 }
 
 /**
- * node-datachannel's `getStats()` gives round-trip times in milliseconds where the standard
- * (and every other engine) uses seconds; this subclass converts them.
+ * node-datachannel where it departs from the standard, mended by a subclass:
+ * - it passes each TURN server to libdatachannel as one URL, `turn:user:password@host`, which
+ *   libdatachannel splits at the first colon and at-sign and then percent-decodes: a user name
+ *   with a colon (every short-lived TURN credential has one) or a password with `@` or `%`
+ *   would be cut apart, so both are percent-encoded first;
+ * - `getStats()` gives round-trip times in milliseconds where the standard (and every other
+ *   engine) uses seconds.
  */
-function withRttInSeconds(Base: RTCPeerConnectionConstructor): RTCPeerConnectionConstructor {
+function standardNodeDatachannel(
+  Base: RTCPeerConnectionConstructor,
+): RTCPeerConnectionConstructor {
   return class extends Base {
+    constructor(config?: RTCConfiguration) {
+      super(
+        config?.iceServers
+          ? {
+            ...config,
+            iceServers: config.iceServers.map((server) =>
+              server.username && typeof server.credential === "string"
+                ? {
+                  ...server,
+                  username: encodeURIComponent(server.username),
+                  credential: encodeURIComponent(server.credential),
+                }
+                : server
+            ),
+          }
+          : config,
+      );
+    }
+
     // A rest parameter keeps `getStats.length` 0, as in browsers: libraries such as
     // simple-peer take a non-zero length for the old callback form and wait forever.
     override async getStats(

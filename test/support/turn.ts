@@ -17,7 +17,10 @@ import { join } from "node:path";
 
 /** A running TURN server. */
 export interface TurnServer {
-  /** The ICE server entry to give to RTCPeerConnection. */
+  /**
+   * The ICE server entry to give to RTCPeerConnection: with the long-term user, or without
+   * credentials when the server checks short-lived ones made with `authSecret`.
+   */
   iceServer: RTCIceServer;
   /** Stops it and removes its files. */
   stop(): Promise<void>;
@@ -34,8 +37,12 @@ function freeUdpPort(): Promise<number> {
   });
 }
 
-/** Starts coturn on a free loopback port; throws, saying how to install it, when it is missing. */
-export async function startTurn(): Promise<TurnServer> {
+/**
+ * Starts coturn on a free loopback port; throws, saying how to install it, when it is missing.
+ * With `authSecret`, it takes only short-lived credentials made with that secret (coturn's
+ * `use-auth-secret`, the TURN REST scheme); otherwise the long-term user test:testpass.
+ */
+export async function startTurn(options: { authSecret?: string } = {}): Promise<TurnServer> {
   if (spawnSync("turnserver", ["--help"], { stdio: "ignore" }).error) {
     throw new Error(
       "coturn is not installed: run `apt-get install -y coturn` (as root, npm test installs it)",
@@ -49,8 +56,9 @@ export async function startTurn(): Promise<TurnServer> {
     `--relay-ip=${TURN_IP}`,
     `--listening-port=${port}`,
     "--allow-loopback-peers",
-    "--lt-cred-mech",
-    "--user=test:testpass",
+    ...(options.authSecret
+      ? ["--use-auth-secret", `--static-auth-secret=${options.authSecret}`]
+      : ["--lt-cred-mech", "--user=test:testpass"]),
     "--realm=flnet.test",
     "--no-tls",
     "--no-dtls",
@@ -74,7 +82,7 @@ export async function startTurn(): Promise<TurnServer> {
     child.on("exit", () => reject(new Error(`coturn exited: ${output}`)));
   });
   return {
-    iceServer: {
+    iceServer: options.authSecret ? { urls: `turn:${TURN_IP}:${port}?transport=udp` } : {
       urls: `turn:${TURN_IP}:${port}?transport=udp`,
       username: "test",
       credential: "testpass",

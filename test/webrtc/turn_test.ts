@@ -1,7 +1,9 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
-import { ENGINES, withPair } from "../../harness/network.ts";
+import { ENGINES, loopbackNode, withPair } from "../../harness/network.ts";
+import type { WebRTCEngine as Engine } from "../../adapters/node/webrtc.ts";
+import { NetworkError } from "../../net/api.ts";
 import { startTurn, type TurnServer } from "../support/turn.ts";
 
 describe("through a loopback coturn relay", { timeout: 60_000 }, () => {
@@ -34,4 +36,57 @@ describe("through a loopback coturn relay", { timeout: 60_000 }, () => {
       }, relayed);
     });
   }
+});
+
+describe("short-lived TURN credentials from the signalling server", { timeout: 60_000 }, () => {
+  const secret = "flnet-test-secret";
+  let turn: TurnServer;
+  before(async () => turn = await startTurn({ authSecret: secret }));
+  after(async () => await turn.stop());
+
+  /** Two relay-only nodes with no TURN credentials of their own, on a server granting them. */
+  async function relayPair(grantSecret: string, engine: Engine = "node-datachannel") {
+    const urls = [String(turn.iceServer.urls)];
+    const server = await serveSignal({ port: 0, turn: { secret: grantSecret, urls } });
+    const relayOnly = { iceTransportPolicy: "relay" as const, setupTimeoutMs: 4_000 };
+    const a = await loopbackNode(server.url, engine, "a", relayOnly);
+    const b = await loopbackNode(server.url, engine, "b", relayOnly);
+    return {
+      a,
+      b,
+      async close() {
+        await a.close();
+        await b.close();
+        await server.close();
+      },
+    };
+  }
+
+  for (const engine of ENGINES) {
+    it(`connects relay-only nodes with the credentials of the welcome (${engine})`, async () => {
+      const { a, b, close } = await relayPair(secret, engine);
+      try {
+        await a.send(b.id, "relayed with a day's credentials");
+        assert.equal((await b.recv()).data, "relayed with a day's credentials");
+        for (const net of [a, b]) {
+          const [{ status }] = await net.connections();
+          assert.equal(status.localCandidateType, "relay");
+        }
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  it("does not connect when the server signs with another secret", async () => {
+    const { a, b, close } = await relayPair("not-the-turn-secret");
+    try {
+      await assert.rejects(
+        a.send(b.id, "no relay for you"),
+        (error: NetworkError) => error instanceof NetworkError,
+      );
+    } finally {
+      await close();
+    }
+  });
 });
