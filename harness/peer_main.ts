@@ -15,7 +15,8 @@
  *
  * Options: --signal URL, --engine wrtc|node-datachannel, --network JSON (extra network options
  * such as iceServers and iceTransportPolicy), --name NAME, --address IP (gather on IP and use only
- * ICE candidates in its /24 instead of 127.0.0.1: for tests in network namespaces).
+ * ICE candidates in its /24 instead of 127.0.0.1: for tests in network namespaces), --nat (with
+ * --address: keep server-reflexive and relay candidates too, for hosts behind a NAT).
  * @module
  */
 
@@ -73,7 +74,10 @@ const net = await networkStart(
   address
     ? {
       engine,
-      candidateFilter: (c) => c.address.startsWith(address.replace(/\.\d+$/, ".")),
+      ...(process.argv.includes("--nat") ? {} : {
+        candidateFilter: (c: { address: string }) =>
+          c.address.startsWith(address.replace(/\.\d+$/, ".")),
+      }),
       ...(engine === "node-datachannel" ? { bindAddress: address } : {}),
       ...extra,
     }

@@ -42,18 +42,27 @@ function freeUdpPort(): Promise<number> {
  * With `authSecret`, it takes only short-lived credentials made with that secret (coturn's
  * `use-auth-secret`, the TURN REST scheme); otherwise the long-term user test:testpass.
  */
-export async function startTurn(options: { authSecret?: string } = {}): Promise<TurnServer> {
+export async function startTurn(
+  options: {
+    authSecret?: string;
+    /** Listen and relay on this address and port, run by `wrapper` (a network namespace). */
+    at?: { ip: string; port: number; wrapper: string[] };
+  } = {},
+): Promise<TurnServer> {
   if (spawnSync("turnserver", ["--help"], { stdio: "ignore" }).error) {
     throw new Error(
       "coturn is not installed: run `apt-get install -y coturn` (as root, npm test installs it)",
     );
   }
-  const port = await freeUdpPort();
+  const ip = options.at?.ip ?? TURN_IP;
+  const port = options.at?.port ?? await freeUdpPort();
   const dir = await mkdtemp(join(tmpdir(), "flnet-turn-"));
-  const child = spawn("turnserver", [
+  const [program, ...wrapped] = [...(options.at?.wrapper ?? []), "turnserver"];
+  const child = spawn(program, [
+    ...wrapped,
     "-n",
-    `--listening-ip=${TURN_IP}`,
-    `--relay-ip=${TURN_IP}`,
+    `--listening-ip=${ip}`,
+    `--relay-ip=${ip}`,
     `--listening-port=${port}`,
     "--allow-loopback-peers",
     ...(options.authSecret
@@ -82,8 +91,8 @@ export async function startTurn(options: { authSecret?: string } = {}): Promise<
     child.on("exit", () => reject(new Error(`coturn exited: ${output}`)));
   });
   return {
-    iceServer: options.authSecret ? { urls: `turn:${TURN_IP}:${port}?transport=udp` } : {
-      urls: `turn:${TURN_IP}:${port}?transport=udp`,
+    iceServer: options.authSecret ? { urls: `turn:${ip}:${port}?transport=udp` } : {
+      urls: `turn:${ip}:${port}?transport=udp`,
       username: "test",
       credential: "testpass",
     },
