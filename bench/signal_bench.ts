@@ -13,6 +13,8 @@
 import { numberOption, publish, textOption } from "./report.ts";
 import {
   type LoadClient,
+  type LoadTarget,
+  type LoadTargetKind,
   SIGNAL_SERVER_KINDS,
   type SignalServerKind,
   startLoadTarget,
@@ -35,7 +37,7 @@ export interface SignalLoadOptions {
 /** What one load run measured. */
 export interface SignalLoadResult {
   /** The server loaded. */
-  server: SignalServerKind;
+  server: LoadTargetKind;
   /** Clients the load generator tried to connect. */
   clientsAsked: number;
   /** Clients announced and held at the end of the connect phase. */
@@ -67,13 +69,21 @@ export interface SignalLoadResult {
    * server's own cost, whatever the load generator beside it could send.
    */
   cpuMicrosPerRelay?: number;
+  /** CPU time per delivered relay in each tier of the target (`server`, `nats`), µs. */
+  cpuMicrosPerRelayByTier?: Record<string, number>;
   /** Errors the server reported during the run (and refused connections), by code. */
   serverErrors: Record<string, number>;
 }
 
-/** Runs one load round against a fresh server process of `options.server` (flnet by default). */
-export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalLoadResult> {
-  const target = await startLoadTarget(options.server ?? "flnet", options.clients + 100);
+/**
+ * Runs one load round against a fresh server process of `options.server` (flnet by default),
+ * or against `target` when given (a cluster, say); the target is stopped at the end.
+ */
+export async function runSignalLoad(
+  options: SignalLoadOptions,
+  target?: LoadTarget,
+): Promise<SignalLoadResult> {
+  target ??= await startLoadTarget(options.server ?? "flnet", options.clients + 100);
   const clients: LoadClient[] = [];
   const refused: Record<string, number> = {};
   try {
@@ -146,15 +156,30 @@ export async function runSignalLoad(options: SignalLoadOptions): Promise<SignalL
       rssPerConnection: serverRssIdle && serverRssLoaded && clients.length
         ? (serverRssLoaded - serverRssIdle) / clients.length
         : undefined,
-      cpuMicrosPerRelay: cpuBefore !== undefined && cpuAfter !== undefined && latencies.length
-        ? (cpuAfter - cpuBefore) * 1e6 / latencies.length
-        : undefined,
+      cpuMicrosPerRelay: perRelay(cpuBefore.server, cpuAfter.server, latencies.length),
+      cpuMicrosPerRelayByTier: Object.fromEntries(
+        Object.keys(cpuAfter).map((tier) => [
+          tier,
+          perRelay(cpuBefore[tier], cpuAfter[tier], latencies.length) ?? NaN,
+        ]),
+      ),
       serverErrors,
     };
   } finally {
     for (const client of clients) client.close();
     await target.stop();
   }
+}
+
+/** CPU µs per relay between two readings of seconds, when both exist. */
+function perRelay(
+  before: number | undefined,
+  after: number | undefined,
+  relays: number,
+): number | undefined {
+  return before !== undefined && after !== undefined && relays > 0
+    ? (after - before) * 1e6 / relays
+    : undefined;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -206,10 +231,9 @@ export function formatSignalTable(result: SignalLoadResult): string {
         ? "n/a"
         : `${(result.rssPerConnection / 1024).toFixed(1)} KiB`,
     ],
-    [
-      "server CPU per relay",
-      result.cpuMicrosPerRelay === undefined ? "n/a" : `${result.cpuMicrosPerRelay.toFixed(1)} µs`,
-    ],
+    ...Object.entries(result.cpuMicrosPerRelayByTier ?? {}).map((
+      [tier, micros],
+    ): [string, string] => [`${tier} CPU per relay`, `${micros.toFixed(1)} µs`]),
     ["server errors", JSON.stringify(result.serverErrors)],
   ];
   return rows.map(([k, v]) => `${k.padEnd(28)} ${v}`).join("\n");

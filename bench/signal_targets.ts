@@ -34,16 +34,22 @@ export interface LoadClient {
   close(): void;
 }
 
+/** What a load target is: one of the servers, or flnet servers clustered over NATS. */
+export type LoadTargetKind = SignalServerKind | "flnet-cluster";
+
 /** A running server and how to load it. */
 export interface LoadTarget {
   /** Which server. */
-  kind: SignalServerKind;
+  kind: LoadTargetKind;
   /** Connects client number `i` and resolves once the server accepted it. */
   connect(i: number): Promise<LoadClient>;
   /** The server's resident memory, bytes (Linux). */
   rss(): Promise<number | undefined>;
-  /** CPU seconds the server process used so far, user and system (Linux). */
-  cpuSeconds(): Promise<number | undefined>;
+  /**
+   * CPU seconds used so far (user and system, Linux), by tier: `server` for the signalling
+   * server processes, and others (`nats`) where the target has them.
+   */
+  cpuSeconds(): Promise<Record<string, number | undefined>>;
   /** Stops the server. */
   stop(): Promise<void>;
 }
@@ -73,37 +79,44 @@ function countError(errors: Record<string, number>, code: string): void {
   errors[code] = (errors[code] ?? 0) + 1;
 }
 
+/** The arguments that let a flnet server hold `maxConnections` load clients, all on 127.0.0.1. */
+export function loadServerArgs(maxConnections: number): string[] {
+  return ["--max-conns", String(maxConnections), "--max-conns-per-ip", String(maxConnections)];
+}
+
+/** A new node announced to the flnet server at `url`, as a load client. */
+export async function connectFlnetClient(url: string): Promise<LoadClient> {
+  const config = await NodeConfig.create();
+  const raw = await RawClient.announced(url, config);
+  const client: LoadClient = {
+    id: config.id,
+    relay: (to, signal) => raw.send({ type: "relay", to, signal }),
+    onRelay: () => {},
+    errors: {},
+    close: () => raw.socket.close(),
+  };
+  raw.socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "relay") client.onRelay(message.signal);
+    else if (message.type === "error") countError(client.errors, message.code);
+  };
+  return client;
+}
+
 async function startFlnet(
   kind: "flnet" | "flnet-node",
   maxConnections: number,
 ): Promise<LoadTarget> {
   const server = await startSignalProcess(
-    // every load client is on 127.0.0.1
-    ["--max-conns", String(maxConnections), "--max-conns-per-ip", String(maxConnections)],
+    loadServerArgs(maxConnections),
     [],
     kind === "flnet" ? "deno" : "node",
   );
   return {
     kind,
-    async connect() {
-      const config = await NodeConfig.create();
-      const raw = await RawClient.announced(server.url, config);
-      const client: LoadClient = {
-        id: config.id,
-        relay: (to, signal) => raw.send({ type: "relay", to, signal }),
-        onRelay: () => {},
-        errors: {},
-        close: () => raw.socket.close(),
-      };
-      raw.socket.onmessage = (event) => {
-        const message = JSON.parse(event.data);
-        if (message.type === "relay") client.onRelay(message.signal);
-        else if (message.type === "error") countError(client.errors, message.code);
-      };
-      return client;
-    },
+    connect: () => connectFlnetClient(server.url),
     rss: () => server.rss(),
-    cpuSeconds: () => cpuSecondsOf(server.pid),
+    cpuSeconds: async () => ({ server: await cpuSecondsOf(server.pid) }),
     stop: async () => void await server.stop(),
   };
 }
@@ -164,7 +177,7 @@ async function startPeerJs(maxConnections: number): Promise<LoadTarget> {
       });
     },
     rss: () => rssOf(child.pid),
-    cpuSeconds: () => cpuSecondsOf(child.pid),
+    cpuSeconds: async () => ({ server: await cpuSecondsOf(child.pid) }),
     stop: async () => {
       child.kill();
       await exited;

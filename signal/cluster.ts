@@ -15,7 +15,7 @@
  *   server holds another's nodes. A server whose heartbeats stop drops out of the view after
  *   three missed beats; its nodes were never stored elsewhere, so nothing stale remains.
  *
- * The messages between servers are JSON; docs/deploy.md describes them.
+ * docs/deploy.md describes the messages between servers.
  * @module
  */
 
@@ -62,8 +62,8 @@ export interface ClusterBus {
 
 /** What a cluster asks of its own server. */
 export interface ClusterHost {
-  /** Delivers a relayed setup message to the local node `to`. */
-  deliver(to: NodeID, from: NodeID, signal: Record<string, unknown>): RelayOutcome;
+  /** Sends `frame`, a `relay` message made by the sender's server, to the local node `to`. */
+  deliver(to: NodeID, frame: string): RelayOutcome;
   /** Another server took node `id`: close its connection here. */
   replaced(id: NodeID): void;
   /** Up to `count` random local nodes, not `exclude`. */
@@ -189,7 +189,7 @@ export class SignalCluster {
   async claim(id: NodeID): Promise<void> {
     if (this.#closed) return;
     const subject = this.#nodeSubject(id);
-    this.#bus.publish(subject, JSON.stringify({ kind: "moved", server: this.serverId }));
+    this.#bus.publish(subject, `moved\n${this.serverId}`);
     if (!this.#homes.has(id)) {
       this.#homes.set(
         id,
@@ -220,24 +220,26 @@ export class SignalCluster {
     }, 100);
   }
 
-  /** Relays a setup message to node `to` on whichever server holds it. */
-  async relay(from: NodeID, to: NodeID, signal: Record<string, unknown>): Promise<RelayOutcome> {
-    const outcome = await this.#relay(from, to, signal);
+  /**
+   * Relays `frame` (the `relay` message as node `to` is to get it, made once by this server) to
+   * `to` on whichever server holds it; the other server forwards it as it is.
+   */
+  async relay(to: NodeID, frame: string): Promise<RelayOutcome> {
+    const outcome = await this.#relay(to, frame);
     this.#relaysOut[outcome]++;
     return outcome;
   }
 
-  async #relay(from: NodeID, to: NodeID, signal: Record<string, unknown>): Promise<RelayOutcome> {
+  async #relay(to: NodeID, frame: string): Promise<RelayOutcome> {
     if (this.#closed || !this.#bus.connected) return "relay-failed";
     if (this.#pendingRelays >= this.#o.maxPendingRelays) return "relay-failed";
     this.#pendingRelays++;
     try {
-      const reply = await this.#bus.request(
+      const outcome = await this.#bus.request(
         this.#nodeSubject(to),
-        JSON.stringify({ kind: "relay", from, signal }),
+        `relay\n${frame}`,
         this.#o.relayTimeoutMs,
       );
-      const outcome = (JSON.parse(reply) as { outcome?: unknown }).outcome;
       return isOutcome(outcome) ? outcome : "relay-failed";
     } catch (error) {
       if (error instanceof NoRespondersError) return "unknown-node";
@@ -393,34 +395,22 @@ export class SignalCluster {
   }
 
   #toNode(id: NodeID, data: string, respond: (reply: string) => void): void {
-    const message = this.#parse(data) as {
-      kind?: unknown;
-      server?: unknown;
-      from?: unknown;
-      signal?: unknown;
-    };
-    if (message?.kind === "moved") {
-      if (message.server !== this.serverId) {
+    const cut = data.indexOf("\n");
+    const kind = data.slice(0, cut);
+    if (kind === "relay") {
+      const outcome = this.#host.deliver(id, data.slice(cut + 1));
+      this.#relaysIn[outcome]++;
+      respond(outcome);
+    } else if (kind === "moved") {
+      if (data.slice(cut + 1) !== this.serverId) {
         this.release(id);
         this.#host.replaced(id);
       }
-      return;
-    }
-    if (
-      message?.kind !== "relay" || !U256.is(message.from) || typeof message.signal !== "object" ||
-      message.signal === null || Array.isArray(message.signal)
-    ) {
+    } else {
       this.#badMessages++;
-      respond(JSON.stringify({ outcome: "relay-failed" }));
-      return;
+      log.debug(`a message for node ${U256.short(id)} that is neither relay nor moved`);
+      respond("relay-failed");
     }
-    const outcome = this.#host.deliver(
-      id,
-      message.from,
-      message.signal as Record<string, unknown>,
-    );
-    this.#relaysIn[outcome]++;
-    respond(JSON.stringify({ outcome }));
   }
 
   #parse(data: string): unknown {

@@ -359,10 +359,10 @@ export class SignalServer implements ClusterHost {
   }
 
   /** @internal {@link ClusterHost}: delivers a relay from another server. */
-  deliver(to: NodeID, from: NodeID, signal: Record<string, unknown>): RelayOutcome {
+  deliver(to: NodeID, frame: string): RelayOutcome {
     const target = this.#nodes.get(to);
     if (!target) return "unknown-node";
-    return this.#deliver(target, from, signal);
+    return this.#deliver(target, frame);
   }
 
   /** @internal {@link ClusterHost}: node `id` announced on another server. */
@@ -578,16 +578,17 @@ export class SignalServer implements ClusterHost {
         { rid: message.rid, to: message.to },
       );
     };
-    if (target) return failed(this.#deliver(target, connection.id!, message.signal));
-    if (!this.#cluster) return failed("unknown-node");
-    this.#cluster.relay(connection.id!, message.to, message.signal).then(failed);
+    if (!target && !this.#cluster) return failed("unknown-node");
+    const frame = JSON.stringify({ type: "relay", from: connection.id, signal: message.signal });
+    if (target) return failed(this.#deliver(target, frame));
+    this.#cluster!.relay(message.to, frame).then(failed);
   }
 
-  #deliver(target: Connection, from: NodeID, signal: Record<string, unknown>): RelayOutcome {
+  /** Sends a `relay` frame to the node of `target`, unless it is not reading. */
+  #deliver(target: Connection, frame: string): RelayOutcome {
     if ((target.peer.bufferedAmount ?? 0) > this.options.maxBufferedBytes) {
       return "target-overloaded";
     }
-    const frame = JSON.stringify({ type: "relay", from, signal });
     this.#relayed++;
     this.#bytesRelayed += frame.length;
     this.#sendText(target, frame);

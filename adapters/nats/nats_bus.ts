@@ -11,7 +11,7 @@
  * @module
  */
 
-import { connect, type NatsConnection, RequestError } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Logger } from "../../core/log.ts";
 import { type ClusterBus, NoRespondersError } from "../../signal/cluster.ts";
 
@@ -42,6 +42,7 @@ export async function connectNatsBus(urls: readonly string[]): Promise<ClusterBu
     );
   }
   let connected = true;
+  const requests = new InboxRequests(nc);
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === "disconnect") {
@@ -71,17 +72,7 @@ export async function connectNatsBus(urls: readonly string[]): Promise<ClusterBu
         },
       });
     },
-    async request(subject, data, timeoutMs) {
-      try {
-        const reply = await nc.request(subject, encoder.encode(data), { timeout: timeoutMs });
-        return decoder.decode(reply.data);
-      } catch (error) {
-        if (error instanceof RequestError && error.isNoResponders()) {
-          throw new NoRespondersError(subject);
-        }
-        throw error;
-      }
-    },
+    request: (subject, data, timeoutMs) => requests.request(subject, data, timeoutMs),
     async flush(timeoutMs) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -97,7 +88,69 @@ export async function connectNatsBus(urls: readonly string[]): Promise<ClusterBu
       return nc.getServer();
     },
     async close() {
+      requests.close();
       await nc.drain().catch(() => nc.close());
     },
   };
+}
+
+/**
+ * Requests over one inbox subscription, with one timer for all of them: the client's own
+ * `request` makes two Error objects (with stack traces) and a timer per call, which cost more
+ * than the relay they carry. A reply subject nobody listens on comes back as a status 503
+ * message ("no responders") on the inbox.
+ */
+class InboxRequests {
+  readonly #nc: NatsConnection;
+  readonly #prefix = `_INBOX.flnet.${crypto.randomUUID().replaceAll("-", "")}`;
+  readonly #pending = new Map<
+    string,
+    { subject: string; deadline: number; resolve(reply: string): void; reject(error: Error): void }
+  >();
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #next = 0;
+
+  constructor(nc: NatsConnection) {
+    this.#nc = nc;
+    nc.subscribe(`${this.#prefix}.*`, {
+      callback: (error, msg) => {
+        if (error) return log.debug("the reply subscription failed", error);
+        const token = msg.subject.slice(this.#prefix.length + 1);
+        const request = this.#pending.get(token);
+        if (!request) return; // answered after its deadline
+        this.#pending.delete(token);
+        if (msg.headers?.code === 503) request.reject(new NoRespondersError(request.subject));
+        else request.resolve(decoder.decode(msg.data));
+      },
+    });
+    this.#sweeper = setInterval(() => this.#expire(), 100);
+  }
+
+  request(subject: string, data: string, timeoutMs: number): Promise<string> {
+    const token = (this.#next++).toString(36);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(token, { subject, deadline: Date.now() + timeoutMs, resolve, reject });
+      try {
+        this.#nc.publish(subject, encoder.encode(data), { reply: `${this.#prefix}.${token}` });
+      } catch (error) {
+        this.#pending.delete(token);
+        reject(error as Error);
+      }
+    });
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+    for (const request of this.#pending.values()) request.reject(new Error("the bus closed"));
+    this.#pending.clear();
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    for (const [token, request] of this.#pending) {
+      if (request.deadline > now) continue;
+      this.#pending.delete(token);
+      request.reject(new Error(`no answer on ${request.subject} in time`));
+    }
+  }
 }

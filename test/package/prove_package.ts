@@ -18,7 +18,7 @@ import * as esbuild from "esbuild";
 import { type NpmBuild, type PackageJson, step } from "../../build_npm.ts";
 import { startLineProcess } from "../../harness/line_process.ts";
 import { serveSignal } from "../../signal/serve.ts";
-import { startNatsCluster } from "../support/nats.ts";
+import { startNatsCluster } from "../../harness/nats_cluster.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..", "..");

@@ -12,7 +12,7 @@ import type { ServerMessage } from "../../net/signal_protocol.ts";
 import { type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 import { until } from "../../harness/network.ts";
-import { type NatsCluster, startNatsCluster } from "../support/nats.ts";
+import { type NatsCluster, startNatsCluster } from "../../harness/nats_cluster.ts";
 
 /** The next message that is not a list reply or pong (lists may be in flight). */
 async function nextOf(client: RawClient, type: ServerMessage["type"]): Promise<ServerMessage> {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 import { loopbackNode, until } from "../../harness/network.ts";
-import { type NatsCluster, startNatsCluster } from "../support/nats.ts";
+import { type NatsCluster, startNatsCluster } from "../../harness/nats_cluster.ts";
 import type { Network } from "../../net/api.ts";
 
 interface ServerStats {

@@ -1,5 +1,5 @@
 /**
- * A NATS cluster for tests: `nats-server` processes (Debian's package) on loopback, on ports
+ * A NATS cluster for tests and benchmarks: `nats-server` processes (Debian's package) on loopback, on ports
  * they pick themselves, joined by routes. A member can be killed and started again on its port.
  * @module
  */
@@ -12,6 +12,8 @@ export interface NatsMember {
   url: string;
   /** Its route address, for the other members. */
   route: string;
+  /** Its process id (changes with {@link restart}). */
+  readonly pid: number;
   /** Kills it with SIGKILL and waits for the exit. */
   kill(): Promise<void>;
   /** Starts it again on the same ports (after {@link kill}). */
@@ -86,6 +88,9 @@ async function startMember(
   const member: NatsMember = {
     url: `nats://127.0.0.1:${ports.client}`,
     route: `nats://127.0.0.1:${ports.route}`,
+    get pid() {
+      return child.pid!;
+    },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
