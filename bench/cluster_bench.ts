@@ -90,7 +90,10 @@ function table(result: ClusterBenchResult): string {
   const rows: [string, (r: SignalLoadResult) => string][] = [
     ["clients held", (r) => `${r.clientsHeld} / ${r.clientsAsked}`],
     ["connect + announce", (r) => `${r.connectSeconds.toFixed(1)} s`],
-    ["relays delivered", (r) => `${r.relaysDelivered} / ${r.relaysSent}`],
+    [
+      "relays delivered / refused",
+      (r) => `${r.relaysDelivered} / ${r.relaysFailed} of ${r.relaysSent}`,
+    ],
     ["relays/s", (r) => Math.round(r.relaysPerSecond).toLocaleString("en-US")],
     [
       "latency p50 / p99 (one at a time)",

@@ -48,7 +48,9 @@ export interface SignalLoadResult {
   relaysDelivered: number;
   /** Relay messages expected. */
   relaysSent: number;
-  /** Delivered relay messages per second. */
+  /** Relay messages the server refused with an error (overloaded, say). */
+  relaysFailed: number;
+  /** Delivered relay messages per second, until each was delivered or refused. */
   relaysPerSecond: number;
   /** Median send-to-receive latency of a relay under the full burst, ms. */
   burstP50Ms: number;
@@ -106,12 +108,17 @@ export async function runSignalLoad(
 
     const latencies: number[] = [];
     const relaysSent = clients.length * options.relaysPerClient;
-    let delivered!: () => void;
-    const allDelivered = new Promise<void>((resolve) => delivered = resolve);
+    // every relay is delivered or refused with an error; the phase ends when each was one
+    let failed = 0;
+    let answered!: () => void;
+    const allAnswered = new Promise<void>((resolve) => answered = resolve);
     for (const client of clients) {
       client.onRelay = (payload) => {
         latencies.push(performance.now() - (payload.t as number));
-        if (latencies.length === relaysSent) delivered();
+        if (latencies.length + failed === relaysSent) answered();
+      };
+      client.onError = () => {
+        if (latencies.length + ++failed === relaysSent) answered();
       };
     }
     const pad = "x".repeat(options.payloadBytes);
@@ -125,7 +132,7 @@ export async function runSignalLoad(
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([allDelivered, new Promise((r) => timer = setTimeout(r, 60_000))]);
+    await Promise.race([allAnswered, new Promise((r) => timer = setTimeout(r, 60_000))]);
     clearTimeout(timer);
     const relaySeconds = (performance.now() - relayStart) / 1000;
     const cpuAfter = await target.cpuSeconds();
@@ -146,6 +153,7 @@ export async function runSignalLoad(
       connectSeconds,
       relaysDelivered: latencies.length,
       relaysSent,
+      relaysFailed: failed,
       relaysPerSecond: latencies.length / relaySeconds,
       burstP50Ms: percentile(latencies, 0.5),
       burstP99Ms: percentile(latencies, 0.99),

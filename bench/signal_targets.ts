@@ -28,6 +28,8 @@ export interface LoadClient {
   relay(to: string, payload: Record<string, unknown>): void;
   /** Called with the payload of every relay that reaches this client. */
   onRelay: (payload: Record<string, unknown>) => void;
+  /** Called with the code of every error the server sends this client. */
+  onError: (code: string) => void;
   /** Errors the server sent this client, by code. */
   errors: Record<string, number>;
   /** Closes the connection. */
@@ -92,13 +94,17 @@ export async function connectFlnetClient(url: string): Promise<LoadClient> {
     id: config.id,
     relay: (to, signal) => raw.send({ type: "relay", to, signal }),
     onRelay: () => {},
+    onError: () => {},
     errors: {},
     close: () => raw.socket.close(),
   };
   raw.socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "relay") client.onRelay(message.signal);
-    else if (message.type === "error") countError(client.errors, message.code);
+    else if (message.type === "error") {
+      countError(client.errors, message.code);
+      client.onError(message.code);
+    }
   };
   return client;
 }
@@ -160,6 +166,7 @@ async function startPeerJs(maxConnections: number): Promise<LoadTarget> {
         id,
         relay: (dst, payload) => socket.send(JSON.stringify({ type: "OFFER", dst, payload })),
         onRelay: () => {},
+        onError: () => {},
         errors: {},
         close: () => socket.close(),
       };

@@ -81,7 +81,10 @@ export interface ClusterOptions {
   name: string;
   /** How often a server tells the others it lives and how many nodes it holds (1,000 ms). */
   heartbeatMs: number;
-  /** How long a relay to another server may take before it is reported failed (2,000 ms). */
+  /**
+   * How long a relay to another server may wait for that server's confirmation before the
+   * sender hears `relay-failed` (10,000 ms; the message may still arrive after that).
+   */
   relayTimeoutMs: number;
   /** How long a list waits for another server's sample (300 ms). */
   sampleTimeoutMs: number;
@@ -99,7 +102,7 @@ export interface ClusterOptions {
 export const CLUSTER_DEFAULTS: Readonly<ClusterOptions> = {
   name: "flnet",
   heartbeatMs: 1_000,
-  relayTimeoutMs: 2_000,
+  relayTimeoutMs: 10_000,
   sampleTimeoutMs: 300,
   maxServersPerList: 8,
   maxPendingRelays: 10_000,

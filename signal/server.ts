@@ -156,6 +156,11 @@ export const SIGNAL_DEFAULTS: Readonly<SignalServerOptions> = {
 };
 
 const log = new Logger("signal");
+/**
+ * The most relays one node may have waiting for other servers of a cluster: a connection setup
+ * needs a handful, and no node can take the server's whole share of the cluster.
+ */
+const MAX_RELAYS_AWAY = 64;
 const encoder = new TextEncoder();
 
 class Connection implements SignalConnection {
@@ -169,6 +174,8 @@ class Connection implements SignalConnection {
   stats: NodeStats | undefined;
   tokens: number;
   refilledAt: number = Date.now();
+  /** Relays of this node waiting for another server of the cluster to confirm them. */
+  relaysAway = 0;
   /** When the node's TURN credentials were issued (ms), when the server hands them out. */
   turnIssuedAt = 0;
   /** Frames that arrived while the announce signature was being checked. */
@@ -574,14 +581,20 @@ export class SignalServer implements ClusterHost {
           ? `node ${short} is not connected to this server${this.#cluster ? " or its cluster" : ""}`
           : outcome === "target-overloaded"
           ? `node ${short} is not reading its messages; try again later`
-          : `the cluster could not reach the server of node ${short}; try again later`,
+          : `the cluster did not confirm delivery to the server of node ${short} (it is ` +
+            "unreachable or overloaded; the message may still arrive); try again later",
         { rid: message.rid, to: message.to },
       );
     };
     if (!target && !this.#cluster) return failed("unknown-node");
     const frame = JSON.stringify({ type: "relay", from: connection.id, signal: message.signal });
     if (target) return failed(this.#deliver(target, frame));
-    this.#cluster!.relay(message.to, frame).then(failed);
+    if (connection.relaysAway >= MAX_RELAYS_AWAY) return failed("relay-failed");
+    connection.relaysAway++;
+    this.#cluster!.relay(message.to, frame).then((outcome) => {
+      connection.relaysAway--;
+      failed(outcome);
+    });
   }
 
   /** Sends a `relay` frame to the node of `target`, unless it is not reading. */

@@ -5,24 +5,45 @@ import { join } from "node:path";
 import { parseSignalArgs } from "../../signal/args.ts";
 import { repoRoot } from "../../harness/signal_process.ts";
 
-/** The signalling server's arguments in a `["npx", "deno", "run", "-A", "signal/main.ts", …]` list. */
-function serverArgs(text: string, where: string): string[] {
-  const list = text.match(/\[\s*("npx",\s*"deno",\s*"run",\s*"-A",\s*"signal\/main\.ts"[^\]]*)\]/)
-    ?.[1];
-  assert.ok(list, `${where} starts no signalling server`);
-  return JSON.parse(`[${list.replace(/,\s*$/, "")}]`).slice(5);
+/** The arguments of every `["flnet", "signal", …]` list in `text`. */
+function serverArgs(text: string, where: string): string[][] {
+  const lists = [...text.matchAll(/\[\s*("flnet",\s*"signal"[^\]]*)\]/g)].map((m) =>
+    JSON.parse(`[${m[1].replace(/,\s*$/, "")}]`).slice(2) as string[]
+  );
+  assert.ok(lists.length > 0, `${where} starts no signalling server`);
+  return lists;
 }
+
+const deploy = (file: string) => readFile(join(repoRoot(), "deploy", file), "utf8");
 
 // Docker cannot run here (no daemon, no registry); this keeps the deploy files in step with the
 // server's command line.
 describe("deploy/", () => {
-  for (const file of ["Dockerfile", "docker-compose.yml"]) {
-    it(`${file} starts the server with options it accepts, on all interfaces`, async () => {
-      const args = serverArgs(await readFile(join(repoRoot(), "deploy", file), "utf8"), file);
-      const options = parseSignalArgs(args);
-      assert.equal(options.host, "0.0.0.0");
-      assert.equal(options.port, 8765);
-      assert.equal(options.staticDir, "dist/demo");
-    });
-  }
+  it("the image starts `flnet signal` with options it accepts, on all interfaces", async () => {
+    const [args] = serverArgs(await deploy("Dockerfile"), "Dockerfile");
+    const options = parseSignalArgs(args);
+    assert.deepEqual([options.host, options.port, options.staticDir], [
+      "0.0.0.0",
+      8765,
+      "/srv/demo",
+    ]);
+  });
+
+  it("the compose file clusters its servers over its NATS members and hands out TURN credentials", async () => {
+    const compose = await deploy("docker-compose.yml");
+    const [args] = serverArgs(compose, "docker-compose.yml");
+    // compose fills ${TURN_HOST} in; the parser sees what a server would get
+    const options = parseSignalArgs(
+      args.map((a) => a.replaceAll("${TURN_HOST}", "turn.example.org")),
+    );
+    const members = [...compose.matchAll(/^ {2}(nats-\d+):/gm)].map((m) => m[1]);
+    assert.deepEqual(options.nats, members.map((name) => `nats://${name}:4222`));
+    assert.deepEqual(options.turn?.urls, [
+      "stun:turn.example.org:3478",
+      "turn:turn.example.org:3478",
+    ]);
+    assert.equal(options.turnSecretFile, "/run/secrets/turn_secret");
+    assert.match(compose, /--use-auth-secret/);
+    assert.match(compose, /^ {2}signal-2:\n {4}<<: \*signal/m);
+  });
 });
