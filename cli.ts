@@ -28,7 +28,8 @@ export const CHAT_USAGE = `flnet: a chat node on an flnet network (the demo page
 
 Usage: flnet [options]        (in a checkout: deno run -A cli.ts [options])
 
-  --signal URL        signalling server (default ws://localhost:8765)
+  --signal URLS       signalling server, or several of one cluster, comma-separated
+                      (default ws://localhost:8765)
   --name NAME         this node's name, on its first start (default: a random one)
   --dir DIR           where the identity and chat history are kept (default ./flnet-node)
   --ice URL           a STUN or TURN server, repeatable (stun:host:3478, turn:host:3478)
@@ -45,8 +46,8 @@ Type a line to send it to everyone; /peers lists the connected nodes; /quit or C
 
 /** The parsed command line. */
 export interface ChatOptions {
-  /** Signalling server URL. */
-  signal: string;
+  /** Signalling server URLs: one, or several of a cluster. */
+  signal: string[];
   /** Node name on first start. */
   name?: string;
   /** Storage directory. */
@@ -62,7 +63,7 @@ export interface ChatOptions {
 /** Reads the command line; throws an Error naming a bad argument. */
 export function parseChatArgs(args: string[]): ChatOptions {
   const options: ChatOptions = {
-    signal: "ws://localhost:8765",
+    signal: ["ws://localhost:8765"],
     dir: "./flnet-node",
     network: { iceServers: [] },
     logLevel: "warn",
@@ -72,7 +73,7 @@ export function parseChatArgs(args: string[]): ChatOptions {
   let username: string | undefined;
   let credential: string | undefined;
   const { help, verbosity } = walkArgs(args, (arg, value) => {
-    if (arg === "--signal") options.signal = value();
+    if (arg === "--signal") options.signal = value().split(",").map((url) => url.trim());
     else if (arg === "--name") options.name = value();
     else if (arg === "--dir") options.dir = value();
     else if (arg === "--ice") urls.push(value());
@@ -90,8 +91,10 @@ export function parseChatArgs(args: string[]): ChatOptions {
     return true;
   });
   options.help = help;
-  if (!/^wss?:\/\//.test(options.signal)) {
-    throw new Error(`--signal needs a ws:// or wss:// URL, got "${options.signal}"`);
+  for (const url of options.signal) {
+    if (!/^wss?:\/\//.test(url)) {
+      throw new Error(`--signal needs ws:// or wss:// URLs, got "${url}"`);
+    }
   }
   if (options.network.iceTransportPolicy === "relay" && urls.length === 0) {
     throw new Error("--relay needs a TURN server: add --ice turn:host:port");
@@ -177,7 +180,9 @@ export async function main(args: string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 1;
   }
-  console.log(`${node.config.info.name} (${node.id}) on ${options.signal}; type to chat`);
+  console.log(
+    `${node.config.info.name} (${node.id}) on ${options.signal.join(", ")}; type to chat`,
+  );
   follow(node, (line) => console.log(line));
   for await (const line of createInterface({ input: process.stdin })) {
     const text = line.trim();

@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console
 /**
  * Signalling servers clustered over NATS under load: `--servers` flnet servers on Node (4),
  * each on a member of a 3-member NATS cluster, and one load generator (this process) holding
@@ -23,6 +22,7 @@ import {
 } from "./signal_targets.ts";
 import { startNatsCluster } from "../harness/nats_cluster.ts";
 import { startSignalProcess } from "../harness/signal_process.ts";
+import { U256 } from "../core/ids.ts";
 
 /** `servers` flnet servers on Node over a fresh 3-member NATS cluster, as a load target. */
 export async function startClusterTarget(servers: number, clients: number): Promise<LoadTarget> {
@@ -63,10 +63,37 @@ export async function startClusterTarget(servers: number, clients: number): Prom
   };
 }
 
+/**
+ * How long a relay to a node that is on no server takes to come back as `unknown-node`, in a
+ * quiet cluster of two servers: the median and the worst of `count`, ms.
+ */
+export async function absentRelayLatency(count = 100): Promise<{ p50: number; max: number }> {
+  const target = await startClusterTarget(2, 10);
+  try {
+    const client = await target.connect(0);
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const answered = new Promise<string>((resolve) => client.onError = resolve);
+      const sent = performance.now();
+      client.relay(U256.random(), { n: i });
+      const code = await answered;
+      if (code !== "unknown-node") throw new Error(`a relay to nobody got ${code}`);
+      times.push(performance.now() - sent);
+    }
+    client.close();
+    times.sort((a, b) => a - b);
+    return { p50: times[Math.floor(count / 2)], max: times[count - 1] };
+  } finally {
+    await target.stop();
+  }
+}
+
 /** What the cluster benchmark measured: one server, then the cluster, under the same load. */
 export interface ClusterBenchResult {
   /** Servers in the cluster. */
   servers: number;
+  /** A relay to a node on no server: ms until `unknown-node`, quiet cluster. */
+  absentRelayMs: { p50: number; max: number };
   /** One flnet server on Node. */
   single: SignalLoadResult;
   /** The cluster. */
@@ -83,7 +110,7 @@ export async function runClusterBench(
     await startLoadTarget("flnet-node", load.clients + 100),
   );
   const cluster = await runSignalLoad(load, await startClusterTarget(servers, load.clients));
-  return { servers, single, cluster };
+  return { servers, absentRelayMs: await absentRelayLatency(), single, cluster };
 }
 
 function table(result: ClusterBenchResult): string {
@@ -109,11 +136,14 @@ function table(result: ClusterBenchResult): string {
     ["errors", (r) => JSON.stringify(r.serverErrors)],
   ];
   const head = `${"".padEnd(36)} ${"one server".padEnd(22)} ${result.servers} servers + NATS`;
+  const absent = result.absentRelayMs;
   return [
     head,
     ...rows.map(([name, cell]) =>
       `${name.padEnd(36)} ${cell(result.single).padEnd(22)} ${cell(result.cluster)}`
     ),
+    `a relay to a node on no server: unknown-node after ${absent.p50.toFixed(1)} ms ` +
+    `(median of 100, worst ${absent.max.toFixed(1)} ms)`,
   ].join("\n");
 }
 

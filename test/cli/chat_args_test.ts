@@ -17,12 +17,24 @@ describe("the flnet command line", () => {
     assert.equal(options.network.iceTransportPolicy, "relay");
     assert.equal(options.network.candidateFilter, candidateFilters.loopbackOnly);
     assert.equal(options.network.bindAddress, "127.0.0.1", "node-datachannel binds to loopback");
+    assert.deepEqual(options.signal, ["ws://localhost:8765"]);
+    assert.deepEqual(parseChatArgs(["--signal", "ws://a:1, wss://b"]).signal, [
+      "ws://a:1",
+      "wss://b",
+    ]);
   });
 
   it("says what is wrong with a bad command line", () => {
     assert.throws(() => parseChatArgs(["--relay"]), /--relay needs a TURN server/);
     assert.throws(() => parseChatArgs(["--engine", "x"]), /wrtc or node-datachannel, got "x"/);
-    assert.throws(() => parseChatArgs(["--signal", "http://x"]), /ws:\/\/ or wss:\/\/ URL/);
+    assert.throws(
+      () => parseChatArgs(["--signal", "http://x"]),
+      /ws:\/\/ or wss:\/\/ URLs, got "http:\/\/x"/,
+    );
+    assert.throws(
+      () => parseChatArgs(["--signal", "ws://a:1,b:2"]),
+      /ws:\/\/ or wss:\/\/ URLs, got "b:2"/,
+    );
     assert.throws(() => parseChatArgs(["--what"]), /unknown option "--what"/);
   });
 });

@@ -24,7 +24,7 @@ export async function use(peer: NodeID): Promise<string> {
   const msg: NetworkMessage = await net.recv();
   for await (const next of net) void next.data;
   const options: BrowserNodeOptions = { sameIdentity: "tab" };
-  const cli: string = parseChatArgs(["--name", "ann"]).signal;
+  const cli: string[] = parseChatArgs(["--name", "ann"]).signal;
   const frames = [...encodeMessage(1, { module: "m", data: "x" })].length;
   const simulated = new NetworkSim().join();
   void startBrowserNode;
