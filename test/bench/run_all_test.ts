@@ -11,7 +11,7 @@ describe("npm run bench (smoke run with tiny sizes)", { timeout: 180_000 }, () =
     const out = await mkdtemp(join(tmpdir(), "flnet-bench-all-"));
     try {
       const results = await runAll({ quick: true, out });
-      assert.deepEqual(results.signal.map((s) => s.server), ["flnet", "peerjs"]);
+      assert.deepEqual(results.signal.map((s) => s.server), ["flnet", "flnet-node", "peerjs"]);
       for (const s of results.signal) assert.equal(s.relaysDelivered, s.relaysSent);
       assert.equal(results.gossipReal[0].completed, true, results.gossipReal[0].stoppedBecause);
       const rows = comparisons(results);
