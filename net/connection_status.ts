@@ -38,6 +38,8 @@ export interface ConnectionStatus {
   connectionState?: string;
   /** `RTCDataChannel.readyState`. */
   dataChannelState?: string;
+  /** How the connection was set up: its offer went through the signalling server or the overlay. */
+  setupVia?: "server" | "overlay";
 }
 
 type Stat = Record<string, unknown>;

@@ -6,6 +6,8 @@
  * - `"\0beat"` (empty bytes): a heartbeat, sent when nothing else was (net/liveness.ts).
  * - `"\0refused"` (JSON text `{"id","code","message"}`): the sender refused the message `id`
  *   it received (malformed, or over its size limit), so the other side hears of it.
+ * - `"\0near"`, `"\0sig"`, `"\0signo"`: connection setup through the overlay (neighbour lists,
+ *   a setup message to carry, one that could not be carried); net/overlay_signals.ts.
  *
  * @example
  * ```ts
@@ -24,6 +26,19 @@ export const CLOSE_MODULE: string = RESERVED_MODULE_PREFIX + "close";
 export const BEAT_MODULE: string = RESERVED_MODULE_PREFIX + "beat";
 /** The message that tells the peer one of its messages was refused. */
 export const REFUSED_MODULE: string = RESERVED_MODULE_PREFIX + "refused";
+
+/** A node's list of its open connections, for its neighbours (overlay signalling). */
+export const NEIGHBOURS_MODULE: string = RESERVED_MODULE_PREFIX + "near";
+/** A signed setup message to carry towards its target (overlay signalling). */
+export const OVERLAY_SIGNAL_MODULE: string = RESERVED_MODULE_PREFIX + "sig";
+/** A setup message the neighbour could not carry on, returned (overlay signalling). */
+export const OVERLAY_SIGNAL_FAILED_MODULE: string = RESERVED_MODULE_PREFIX + "signo";
+/** The control messages a {@link DataPath} hands up instead of handling them itself. */
+export const OVERLAY_MODULES: ReadonlySet<string> = new Set([
+  NEIGHBOURS_MODULE,
+  OVERLAY_SIGNAL_MODULE,
+  OVERLAY_SIGNAL_FAILED_MODULE,
+]);
 
 /** Why a received message was refused. */
 export type RefusalCode = "bad-frame" | "message-too-large";

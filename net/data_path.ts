@@ -22,6 +22,7 @@
  *   refusedByPeer: (id, code) => console.log("the peer refused", id, code),
  *   closedByPeer: () => console.log("the peer closed"),
  *   broken: (reason) => console.log("the channel broke:", reason),
+ *   overlay: (module) => console.log("an overlay message", module),
  * });
  * path.enqueue({ id: 1, module: "chat", data: "hello" }); // waits for a channel
  * path.failAll("closed", "not needed after all"); // prints "failed 1 closed"
@@ -38,6 +39,7 @@ import {
   BEAT_MODULE,
   CLOSE_MODULE,
   encodeRefusal,
+  OVERLAY_MODULES,
   parseRefusal,
   type RefusalCode,
   REFUSED_MODULE,
@@ -102,6 +104,8 @@ export interface DataPathEvents {
   refusedByPeer(id: number | undefined, code: RefusalCode, message: string): void;
   /** The peer asked to close, after everything it sent before. */
   closedByPeer(): void;
+  /** One of the overlay's control messages ({@link OVERLAY_MODULES}) from the peer. */
+  overlay(module: string, data: string | Uint8Array): void;
   /** The channel refused a frame, or the peer fell silent: the connection is unusable. */
   broken(reason: string): void;
 }
@@ -241,6 +245,7 @@ export class DataPath {
   /** A control message other than close. */
   #control(module: string, data: string | Uint8Array): void {
     if (module === BEAT_MODULE) return; // receive() took note
+    if (OVERLAY_MODULES.has(module)) return this.#events.overlay(module, data);
     if (module !== REFUSED_MODULE) {
       return this.#events.error(
         "bad-frame",

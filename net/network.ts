@@ -21,8 +21,9 @@ import type { IncompleteBudget } from "./reassembler.ts";
 import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
 import { newSendId } from "./send_id.ts";
-import { SetupGuard } from "./setup_guard.ts";
-import { SETUP_LIMITS, type SetupSignal } from "./setup_signal.ts";
+import { SetupGuard, type SetupRoute } from "./setup_guard.ts";
+import { SETUP_LIMITS, type SetupSignal, type SignedSetup } from "./setup_signal.ts";
+import { OverlaySignals } from "./overlay_signals.ts";
 import { type SignalClientOptions, SignalConnection, type SignalOut } from "./signal_client.ts";
 import type { NodeStats } from "./signal_protocol.ts";
 import type { ServerUrls, WebSocketConstructor } from "./websocket.ts";
@@ -42,6 +43,11 @@ export interface NetworkOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Which ICE candidates to offer and accept; see `candidateFilters`. */
   candidateFilter?: CandidateFilter;
+  /**
+   * Send connection setup messages through a neighbour connected to the target when there is
+   * one, instead of through the signalling server (default true; net/overlay_signals.ts).
+   */
+  overlaySignalling?: boolean;
   /** Extra, engine-specific RTCPeerConnection settings (e.g. node-datachannel's `bindAddress`). */
   rtcConfig?: Record<string, unknown>;
   /** The largest message sent or accepted (default 16 MiB). */
@@ -173,6 +179,7 @@ class NetworkCore {
   /** Peers given messages in the batch of inputs under way: flushed at its end. */
   readonly #toFlush = new Set<Peer>();
   readonly #guard: SetupGuard;
+  readonly #overlay: OverlaySignals;
   #statusRound: Promise<void> | undefined;
   #closing = false;
   /** Short-lived TURN credentials from the signalling server, used beside `iceServers`. */
@@ -186,9 +193,19 @@ class NetworkCore {
   ) {
     this.id = config.id;
     this.#incomplete = { held: 0, limit: options.maxIncompleteBytes ?? 64 * 1024 * 1024 };
+    this.#overlay = new OverlaySignals(this.id, {
+      neighbours: () =>
+        [...this.#peers].filter(([, peer]) => peer.state === "open").map(([id]) => id),
+      send: (to, module, data) => this.#peers.get(to)?.sendControl(module, data) ?? false,
+      deliver: (from, signal) => this.#guard.incoming(from, signal, "overlay"),
+      fallback: (to, signal, reason) => {
+        log.debug(`a setup message goes through the server after all: ${reason}`);
+        this.signal.request({ type: "relay", to, signal });
+      },
+    });
     this.#guard = new SetupGuard(config, {
-      send: (to, signal) => this.signal.request({ type: "relay", to, signal }),
-      accept: (from, signal) => this.#fromPeer(from, signal),
+      send: (to, signal) => this.#sendSetup(to, signal),
+      accept: (from, signal, route) => this.#fromPeer(from, signal, route),
       unsent: (to, session, reason) => this.#peers.get(to)?.refuse(session, reason, "setup-failed"),
       reject: (from, code, message, claimed) => this.#refused(from, code, message, claimed),
     });
@@ -224,6 +241,7 @@ class NetworkCore {
           break;
         case "close":
           this.#closing = true;
+          this.#overlay.close();
           // each peer first lets its buffered data leave, then the signalling connection closes
           // (a peer stuck in a setup step is not waited for beyond CLOSE_WAIT_MS)
           void Promise.all(
@@ -289,8 +307,12 @@ class NetworkCore {
       livenessTimeoutMs: o.livenessTimeoutMs,
     }, {
       signal: (signal) => this.#guard.outgoing(remote, signal),
-      connected: () => emit({ type: "connected", id: remote }),
+      connected: () => {
+        this.#overlay.neighboursChanged();
+        emit({ type: "connected", id: remote });
+      },
       disconnected: (reason) => {
+        this.#overlay.neighboursChanged();
         emit({ type: "disconnected", id: remote, reason });
         queueMicrotask(() => this.#forgetIfDone(remote));
       },
@@ -298,6 +320,7 @@ class NetworkCore {
       sent: (id) => emit({ type: "sent", to: remote, id }),
       error: (code, message, id) =>
         emit({ type: "error", code, message, to: remote, ...(id === undefined ? {} : { id }) }),
+      overlay: (module, data) => this.#overlay.receive(remote, module, data),
     });
     this.#peers.set(remote, peer);
     return peer;
@@ -384,11 +407,24 @@ class NetworkCore {
     }
   }
 
-  /** A setup message from `from` whose signature holds. */
-  #fromPeer(from: NodeID, signal: SetupSignal): void {
+  /**
+   * Sends a signed setup message: through a neighbour of this node connected to `to` when there
+   * is one (unless overlay signalling is off), else through the signalling server.
+   */
+  #sendSetup(to: NodeID, signed: SignedSetup): void {
+    const overlay = this.options.overlaySignalling !== false && this.#overlay.route(to, signed);
+    if (!overlay) this.signal.request({ type: "relay", to, signal: signed });
+    const peer = this.#peers.get(to);
+    if (peer && signed.kind === "offer") peer.setupVia = overlay ? "overlay" : "server";
+  }
+
+  /** A setup message from `from` whose signature holds, which came by `route`. */
+  #fromPeer(from: NodeID, signal: SetupSignal, route: SetupRoute): void {
     if (this.#closing) return;
+    this.#overlay.heardFrom(from);
     if (signal.kind === "offer" && !this.#peers.has(from) && this.#tooManySetups(from)) return;
     const peer = signal.kind === "offer" ? this.#peer(from) : this.#peers.get(from);
+    if (peer && signal.kind === "offer") peer.setupVia = route;
     if (peer) peer.apply(signal);
     else log.debug(`a ${signal.kind} from ${U256.short(from)} with no connection to it`);
   }

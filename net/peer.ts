@@ -40,6 +40,8 @@ export interface PeerEvents {
   sent(id: number): void;
   /** A failure: of the message `id` when given, else of the connection or incoming data. */
   error(code: PeerErrorCode, message: string, id?: number): void;
+  /** One of the overlay's control messages from the peer (net/overlay_signals.ts). */
+  overlay(module: string, data: string | Uint8Array): void;
 }
 
 const log = new Logger("webrtc");
@@ -104,6 +106,7 @@ export class Peer {
           id,
         ),
       closedByPeer: () => this.#teardown("closed", "closed by the peer"),
+      overlay: (module, data) => events.overlay(module, data),
       broken: (reason) => this.#teardown("peer-gone", reason),
     });
   }
@@ -146,6 +149,20 @@ export class Peer {
     this.#data.enqueue({ id, module, data });
     if (this.#setup.state === "idle") this.#offerWhenIdle();
   }
+
+  /**
+   * Sends one of flnet's own control messages now, if the connection is open; false when it
+   * is not (nothing is queued then).
+   */
+  sendControl(module: string, data: string): boolean {
+    if (this.#setup.state !== "open") return false;
+    this.#data.enqueue({ module, data });
+    this.#data.flush();
+    return true;
+  }
+
+  /** How the current (or last) connection was set up: through the server or the overlay. */
+  setupVia: "server" | "overlay" | undefined;
 
   /** Idle, connecting, or open. */
   get state(): ConnectionState {
@@ -214,7 +231,7 @@ export class Peer {
     await this.#step(async () => {
       status = await this.#setup.status();
     });
-    return status;
+    return this.setupVia ? { ...status, setupVia: this.setupVia } : status;
   }
 
   #offerWhenIdle(retry = false): void {

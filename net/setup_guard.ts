@@ -18,12 +18,15 @@ import {
   verifySetup,
 } from "./setup_signal.ts";
 
+/** The way a setup message travels: through the signalling server or through the overlay. */
+export type SetupRoute = "server" | "overlay";
+
 /** What a {@link SetupGuard} reports. */
 export interface SetupGuardEvents {
   /** A signed message, ready to carry to `to`. */
   send(to: NodeID, signed: SignedSetup): void;
-  /** A message from `from` whose signature holds. */
-  accept(from: NodeID, signal: SetupSignal): void;
+  /** A message from `from` whose signature holds; `route` is the way it came. */
+  accept(from: NodeID, signal: SetupSignal, route: SetupRoute): void;
   /** A message for `to` could not be signed or handed on: the attempt `session` cannot go on. */
   unsent(to: NodeID, session: string, reason: string): void;
   /**
@@ -71,8 +74,11 @@ export class SetupGuard {
       );
   }
 
-  /** Checks a message from `from`, then accepts or rejects it (in the order of calls). */
-  incoming(from: NodeID, value: Record<string, unknown>): void {
+  /**
+   * Checks a message from `from` that came by `route`, then accepts or rejects it (in the
+   * order of calls).
+   */
+  incoming(from: NodeID, value: Record<string, unknown>, route: SetupRoute = "server"): void {
     if (this.#pending >= MAX_PENDING_CHECKS) {
       this.#events.reject(
         from,
@@ -84,7 +90,7 @@ export class SetupGuard {
     }
     this.#pending++;
     this.#incoming = this.#incoming
-      .then(() => this.#check(from, value))
+      .then(() => this.#check(from, value, route))
       .catch((error) =>
         this.#events.reject(
           from,
@@ -95,7 +101,7 @@ export class SetupGuard {
       .finally(() => this.#pending--);
   }
 
-  async #check(from: NodeID, value: Record<string, unknown>): Promise<void> {
+  async #check(from: NodeID, value: Record<string, unknown>, route: SetupRoute): Promise<void> {
     const who = `node ${U256.short(from)}`;
     let signal;
     try {
@@ -126,6 +132,6 @@ export class SetupGuard {
       }
     }
     const { time: _, ...bare } = signal;
-    this.#events.accept(from, bare as SetupSignal);
+    this.#events.accept(from, bare as SetupSignal, route);
   }
 }

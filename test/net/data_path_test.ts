@@ -17,6 +17,7 @@ function recorded(options: ConstructorParameters<typeof DataPath>[0] = {}) {
     refusedByPeer: (id, code, message) => log.push(`refused ${id} ${code} ${message}`),
     closedByPeer: () => log.push("closed by peer"),
     broken: (reason) => log.push(`broken ${reason}`),
+    overlay: (module, data) => log.push(`overlay ${JSON.stringify(module)} ${data}`),
   };
   return { path: new DataPath(options, events), log };
 }

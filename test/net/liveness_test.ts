@@ -65,6 +65,7 @@ describe("liveness of two data paths (fake channels)", { timeout: 10_000 }, () =
       error: () => {},
       refusedByPeer: () => {},
       closedByPeer: () => {},
+      overlay: () => {},
       broken: (reason: string) => broken.push(`${name}: ${reason}`),
     });
     const a = new DataPath({ livenessTimeoutMs: timeoutMs }, events("a"));

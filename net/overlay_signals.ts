@@ -1,0 +1,275 @@
+/**
+ * Connection setup through the overlay: a setup message for a node this one is not connected
+ * to goes to a neighbour that is connected to it, over the data channel that already exists,
+ * instead of through the signalling server. The server remains the way when no neighbour can
+ * carry it.
+ *
+ * - Each node tells its neighbours which nodes it has open connections to (`\0near`, at most
+ *   {@link MAX_NEIGHBOUR_LIST} ids, with a version that only grows), when that changes (at most
+ *   every {@link NEAR_DEBOUNCE_MS}) and to each new neighbour. The data channel is bound to the
+ *   neighbour's key (the setup that opened it was signed), so the list needs no signature of its
+ *   own; a neighbour can lie about its list, which costs only a detour (below).
+ * - A setup message for node T goes as `\0sig` `{from, to, hops, signal}` to a neighbour whose
+ *   list holds T. That neighbour hands it to T if T is its neighbour, or returns it as `\0signo`
+ *   with the reason, and the sender sends it through the server. The message is signed end to end
+ *   by its sender (net/setup_signal.ts) for its receiver: a relaying node can drop it, not forge
+ *   or alter it.
+ * - A relaying node takes at most {@link RELAY_RATE} messages a second from each neighbour (burst
+ *   {@link RELAY_BURST}); more are returned. Nothing is buffered: a message is passed on or
+ *   returned at once.
+ * - An offer sent through a neighbour that brings nothing back from T within
+ *   {@link ANSWER_WAIT_MS} makes this node use the server for T for {@link AVOID_MS}: the
+ *   attempt's retry then goes through the server, so a neighbour that drops messages costs one
+ *   attempt, not the connection.
+ *
+ * docs/wire.md describes the messages.
+ * @module
+ */
+
+import { type NodeID, U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import { type Rng, secureRandom } from "../core/random.ts";
+import {
+  NEIGHBOURS_MODULE,
+  OVERLAY_SIGNAL_FAILED_MODULE,
+  OVERLAY_SIGNAL_MODULE,
+} from "./control.ts";
+
+/** The most ids in a neighbour list, sent or accepted. */
+export const MAX_NEIGHBOUR_LIST = 128;
+/** How long a change of this node's neighbours waits before the lists go out, ms. */
+export const NEAR_DEBOUNCE_MS = 200;
+/** The most hops a setup message takes through the overlay (sender, relay, target: 2). */
+export const MAX_HOPS = 2;
+/** Sustained setup messages per second a node carries for one neighbour. */
+export const RELAY_RATE = 50;
+/** Burst of setup messages a node carries for one neighbour. */
+export const RELAY_BURST = 200;
+/** How long an offer sent through a neighbour waits for a word from its target, ms. */
+export const ANSWER_WAIT_MS = 4_000;
+/** How long a target whose offer got lost in the overlay is reached through the server, ms. */
+export const AVOID_MS = 5 * 60_000;
+/** The largest overlay control message accepted, in UTF-16 units (a setup message is < 70 KB). */
+const MAX_MESSAGE_CHARS = 80 * 1024;
+/** The most targets tracked (offers waiting for a word, targets to avoid). */
+const MAX_TRACKED = 1024;
+
+/** What the overlay needs of the network around it. */
+export interface OverlayLinks {
+  /** The nodes with an open connection to this one. */
+  neighbours(): NodeID[];
+  /** Sends a control message to the open neighbour `to`; false when it is not open. */
+  send(to: NodeID, module: string, data: string): boolean;
+  /** A setup message for this node arrived through the overlay (its signature is unchecked). */
+  deliver(from: NodeID, signal: Record<string, unknown>): void;
+  /** A setup message of this node could not be carried through the overlay: send it otherwise. */
+  fallback(to: NodeID, signal: Record<string, unknown>, reason: string): void;
+}
+
+/** What went through the overlay, for monitoring and benchmarks. */
+export interface OverlayStats {
+  /** Setup messages of this node sent through a neighbour. */
+  sent: number;
+  /** Setup messages this node carried on for others. */
+  relayed: number;
+  /** Setup messages for this node that came through the overlay. */
+  received: number;
+  /** Setup messages of this node returned by the neighbour (then sent through the server). */
+  returned: number;
+  /** Setup messages this node refused to carry (not its neighbour, rate limit, malformed). */
+  refused: number;
+}
+
+const log = new Logger("overlay");
+
+/** The overlay's side of connection setup; see the module documentation. */
+export class OverlaySignals {
+  readonly #id: NodeID;
+  readonly #links: OverlayLinks;
+  readonly #rng: Rng;
+  /** Each neighbour's list of its neighbours, with the version it came with. */
+  readonly #near = new Map<NodeID, { version: number; ids: Set<NodeID> }>();
+  /** Rate limit of the messages each neighbour asks this node to carry. */
+  readonly #buckets = new Map<NodeID, { tokens: number; at: number }>();
+  /** Offers sent through the overlay that wait for a word from their target: when sent. */
+  readonly #waiting = new Map<NodeID, number>();
+  /** Targets reached through the server for a while: until when. */
+  readonly #avoid = new Map<NodeID, number>();
+  #version = 0;
+  #nearTimer: ReturnType<typeof setTimeout> | undefined;
+  #sweeper: ReturnType<typeof setInterval>;
+  readonly stats: OverlayStats = { sent: 0, relayed: 0, received: 0, returned: 0, refused: 0 };
+
+  /** Starts the overlay side of node `id`. */
+  constructor(id: NodeID, links: OverlayLinks, rng: Rng = secureRandom) {
+    this.#id = id;
+    this.#links = links;
+    this.#rng = rng;
+    this.#sweeper = setInterval(() => this.#sweep(), 1_000);
+  }
+
+  /**
+   * Sends the signed setup message `signal` for `to` through a neighbour that has `to` as its
+   * neighbour; false when there is none (or `to` is avoided), and the caller uses the server.
+   */
+  route(to: NodeID, signal: Record<string, unknown>): boolean {
+    const until = this.#avoid.get(to);
+    if (until !== undefined && until > Date.now()) return false;
+    const vias = [...this.#near].filter(([via, { ids }]) => via !== to && ids.has(to));
+    while (vias.length > 0) {
+      const [via] = vias.splice(Math.floor(this.#rng() * vias.length), 1)[0];
+      const message = JSON.stringify({ from: this.#id, to, hops: 1, signal });
+      if (this.#links.send(via, OVERLAY_SIGNAL_MODULE, message)) {
+        this.stats.sent++;
+        if (signal.kind === "offer") remember(this.#waiting, to, Date.now());
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Something came from `from` through signalling, either way: it answers. */
+  heardFrom(from: NodeID): void {
+    this.#waiting.delete(from);
+  }
+
+  /** This node's open connections changed: its neighbours hear the new list soon. */
+  neighboursChanged(): void {
+    if (this.#nearTimer !== undefined) return;
+    this.#nearTimer = setTimeout(() => {
+      this.#nearTimer = undefined;
+      const ids = this.#links.neighbours();
+      for (const left of [...this.#near.keys()]) {
+        if (!ids.includes(left)) {
+          this.#near.delete(left);
+          this.#buckets.delete(left);
+        }
+      }
+      const list = JSON.stringify({
+        version: ++this.#version,
+        ids: ids.slice(0, MAX_NEIGHBOUR_LIST),
+      });
+      for (const id of ids) this.#links.send(id, NEIGHBOURS_MODULE, list);
+    }, NEAR_DEBOUNCE_MS);
+  }
+
+  /** An overlay control message from the neighbour `from`. */
+  receive(from: NodeID, module: string, data: string | Uint8Array): void {
+    let message: Record<string, unknown>;
+    try {
+      if (typeof data !== "string" || data.length > MAX_MESSAGE_CHARS) {
+        throw new Error("not text of at most 80 KiB");
+      }
+      message = JSON.parse(data);
+      if (typeof message !== "object" || message === null) throw new Error("not an object");
+    } catch (error) {
+      this.stats.refused++;
+      log.debug(`a malformed ${module.slice(1)} from ${U256.short(from)}: ${error}`);
+      return;
+    }
+    if (module === NEIGHBOURS_MODULE) this.#neighbourList(from, message);
+    else if (module === OVERLAY_SIGNAL_MODULE) this.#carry(from, message);
+    else this.#returned(from, message);
+  }
+
+  /** Stops the timers. */
+  close(): void {
+    clearTimeout(this.#nearTimer);
+    clearInterval(this.#sweeper);
+  }
+
+  #neighbourList(from: NodeID, message: Record<string, unknown>): void {
+    const { version, ids } = message;
+    if (
+      !Number.isSafeInteger(version) || !Array.isArray(ids) ||
+      ids.length > MAX_NEIGHBOUR_LIST || !ids.every((id) => U256.is(id))
+    ) {
+      this.stats.refused++;
+      log.debug(`a malformed neighbour list from ${U256.short(from)}`);
+      return;
+    }
+    const known = this.#near.get(from);
+    if (known && known.version >= (version as number)) return;
+    if (!this.#links.neighbours().includes(from)) return; // gone meanwhile
+    this.#near.set(from, { version: version as number, ids: new Set(ids as NodeID[]) });
+  }
+
+  /** A setup message `from` (a neighbour) asks this node to take or to carry on. */
+  #carry(via: NodeID, message: Record<string, unknown>): void {
+    const { from, to, hops, signal } = message;
+    if (
+      !U256.is(from) || !U256.is(to) || !Number.isSafeInteger(hops) || (hops as number) < 1 ||
+      typeof signal !== "object" || signal === null || Array.isArray(signal) || from === this.#id
+    ) {
+      this.stats.refused++;
+      log.debug(`a malformed setup message to carry from ${U256.short(via)}`);
+      return;
+    }
+    const back = (reason: string) => {
+      this.stats.refused++;
+      this.#links.send(via, OVERLAY_SIGNAL_FAILED_MODULE, JSON.stringify({ ...message, reason }));
+    };
+    if (to === this.#id) {
+      this.stats.received++;
+      this.#waiting.delete(from);
+      return this.#links.deliver(from, signal as Record<string, unknown>);
+    }
+    if (!this.#takeToken(via)) return back(`over ${RELAY_RATE} setup messages a second`);
+    if ((hops as number) + 1 > MAX_HOPS) return back(`more than ${MAX_HOPS} hops`);
+    const onward = JSON.stringify({ from, to, hops: (hops as number) + 1, signal });
+    if (!this.#links.send(to, OVERLAY_SIGNAL_MODULE, onward)) {
+      return back(`node ${U256.short(to)} is not a neighbour of ${U256.short(this.#id)}`);
+    }
+    this.stats.relayed++;
+  }
+
+  /** A setup message this node sent came back: the server carries it instead. */
+  #returned(via: NodeID, message: Record<string, unknown>): void {
+    const { from, to, signal, reason } = message;
+    if (
+      from !== this.#id || !U256.is(to) || typeof signal !== "object" || signal === null ||
+      Array.isArray(signal)
+    ) {
+      this.stats.refused++;
+      return;
+    }
+    this.stats.returned++;
+    this.#waiting.delete(to);
+    this.#links.fallback(
+      to,
+      signal as Record<string, unknown>,
+      `node ${U256.short(via)} could not carry it: ${String(reason).slice(0, 200)}`,
+    );
+  }
+
+  #takeToken(via: NodeID): boolean {
+    const now = Date.now();
+    const bucket = this.#buckets.get(via) ?? { tokens: RELAY_BURST, at: now };
+    bucket.tokens = Math.min(RELAY_BURST, bucket.tokens + (now - bucket.at) * RELAY_RATE / 1000);
+    bucket.at = now;
+    this.#buckets.set(via, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens--;
+    return true;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [to, sent] of this.#waiting) {
+      if (now - sent < ANSWER_WAIT_MS) continue;
+      this.#waiting.delete(to);
+      log.debug(
+        `an offer to ${U256.short(to)} through the overlay got no answer: using the server`,
+      );
+      remember(this.#avoid, to, now + AVOID_MS);
+    }
+    for (const [to, until] of this.#avoid) if (until <= now) this.#avoid.delete(to);
+  }
+}
+
+/** Sets `key` in `map`, dropping the oldest entry when it holds {@link MAX_TRACKED}. */
+function remember<V>(map: Map<NodeID, V>, key: NodeID, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);
+}

@@ -1,0 +1,171 @@
+/**
+ * The overlay's setup-message logic with stand-in links (its real behaviour, setups carried
+ * between real nodes, is test/webrtc/overlay_signal_test.ts): what it carries, what it returns
+ * and why, its bounds.
+ * @module
+ */
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { U256 } from "../../core/ids.ts";
+import type { NodeID } from "../../core/ids.ts";
+import {
+  MAX_NEIGHBOUR_LIST,
+  NEAR_DEBOUNCE_MS,
+  OverlaySignals,
+  RELAY_BURST,
+} from "../../net/overlay_signals.ts";
+import {
+  NEIGHBOURS_MODULE,
+  OVERLAY_SIGNAL_FAILED_MODULE,
+  OVERLAY_SIGNAL_MODULE,
+} from "../../net/control.ts";
+
+/** An overlay node with stand-in links: what it sent, delivered and sent otherwise. */
+function node(neighbours: NodeID[]) {
+  const id = U256.random();
+  const sent: { to: NodeID; module: string; data: Record<string, unknown> }[] = [];
+  const delivered: { from: NodeID; signal: Record<string, unknown> }[] = [];
+  const fallbacks: { to: NodeID; reason: string }[] = [];
+  const overlay = new OverlaySignals(id, {
+    neighbours: () => neighbours,
+    send: (to, module, data) => {
+      if (!neighbours.includes(to)) return false;
+      sent.push({ to, module, data: JSON.parse(data) });
+      return true;
+    },
+    deliver: (from, signal) => delivered.push({ from, signal }),
+    fallback: (to, _signal, reason) => fallbacks.push({ to, reason }),
+  }, () => 0);
+  return { id, overlay, sent, delivered, fallbacks };
+}
+
+const list = (version: number, ids: string[]) => JSON.stringify({ version, ids });
+
+describe("overlay signals", () => {
+  it("routes through the neighbour whose list holds the target, and only then", () => {
+    const [via, target] = [U256.random(), U256.random()];
+    const me = node([via]);
+    try {
+      assert.equal(me.overlay.route(target, { kind: "offer" }), false, "no list yet");
+      me.overlay.receive(via, NEIGHBOURS_MODULE, list(1, [target]));
+      assert.equal(me.overlay.route(target, { kind: "offer" }), true);
+      assert.deepEqual(me.sent.at(-1), {
+        to: via,
+        module: OVERLAY_SIGNAL_MODULE,
+        data: { from: me.id, to: target, hops: 1, signal: { kind: "offer" } },
+      });
+      // an older list does not replace a newer one; a newer one does
+      me.overlay.receive(via, NEIGHBOURS_MODULE, list(0, []));
+      assert.equal(me.overlay.route(target, { kind: "answer" }), true);
+      me.overlay.receive(via, NEIGHBOURS_MODULE, list(2, []));
+      assert.equal(me.overlay.route(target, { kind: "answer" }), false);
+      assert.equal(me.overlay.stats.sent, 2);
+    } finally {
+      me.overlay.close();
+    }
+  });
+
+  it("carries to its neighbour, delivers its own, and returns what it cannot carry", () => {
+    const [from, elsewhere] = [U256.random(), U256.random()];
+    const target = U256.random();
+    const relay = node([from, target]);
+    try {
+      const message = { from, to: target, hops: 1, signal: { kind: "offer" } };
+      relay.overlay.receive(from, OVERLAY_SIGNAL_MODULE, JSON.stringify(message));
+      assert.deepEqual(relay.sent.at(-1), {
+        to: target,
+        module: OVERLAY_SIGNAL_MODULE,
+        data: { ...message, hops: 2 },
+      });
+      relay.overlay.receive(
+        from,
+        OVERLAY_SIGNAL_MODULE,
+        JSON.stringify({ ...message, to: elsewhere }),
+      );
+      assert.equal(relay.sent.at(-1)!.module, OVERLAY_SIGNAL_FAILED_MODULE);
+      assert.match(String(relay.sent.at(-1)!.data.reason), /is not a neighbour/);
+      relay.overlay.receive(from, OVERLAY_SIGNAL_MODULE, JSON.stringify({ ...message, hops: 2 }));
+      assert.match(String(relay.sent.at(-1)!.data.reason), /more than 2 hops/);
+      relay.overlay.receive(
+        from,
+        OVERLAY_SIGNAL_MODULE,
+        JSON.stringify({ ...message, to: relay.id }),
+      );
+      assert.deepEqual(relay.delivered, [{ from, signal: { kind: "offer" } }]);
+      assert.deepEqual(relay.overlay.stats, {
+        sent: 0,
+        relayed: 1,
+        received: 1,
+        returned: 0,
+        refused: 2,
+      });
+    } finally {
+      relay.overlay.close();
+    }
+  });
+
+  it("sends a returned message through the server, and ignores returns of others", () => {
+    const [via, target] = [U256.random(), U256.random()];
+    const me = node([via]);
+    try {
+      const back = { from: me.id, to: target, hops: 1, signal: { kind: "offer" }, reason: "gone" };
+      me.overlay.receive(via, OVERLAY_SIGNAL_FAILED_MODULE, JSON.stringify(back));
+      assert.equal(me.fallbacks.length, 1);
+      assert.match(me.fallbacks[0].reason, /could not carry it: gone/);
+      me.overlay.receive(
+        via,
+        OVERLAY_SIGNAL_FAILED_MODULE,
+        JSON.stringify({ ...back, from: U256.random() }),
+      );
+      assert.equal(me.fallbacks.length, 1, "a return for another node is not ours to resend");
+    } finally {
+      me.overlay.close();
+    }
+  });
+
+  it("bounds what a neighbour can make it do", () => {
+    const [from, target] = [U256.random(), U256.random()];
+    const relay = node([from, target]);
+    try {
+      const message = JSON.stringify({ from, to: target, hops: 1, signal: {} });
+      for (let i = 0; i < RELAY_BURST + 5; i++) {
+        relay.overlay.receive(from, OVERLAY_SIGNAL_MODULE, message);
+      }
+      assert.equal(relay.overlay.stats.relayed, RELAY_BURST);
+      assert.match(String(relay.sent.at(-1)!.data.reason), /over 50 setup messages a second/);
+      const refused = relay.overlay.stats.refused;
+      for (
+        const bad of [
+          "not json",
+          "x".repeat(100 * 1024),
+          JSON.stringify({ from: "me", to: target, hops: 1, signal: {} }),
+          JSON.stringify({ from, to: target, hops: 1, signal: [] }),
+          list(1, Array.from({ length: MAX_NEIGHBOUR_LIST + 1 }, () => U256.random())),
+          list(1, ["not an id"]),
+        ]
+      ) {
+        const module = bad.startsWith('{"version"') ? NEIGHBOURS_MODULE : OVERLAY_SIGNAL_MODULE;
+        relay.overlay.receive(from, module, bad);
+      }
+      assert.equal(relay.overlay.stats.refused, refused + 6);
+    } finally {
+      relay.overlay.close();
+    }
+  });
+
+  it("tells its neighbours its own list, once per burst of changes", async () => {
+    const neighbours = [U256.random(), U256.random()];
+    const me = node(neighbours);
+    try {
+      me.overlay.neighboursChanged();
+      me.overlay.neighboursChanged();
+      await new Promise((resolve) => setTimeout(resolve, NEAR_DEBOUNCE_MS + 100));
+      const lists = me.sent.filter((s) => s.module === NEIGHBOURS_MODULE);
+      assert.deepEqual(lists.map((s) => s.to), neighbours);
+      assert.deepEqual(lists[0].data, { version: 1, ids: neighbours });
+    } finally {
+      me.overlay.close();
+    }
+  });
+});

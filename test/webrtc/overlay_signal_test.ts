@@ -1,0 +1,67 @@
+/**
+ * Connection setup through the overlay with real nodes: once A and C share a neighbour B, A's
+ * setup messages for C go through B, not the signalling server; with the server gone for good,
+ * A and C still connect; the server carries what the overlay cannot.
+ * @module
+ */
+
+import { describe, it } from "../support/timed.ts";
+import assert from "node:assert/strict";
+import { serveSignal } from "../../signal/serve.ts";
+import { ENGINES, loopbackNode } from "../../harness/network.ts";
+import type { Network } from "../../net/api.ts";
+
+async function setupVia(net: Network, peer: string): Promise<string | undefined> {
+  const found = (await net.connections()).find((c) => c.id === peer);
+  return found?.status.setupVia;
+}
+
+describe("connection setup through the overlay", { timeout: 60_000 }, () => {
+  for (const engine of ENGINES) {
+    it(`goes through a shared neighbour, also with the server gone (${engine})`, async () => {
+      const server = await serveSignal({ port: 0 });
+      const [a, b, c, d] = [
+        await loopbackNode(server.url, engine, "a"),
+        await loopbackNode(server.url, engine, "b"),
+        await loopbackNode(server.url, engine, "c"),
+        await loopbackNode(server.url, engine, "d"),
+      ];
+      try {
+        // A-B and B-C through the server: nobody had neighbours yet
+        await a.send(b.id, "a to b");
+        await b.send(c.id, "b to c");
+        assert.equal(await setupVia(a, b.id), "server");
+        assert.equal(await setupVia(c, b.id), "server");
+        await b.recv();
+        await c.recv();
+
+        // A reaches C through B: the server relays none of it
+        // B tells its neighbours about C within NEAR_DEBOUNCE_MS (200 ms) of connecting
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const relayedBefore = server.server.stats().messagesRelayed;
+        await a.send(c.id, "a to c, through b");
+        const got = await c.recv();
+        assert.deepEqual([got.from, got.data], [a.id, "a to c, through b"]);
+        assert.equal(await setupVia(a, c.id), "overlay");
+        assert.equal(await setupVia(c, a.id), "overlay");
+        assert.equal(server.server.stats().messagesRelayed, relayedBefore);
+
+        // D shares no neighbour with A: the server carries that setup
+        await a.send(d.id, "a to d");
+        assert.equal((await d.recv()).data, "a to d");
+        assert.equal(await setupVia(a, d.id), "server");
+
+        // the server gone for good: C reaches D through A, once A told C about D
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await server.close();
+        await c.send(d.id, "c to d, no server");
+        const late = await d.recv();
+        assert.deepEqual([late.from, late.data], [c.id, "c to d, no server"]);
+        assert.equal(await setupVia(c, d.id), "overlay");
+      } finally {
+        for (const net of [a, b, c, d]) await net.close();
+        await server.close();
+      }
+    });
+  }
+});
