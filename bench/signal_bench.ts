@@ -179,13 +179,14 @@ export async function runSignalLoad(
   }
 }
 
-/** CPU µs per relay between two readings of seconds, when both exist. */
+/** CPU µs per relay between two readings of seconds, when both exist and differ enough. */
 function perRelay(
   before: number | undefined,
   after: number | undefined,
   relays: number,
 ): number | undefined {
-  return before !== undefined && after !== undefined && relays > 0
+  // /proc counts in 10 ms ticks: under 50 ms the figure would be mostly rounding
+  return before !== undefined && after !== undefined && relays > 0 && after - before >= 0.05
     ? (after - before) * 1e6 / relays
     : undefined;
 }

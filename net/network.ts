@@ -136,6 +136,12 @@ export type NetworkOut =
   | { type: "disconnected"; id: NodeID; reason: string }
   /** Nodes the signalling server knows, answering `list`. */
   | { type: "nodes"; nodes: NodeInfo[] }
+  /**
+   * The nodes this node can reach through a neighbour (its neighbours' neighbours, at most
+   * 1,024): setting up a connection to one of them needs no signalling server. Sent when it
+   * changes.
+   */
+  | { type: "reachable"; ids: NodeID[] }
   /** Every connection's status, answering `status`. */
   | { type: "connections"; connections: ConnectionInfo[] }
   /** The signalling connection: announced, lost (it reconnects), closed, or an error. */
@@ -202,6 +208,7 @@ class NetworkCore {
         log.debug(`a setup message goes through the server after all: ${reason}`);
         this.signal.request({ type: "relay", to, signal });
       },
+      reachable: (ids) => this.broker.enqueueOut({ type: "reachable", ids }),
     });
     this.#guard = new SetupGuard(config, {
       send: (to, signal) => this.#sendSetup(to, signal),

@@ -51,6 +51,8 @@ export const ANSWER_WAIT_MS = 4_000;
 export const AVOID_MS = 5 * 60_000;
 /** The largest overlay control message accepted, in UTF-16 units (a setup message is < 70 KB). */
 const MAX_MESSAGE_CHARS = 80 * 1024;
+/** The most nodes reported as reachable through a neighbour. */
+export const MAX_REACHABLE = 1024;
 /** The most targets tracked (offers waiting for a word, targets to avoid). */
 const MAX_TRACKED = 1024;
 
@@ -64,6 +66,8 @@ export interface OverlayLinks {
   deliver(from: NodeID, signal: Record<string, unknown>): void;
   /** A setup message of this node could not be carried through the overlay: send it otherwise. */
   fallback(to: NodeID, signal: Record<string, unknown>, reason: string): void;
+  /** The nodes reachable through a neighbour changed (at most {@link MAX_REACHABLE}). */
+  reachable(ids: NodeID[]): void;
 }
 
 /** What went through the overlay, for monitoring and benchmarks. */
@@ -96,6 +100,8 @@ export class OverlaySignals {
   /** Targets reached through the server for a while: until when. */
   readonly #avoid = new Map<NodeID, number>();
   #version = 0;
+  /** The reachable nodes last reported, joined. */
+  #reported = "";
   #nearTimer: ReturnType<typeof setTimeout> | undefined;
   #sweeper: ReturnType<typeof setInterval>;
   readonly stats: OverlayStats = { sent: 0, relayed: 0, received: 0, returned: 0, refused: 0 };
@@ -145,6 +151,7 @@ export class OverlaySignals {
           this.#buckets.delete(left);
         }
       }
+      this.#reportReachable();
       const list = JSON.stringify({
         version: ++this.#version,
         ids: ids.slice(0, MAX_NEIGHBOUR_LIST),
@@ -192,6 +199,25 @@ export class OverlaySignals {
     if (known && known.version >= (version as number)) return;
     if (!this.#links.neighbours().includes(from)) return; // gone meanwhile
     this.#near.set(from, { version: version as number, ids: new Set(ids as NodeID[]) });
+    this.#reportReachable();
+  }
+
+  /** Tells the network which nodes a neighbour can reach, when that changed. */
+  #reportReachable(): void {
+    const neighbours = new Set(this.#links.neighbours());
+    const reachable = new Set<NodeID>();
+    for (const [via, { ids }] of this.#near) {
+      if (!neighbours.has(via)) continue;
+      for (const id of ids) {
+        if (id !== this.#id && !neighbours.has(id)) reachable.add(id);
+        if (reachable.size >= MAX_REACHABLE) break;
+      }
+    }
+    const list = [...reachable];
+    const key = list.join();
+    if (key === this.#reported) return;
+    this.#reported = key;
+    this.#links.reachable(list);
   }
 
   /** A setup message `from` (a neighbour) asks this node to take or to carry on. */

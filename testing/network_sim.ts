@@ -34,6 +34,14 @@ export interface NetworkSimOptions {
   settle?: () => Promise<void>;
 }
 
+/** How the connections the hub opened would have been set up on a real network. */
+export interface SimSetups {
+  /** To a node reachable through a neighbour: through the overlay, no signalling server. */
+  overlay: number;
+  /** To any other node: through the signalling server. */
+  server: number;
+}
+
 /** Traffic counted by the hub. */
 export interface SimTraffic {
   /** Messages delivered or lost. */
@@ -64,6 +72,10 @@ export class NetworkSim {
   readonly #settle: (() => Promise<void>) | undefined;
   /** Traffic of all nodes. */
   readonly traffic: SimTraffic = { messages: 0, bytes: 0 };
+  /** Connections opened, by the way their setup would have gone. */
+  readonly setups: SimSetups = { overlay: 0, server: 0 };
+  /** Nodes whose set of nodes reachable through a neighbour may have changed this round. */
+  readonly #dirty = new Set<NodeID>();
 
   /** Creates an empty network. */
   constructor(options: NetworkSimOptions = {}) {
@@ -99,6 +111,7 @@ export class NetworkSim {
       const other = this.#nodes.get(peer);
       if (!other) continue;
       other.peers.delete(id);
+      this.#changed(peer);
       this.#later(() => other.broker.enqueueOut({ type: "disconnected", id, reason: "left" }));
     }
     node.peers.clear();
@@ -144,10 +157,35 @@ export class NetworkSim {
 
   /** Delivers what was sent in the last round, and lets every node process it. */
   async round(): Promise<void> {
+    this.#tellReachable();
     const now = this.#due.shift() ?? [];
     for (const deliver of now) deliver();
     if (this.#settle) await this.#settle();
     else await Promise.all([...this.#nodes.values()].map((node) => node.broker.settle()));
+  }
+
+  /** The connections of `ids` changed: they and their neighbours learn what they reach. */
+  #changed(...ids: NodeID[]): void {
+    for (const id of ids) {
+      this.#dirty.add(id);
+      for (const peer of this.#nodes.get(id)?.peers ?? []) this.#dirty.add(peer);
+    }
+  }
+
+  /** Tells each node whose neighbours' neighbours may have changed what it now reaches. */
+  #tellReachable(): void {
+    for (const id of this.#dirty) {
+      const node = this.#nodes.get(id);
+      if (!node) continue;
+      const reachable = new Set<NodeID>();
+      for (const peer of node.peers) {
+        for (const far of this.#nodes.get(peer)?.peers ?? []) {
+          if (far !== id && !node.peers.has(far)) reachable.add(far);
+        }
+      }
+      node.broker.enqueueOut({ type: "reachable", ids: [...reachable] });
+    }
+    this.#dirty.clear();
   }
 
   #later(deliver: () => void, delay = 1): void {
@@ -166,6 +204,7 @@ export class NetworkSim {
         if (node.peers.delete(msg.to)) {
           const other = this.#nodes.get(msg.to);
           other?.peers.delete(self);
+          this.#changed(self, msg.to);
           this.#later(() => {
             node.broker.enqueueOut({
               type: "disconnected",
@@ -245,8 +284,11 @@ export class NetworkSim {
       );
       return;
     }
+    const viaNeighbour = [...node.peers].some((peer) => this.#nodes.get(peer)?.peers.has(to));
+    this.setups[viaNeighbour ? "overlay" : "server"]++;
     node.peers.add(to);
     other.peers.add(self);
+    this.#changed(self, to);
     this.#later(() => {
       node.broker.enqueueOut({ type: "connected", id: to });
       other.broker.enqueueOut({ type: "connected", id: self });

@@ -16,7 +16,7 @@ import type { GossipState } from "../modules/gossip/messages.ts";
 import type { PingBroker } from "../modules/ping/module.ts";
 import type { PingConfig } from "../modules/ping/messages.ts";
 import type { RandomBroker } from "../modules/random/module.ts";
-import type { RandomState } from "../modules/random/messages.ts";
+import type { RandomConfig, RandomState } from "../modules/random/messages.ts";
 import { wireModules } from "../node/wiring.ts";
 import { NetworkSim, simInfo } from "./network_sim.ts";
 
@@ -74,6 +74,8 @@ export interface OverlayOptions {
   loss?: number;
   /** Messages take 1 to this many rounds to arrive (default 1). */
   maxDelayRounds?: number;
+  /** Settings of every node's random connections. */
+  random?: Partial<RandomConfig>;
 }
 
 /** Builds an overlay; `gossip: true` and `ping: {…}` add those modules to every node. */
@@ -99,6 +101,7 @@ export function overlay(options: OverlayOptions = {}): Overlay {
       modules: ["random", ...(options.gossip ? ["gossip"] : []), ...(options.ping ? ["ping"] : [])],
       signer,
       ping: options.ping,
+      random: options.random,
       rng: {
         random: seededRandom(seed + nodes.size + 1),
         gossip: seededRandom(seed * 7 + nodes.size),

@@ -22,6 +22,9 @@ import {
   type RandomState,
 } from "./messages.ts";
 
+/** How many connections a node without neighbours opens before it looks for more. */
+const FIRST_CONNECTIONS = 2;
+
 /** The degree a node aims for when it knows `known` other nodes. */
 export function targetDegree(known: number, minDegree: number = RANDOM_DEFAULTS.minDegree): number {
   if (known <= 0) return 0;
@@ -40,6 +43,8 @@ export class RandomLogic {
   readonly #cooldown = new Map<NodeID, number>();
   /** Nodes reported failed (unresponsive), refused until the tick given. */
   readonly #refused = new Map<NodeID, number>();
+  /** Nodes reachable through a neighbour, as the network last said. */
+  #reachable = new Set<NodeID>();
   #tick = 0;
   #lastList = -Infinity;
   #published = "";
@@ -106,6 +111,10 @@ export class RandomLogic {
           if (node.pubkey !== this.#self) this.#heardOf(node.pubkey as NodeID);
         }
         return this.#fill(out);
+      case "reachable":
+        this.#reachable = new Set(event.ids);
+        for (const id of event.ids) if (id !== this.#self) this.#heardOf(id);
+        return this.#fill(out);
       case "connected":
         if (this.#refused.has(event.id)) {
           // A node reported unresponsive came back on its own: not before its cooldown ends.
@@ -148,19 +157,35 @@ export class RandomLogic {
     this.#fill(out);
   }
 
-  /** Connects to random known nodes until the degree reaches the target. */
+  /**
+   * Connects to random known nodes until the degree reaches the target: each new connection
+   * goes to a node reachable through a neighbour with the chance `overlayPreference` (when there
+   * is one), else to any known node. A node without neighbours connects to two first: their
+   * neighbours are then reachable through them, and the rest need no signalling server.
+   */
   #fill(out: RandomOut[]): void {
     const target = targetDegree(this.#known.size, this.#config.minDegree);
-    const missing = target - this.#connected.size - this.#connecting.size;
+    let missing = target - this.#connected.size - this.#connecting.size;
+    if (this.#connected.size === 0 && this.#config.overlayPreference > 0) {
+      missing = Math.min(missing, FIRST_CONNECTIONS - this.#connecting.size);
+    }
     if (missing <= 0) return;
     const candidates = [...this.#known].filter((id) =>
       !this.#connected.has(id) && !this.#connecting.has(id) && !this.#cooldown.has(id)
     );
-    for (const id of sample(candidates, missing, this.#rng)) {
+    const near = candidates.filter((id) => this.#reachable.has(id));
+    const short = candidates.length < missing;
+    for (let i = 0; i < missing && candidates.length > 0; i++) {
+      const pool = near.length > 0 && this.#rng() < this.#config.overlayPreference
+        ? near
+        : candidates;
+      const [id] = sample(pool, 1, this.#rng);
+      candidates.splice(candidates.indexOf(id), 1);
+      if (near.includes(id)) near.splice(near.indexOf(id), 1);
       this.#connecting.set(id, this.#tick);
       out.push({ type: "network", in: { type: "connect", to: id } });
     }
-    if (candidates.length < missing && this.#tick - this.#lastList >= 5) this.#askList(out);
+    if (short && this.#tick - this.#lastList >= 5) this.#askList(out);
   }
 
   /** Drops random connections above twice the target. */

@@ -25,6 +25,12 @@ export interface RandomConfig {
    * forgotten, so a long-lived node that meets ever new nodes stays bounded.
    */
   maxKnown: number;
+  /**
+   * When a new connection is needed, the chance (0 to 1) that it goes to a node reachable
+   * through a neighbour, whose setup then needs no signalling server (default 0.8). The rest go
+   * to any known node, which keeps the overlay one well-mixed graph.
+   */
+  overlayPreference: number;
 }
 
 /** The defaults of {@link RandomConfig}. */
@@ -35,6 +41,7 @@ export const RANDOM_DEFAULTS: RandomConfig = {
   listTicks: 60,
   cooldownTicks: 30,
   maxKnown: 10_000,
+  overlayPreference: 0.8,
 };
 
 /** What the module knows, published on every change. */

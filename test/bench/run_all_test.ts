@@ -34,7 +34,7 @@ describe("npm run bench (smoke run with tiny sizes)", { timeout: 180_000 }, () =
       assert.equal(saved.quick, true);
       const page = await readFile(join(out, "benchmarks.md"), "utf8");
       assert.match(page, /QUICK RUN/);
-      assert.match(page, /\| signalling, 50 clients: relays\/s\s+\|/);
+      assert.match(page, /\| signalling, 50 clients, on Node: relays\/s\s+\|/);
       for (const chart of ["data_channel.svg", "signalling.svg"]) {
         assert.match(
           await readFile(join(out, "benchmarks", chart), "utf8"),

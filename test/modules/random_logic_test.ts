@@ -17,19 +17,47 @@ function setup(known: number, config = {}) {
     outs.flatMap((o) =>
       o.type === "network" && o.in.type === type && "to" in o.in ? [o.in.to] : []
     );
-  return { self, logic, ids, net, requests };
+  /** Opens every connection asked for, ticking, until the degree stops growing. */
+  const fillUp = () => {
+    for (let tick = 100; tick < 110; tick++) {
+      for (const id of logic.state.connecting) net({ type: "connected", id });
+      logic.handle({ type: "tick", tick });
+    }
+    for (const id of logic.state.connecting) net({ type: "connected", id });
+  };
+  return { self, logic, ids, net, requests, fillUp };
 }
 
 describe("random connections logic", () => {
-  it("connects to target-many known nodes, never itself, and publishes its state", () => {
+  it("connects to target-many known nodes, two first, never itself, publishing its state", () => {
     const { self, logic, ids, net, requests } = setup(10);
     const outs = net({ type: "nodes", nodes: [...ids, self].map(info) });
     const asked = requests(outs, "connect");
-    assert.equal(asked.length, 5, "target for 10 known nodes");
+    assert.equal(asked.length, 2, "a node without neighbours opens two first");
     assert.ok(!asked.includes(self));
     const state = outs.find((o) => o.type === "state");
     assert.deepEqual(state?.type === "state" && state.state.connecting.sort(), asked.sort());
+    net({ type: "connected", id: asked[0] });
+    const more = requests(logic.handle({ type: "tick", tick: 1 }), "connect");
+    assert.equal(more.length, 3, "then up to the target for 10 known nodes");
+    assert.ok(!more.includes(self));
     assert.equal(logic.state.target, 5);
+  });
+
+  it("prefers nodes reachable through a neighbour, as overlayPreference says", () => {
+    const { ids, net, requests } = setup(40, { overlayPreference: 1 });
+    const first = requests(net({ type: "nodes", nodes: ids.map(info) }), "connect");
+    assert.equal(first.length, 2);
+    net({ type: "connected", id: first[0] });
+    const near = ids.filter((id) => !first.includes(id)).slice(0, 8);
+    const asked = requests(net({ type: "reachable", ids: near }), "connect");
+    // the target for 40 known nodes is 8: one is open, one is connecting
+    assert.equal(asked.length, 6);
+    assert.ok(asked.every((id) => near.includes(id)), "all six reachable through the neighbour");
+    // without the preference, a node opens its whole target at once, from any known node
+    const plain = setup(40, { overlayPreference: 0 });
+    const all = plain.requests(plain.net({ type: "nodes", nodes: plain.ids.map(info) }), "connect");
+    assert.equal(all.length, 8);
   });
 
   it("stays bounded when it hears of thousands of nodes, keeping its connections", () => {
@@ -52,9 +80,9 @@ describe("random connections logic", () => {
   });
 
   it("replaces a node reported as failed, and does not retry it during the cooldown", () => {
-    const { logic, ids, net, requests } = setup(6);
+    const { logic, ids, net, requests, fillUp } = setup(6);
     net({ type: "nodes", nodes: ids.map(info) });
-    for (const id of logic.state.connecting) net({ type: "connected", id });
+    fillUp();
     const victim = logic.state.connected[0];
     const outs = logic.handle({ type: "failed", id: victim });
     assert.deepEqual(requests(outs, "disconnect"), [victim]);
@@ -64,9 +92,9 @@ describe("random connections logic", () => {
   });
 
   it("tries a failed node again only after its cooldown", () => {
-    const { logic, ids, net, requests } = setup(4); // cooldownTicks: 3; all 4 are needed
+    const { logic, ids, net, requests, fillUp } = setup(4); // cooldownTicks: 3; all 4 are needed
     net({ type: "nodes", nodes: ids.map(info) });
-    for (const id of logic.state.connecting) net({ type: "connected", id });
+    fillUp();
     const victim = logic.state.connected[0];
     const outs = logic.handle({ type: "failed", id: victim });
     assert.deepEqual(requests(outs, "connect"), [], "no one else to take, and not the victim");
@@ -79,9 +107,9 @@ describe("random connections logic", () => {
   });
 
   it("drops a node it gave up on that connects back during the cooldown", () => {
-    const { logic, ids, net, requests } = setup(6);
+    const { logic, ids, net, requests, fillUp } = setup(6);
     net({ type: "nodes", nodes: ids.map(info) });
-    for (const id of logic.state.connecting) net({ type: "connected", id });
+    fillUp();
     const victim = logic.state.connected[0];
     logic.handle({ type: "failed", id: victim });
     net({ type: "disconnected", id: victim, reason: "dropped" });

@@ -27,6 +27,7 @@ function node(neighbours: NodeID[]) {
   const sent: { to: NodeID; module: string; data: Record<string, unknown> }[] = [];
   const delivered: { from: NodeID; signal: Record<string, unknown> }[] = [];
   const fallbacks: { to: NodeID; reason: string }[] = [];
+  const reachable: NodeID[][] = [];
   const overlay = new OverlaySignals(id, {
     neighbours: () => neighbours,
     send: (to, module, data) => {
@@ -36,8 +37,9 @@ function node(neighbours: NodeID[]) {
     },
     deliver: (from, signal) => delivered.push({ from, signal }),
     fallback: (to, _signal, reason) => fallbacks.push({ to, reason }),
+    reachable: (ids) => reachable.push(ids),
   }, () => 0);
-  return { id, overlay, sent, delivered, fallbacks };
+  return { id, overlay, sent, delivered, fallbacks, reachable };
 }
 
 const list = (version: number, ids: string[]) => JSON.stringify({ version, ids });
@@ -48,7 +50,8 @@ describe("overlay signals", () => {
     const me = node([via]);
     try {
       assert.equal(me.overlay.route(target, { kind: "offer" }), false, "no list yet");
-      me.overlay.receive(via, NEIGHBOURS_MODULE, list(1, [target]));
+      me.overlay.receive(via, NEIGHBOURS_MODULE, list(1, [target, me.id, via]));
+      assert.deepEqual(me.reachable, [[target]], "reachable through the neighbour: not itself");
       assert.equal(me.overlay.route(target, { kind: "offer" }), true);
       assert.deepEqual(me.sent.at(-1), {
         to: via,
