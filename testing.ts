@@ -37,6 +37,7 @@ export {
   NetworkSim,
   type NetworkSimOptions,
   simInfo,
+  type SimSetups,
   type SimTraffic,
 } from "./testing/network_sim.ts";
 export { type Overlay, overlay, type OverlayOptions, type SimNode } from "./testing/overlay.ts";
