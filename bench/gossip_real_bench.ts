@@ -13,6 +13,7 @@
 
 import { IntervalTimer } from "../core/timer.ts";
 import type { Node } from "../node/node.ts";
+import type { ConnectionInfo } from "../net/network.ts";
 import { loopbackFullNode, until } from "../harness/network.ts";
 import { startSignalProcess } from "../harness/signal_process.ts";
 import { listOption, publish } from "./report.ts";
@@ -43,6 +44,25 @@ export interface GossipRealRow {
   signalBytesSpread: number;
   /** fledger's figure for this N, when it published one. */
   fledgerBytes?: number;
+  /** Open connections at the end, by the way their offer went: server or overlay. */
+  setupVia?: { server: number; overlay: number };
+}
+
+/** How `node`'s open connections were set up (each connection counted at both its ends). */
+async function setupRoutes(node: Node): Promise<{ server: number; overlay: number }> {
+  const counts = { server: 0, overlay: 0 };
+  const reply = new Promise<ConnectionInfo[]>((resolve) => {
+    const tap = node.network.tapOut((out) => {
+      if (out.type !== "connections") return;
+      tap.remove();
+      resolve(out.connections);
+    });
+  });
+  node.network.enqueueIn({ type: "status" });
+  for (const { status } of await reply) {
+    if (status.state === "open" && status.setupVia) counts[status.setupVia]++;
+  }
+  return counts;
 }
 
 async function serverBytes(http: string): Promise<number> {
@@ -94,6 +114,12 @@ export async function measureRealGossip(n: number, limitMs = 60_000): Promise<Go
     const after = await serverBytes(http);
     row.signalBytesSpread = after - before;
     row.signalBytesTotal = after;
+    row.setupVia = { server: 0, overlay: 0 };
+    for (const node of nodes) {
+      const routes = await setupRoutes(node);
+      row.setupVia.server += routes.server;
+      row.setupVia.overlay += routes.overlay;
+    }
     row.completed = true;
   } catch (error) {
     row.stoppedBecause = (error as Error).message;
@@ -109,7 +135,15 @@ export async function measureRealGossip(n: number, limitMs = 60_000): Promise<Go
 export function formatGossipRealTable(rows: GossipRealRow[]): string {
   const kb = (bytes?: number) =>
     bytes === undefined || Number.isNaN(bytes) ? "-" : `${Math.round(bytes / 1000)} kB`;
-  const head = ["nodes", "overlay s", "spread s", "signal total", "during spread", "fledger"];
+  const head = [
+    "nodes",
+    "overlay s",
+    "spread s",
+    "signal total",
+    "during spread",
+    "fledger",
+    "set up via overlay",
+  ];
   const lines = rows.map((r) => [
     String(r.nodes),
     r.overlaySeconds.toFixed(1),
@@ -117,9 +151,12 @@ export function formatGossipRealTable(rows: GossipRealRow[]): string {
     kb(r.signalBytesTotal),
     kb(r.signalBytesSpread),
     kb(r.fledgerBytes),
+    r.setupVia ? `${r.setupVia.overlay} of ${r.setupVia.overlay + r.setupVia.server} ends` : "-",
   ]);
   return [head, ...lines].map((cells) =>
-    cells.map((c, i) => i === 2 && c.startsWith("stopped") ? ` ${c}` : c.padStart(i === 0 ? 6 : 14))
+    cells.map((c, i) =>
+      i === 2 && c.startsWith("stopped") ? ` ${c}` : c.padStart(i === 0 ? 6 : i === 6 ? 20 : 14)
+    )
       .join("")
   ).join("\n");
 }

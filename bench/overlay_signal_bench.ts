@@ -2,7 +2,7 @@
  * Connection setup through the overlay, simulated: N nodes (random connections and gossip, on
  * the in-memory network) form an overlay, then churn (1% of the nodes replaced every tick, and
  * each node's own churn), once with random connections that prefer nodes reachable through a
- * neighbour (`overlayPreference`, default 0.8) and once without (0). Reports the share of new
+ * neighbour (`overlayPreference`, default 0.9) and once without (0). Reports the share of new
  * connections whose setup needs no signalling server, and what the preference does to the
  * graph: one connected component, degrees in their band, the rounds gossip needs to reach
  * every node.
@@ -27,6 +27,8 @@ export interface OverlaySignalRow {
   setups: number;
   /** Their share set up through the overlay (a neighbour connected to the target). */
   overlayShare: number;
+  /** The same share among the setups after each node's first two. */
+  overlayShareAfterFirstTwo: number;
   /** One connected graph at the end. */
   connected: boolean;
   /** Nodes whose degree is outside [target, 2 · target] at the end. */
@@ -62,6 +64,8 @@ export async function measureOverlaySignal(
   for (let tick = 0; tick < 3; tick++) await world.step();
   const overlaySetups = world.sim.setups.overlay - before.overlay;
   const serverSetups = world.sim.setups.server - before.server;
+  // a node's first two setups cannot go through the overlay: it has no neighbour yet
+  const firstTwo = world.sim.setups.firstTwo - before.firstTwo;
   let outOfBand = 0;
   for (const [id, node] of world.nodes) {
     const degree = world.sim.peersOf(id as NodeID).length;
@@ -78,6 +82,8 @@ export async function measureOverlaySignal(
     preference,
     setups: overlaySetups + serverSetups,
     overlayShare: overlaySetups / Math.max(1, overlaySetups + serverSetups),
+    overlayShareAfterFirstTwo: overlaySetups /
+      Math.max(1, overlaySetups + serverSetups - firstTwo),
     connected: world.sim.connected(),
     outOfBand,
     gossipRounds,
@@ -86,12 +92,22 @@ export async function measureOverlaySignal(
 }
 
 function table(rows: OverlaySignalRow[]): string {
-  const head = ["nodes", "preference", "setups", "via overlay", "connected", "off band", "gossip"];
+  const head = [
+    "nodes",
+    "preference",
+    "setups",
+    "via overlay",
+    "after first 2",
+    "connected",
+    "off band",
+    "gossip",
+  ];
   const lines = rows.map((r) => [
     r.nodes.toLocaleString("en-US"),
-    r.preference.toFixed(1),
+    String(r.preference),
     String(r.setups),
     `${(r.overlayShare * 100).toFixed(1)} %`,
+    `${(r.overlayShareAfterFirstTwo * 100).toFixed(1)} %`,
     r.connected ? "yes" : "NO",
     String(r.outOfBand),
     `${r.gossipRounds} rounds, ${r.gossipReached}/${r.nodes + 1}`,
@@ -102,7 +118,7 @@ function table(rows: OverlaySignalRow[]): string {
 if (import.meta.main) {
   const sizes = listOption("--sizes", [1000, 10_000]);
   const ticks = numberOption("--ticks", 30);
-  const preferences = listOption("--preferences", [0, 0.8]);
+  const preferences = listOption("--preferences", [0, 0.9]);
   const rows: OverlaySignalRow[] = [];
   for (const n of sizes) {
     for (const preference of preferences) {

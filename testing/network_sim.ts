@@ -40,6 +40,8 @@ export interface SimSetups {
   overlay: number;
   /** To any other node: through the signalling server. */
   server: number;
+  /** Of all these, the ones among the first two a node opened (it had no neighbours yet). */
+  firstTwo: number;
 }
 
 /** Traffic counted by the hub. */
@@ -53,6 +55,8 @@ export interface SimTraffic {
 interface SimNode {
   /** A muted node stays connected, but everything it sends is lost (a hung process). */
   muted: boolean;
+  /** Connections this node opened. */
+  opened: number;
   info: NodeInfo;
   broker: NetworkBroker;
   peers: Set<NodeID>;
@@ -73,7 +77,7 @@ export class NetworkSim {
   /** Traffic of all nodes. */
   readonly traffic: SimTraffic = { messages: 0, bytes: 0 };
   /** Connections opened, by the way their setup would have gone. */
-  readonly setups: SimSetups = { overlay: 0, server: 0 };
+  readonly setups: SimSetups = { overlay: 0, server: 0, firstTwo: 0 };
   /** Nodes whose set of nodes reachable through a neighbour may have changed this round. */
   readonly #dirty = new Set<NodeID>();
 
@@ -92,6 +96,7 @@ export class NetworkSim {
     const broker: NetworkBroker = new Broker(`sim:${U256.short(id)}`);
     const node: SimNode = {
       muted: false,
+      opened: 0,
       info,
       broker,
       peers: new Set(),
@@ -286,6 +291,7 @@ export class NetworkSim {
     }
     const viaNeighbour = [...node.peers].some((peer) => this.#nodes.get(peer)?.peers.has(to));
     this.setups[viaNeighbour ? "overlay" : "server"]++;
+    if (node.opened++ < 2) this.setups.firstTwo++;
     node.peers.add(to);
     other.peers.add(self);
     this.#changed(self, to);

@@ -24,6 +24,11 @@ import {
 
 /** How many connections a node without neighbours opens before it looks for more. */
 const FIRST_CONNECTIONS = 2;
+/**
+ * How many ticks a node with its first connections waits to hear whom they reach before it
+ * connects to anyone else (they may have no other neighbours).
+ */
+const REACHABLE_WAIT_TICKS = 3;
 
 /** The degree a node aims for when it knows `known` other nodes. */
 export function targetDegree(known: number, minDegree: number = RANDOM_DEFAULTS.minDegree): number {
@@ -45,6 +50,8 @@ export class RandomLogic {
   readonly #refused = new Map<NodeID, number>();
   /** Nodes reachable through a neighbour, as the network last said. */
   #reachable = new Set<NodeID>();
+  /** The tick when this node last had no connection. */
+  #aloneAt = 0;
   #tick = 0;
   #lastList = -Infinity;
   #published = "";
@@ -160,14 +167,17 @@ export class RandomLogic {
   /**
    * Connects to random known nodes until the degree reaches the target: each new connection
    * goes to a node reachable through a neighbour with the chance `overlayPreference` (when there
-   * is one), else to any known node. A node without neighbours connects to two first: their
-   * neighbours are then reachable through them, and the rest need no signalling server.
+   * is one), else to any known node. A node without neighbours connects to two first and waits
+   * (up to three ticks) to hear whom they reach: the rest then need no signalling server.
    */
   #fill(out: RandomOut[]): void {
     const target = targetDegree(this.#known.size, this.#config.minDegree);
     let missing = target - this.#connected.size - this.#connecting.size;
-    if (this.#connected.size === 0 && this.#config.overlayPreference > 0) {
-      missing = Math.min(missing, FIRST_CONNECTIONS - this.#connecting.size);
+    if (this.#connected.size === 0) this.#aloneAt = this.#tick;
+    const starting = this.#reachable.size === 0 &&
+      this.#tick - this.#aloneAt < REACHABLE_WAIT_TICKS;
+    if (starting && this.#config.overlayPreference > 0) {
+      missing = Math.min(missing, FIRST_CONNECTIONS - this.#connected.size - this.#connecting.size);
     }
     if (missing <= 0) return;
     const candidates = [...this.#known].filter((id) =>

@@ -27,7 +27,7 @@ export interface RandomConfig {
   maxKnown: number;
   /**
    * When a new connection is needed, the chance (0 to 1) that it goes to a node reachable
-   * through a neighbour, whose setup then needs no signalling server (default 0.8). The rest go
+   * through a neighbour, whose setup then needs no signalling server (default 0.9). The rest go
    * to any known node, which keeps the overlay one well-mixed graph.
    */
   overlayPreference: number;
@@ -41,7 +41,7 @@ export const RANDOM_DEFAULTS: RandomConfig = {
   listTicks: 60,
   cooldownTicks: 30,
   maxKnown: 10_000,
-  overlayPreference: 0.8,
+  overlayPreference: 0.9,
 };
 
 /** What the module knows, published on every change. */

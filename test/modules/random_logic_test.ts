@@ -38,8 +38,13 @@ describe("random connections logic", () => {
     const state = outs.find((o) => o.type === "state");
     assert.deepEqual(state?.type === "state" && state.state.connecting.sort(), asked.sort());
     net({ type: "connected", id: asked[0] });
-    const more = requests(logic.handle({ type: "tick", tick: 1 }), "connect");
-    assert.equal(more.length, 3, "then up to the target for 10 known nodes");
+    const waited = requests(logic.handle({ type: "tick", tick: 1 }), "connect");
+    assert.deepEqual(waited, [], "it waits to hear whom its first neighbour reaches");
+    const more: string[] = [];
+    for (let tick = 2; tick <= 3; tick++) {
+      more.push(...requests(logic.handle({ type: "tick", tick }), "connect"));
+    }
+    assert.equal(more.length, 3, "then, hearing nothing, up to the target for 10 known nodes");
     assert.ok(!more.includes(self));
     assert.equal(logic.state.target, 5);
   });
