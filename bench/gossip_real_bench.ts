@@ -13,8 +13,7 @@
 
 import { IntervalTimer } from "../core/timer.ts";
 import type { Node } from "../node/node.ts";
-import type { ConnectionInfo } from "../net/network.ts";
-import { loopbackFullNode, until } from "../harness/network.ts";
+import { loopbackFullNode, nodeConnections, until } from "../harness/network.ts";
 import { startSignalProcess } from "../harness/signal_process.ts";
 import { listOption, publish } from "./report.ts";
 
@@ -51,15 +50,7 @@ export interface GossipRealRow {
 /** How `node`'s open connections were set up (each connection counted at both its ends). */
 async function setupRoutes(node: Node): Promise<{ server: number; overlay: number }> {
   const counts = { server: 0, overlay: 0 };
-  const reply = new Promise<ConnectionInfo[]>((resolve) => {
-    const tap = node.network.tapOut((out) => {
-      if (out.type !== "connections") return;
-      tap.remove();
-      resolve(out.connections);
-    });
-  });
-  node.network.enqueueIn({ type: "status" });
-  for (const { status } of await reply) {
+  for (const { status } of await nodeConnections(node)) {
     if (status.state === "open" && status.setupVia) counts[status.setupVia]++;
   }
   return counts;

@@ -12,6 +12,9 @@
  *                   checks the echoes, prints {"event":"result","ok":…} and exits
  *     --mode node   runs a full Node (fast test timings, see FAST_NODE), prints ready, then
  *                   {"event":"chat",…} per chat message; reads {"chat":"text"} lines on stdin
+ *     --mode swarm  --count N: runs N full Nodes on one timer, prints {"event":"ready","ids"}; on
+ *                   {"report":true} prints {"event":"report","nodes":[{id,peers,setupVia,chats}]};
+ *                   on {"chat":"text","from":i} node i sends a chat message
  *
  * Options: --signal URL, --engine wrtc|node-datachannel, --network JSON (extra network options
  * such as iceServers and iceTransportPolicy), --name NAME, --address IP (gather on IP and use only
@@ -33,7 +36,21 @@ import {
   startNode,
   type WebRTCEngine,
 } from "../node.ts";
-import { FAST_NODE, loopback, randomBytes, sha256 } from "./network.ts";
+import {
+  FAST_NODE,
+  loopback,
+  loopbackFullNode,
+  nodeConnections,
+  randomBytes,
+  sha256,
+} from "./network.ts";
+import type { Node } from "../node/node.ts";
+
+/** How each of `node`'s connections was set up, by peer (every state). */
+async function setupRoutesOf(node: Node): Promise<Record<string, string>> {
+  const connections = await nodeConnections(node);
+  return Object.fromEntries(connections.map((c) => [c.id, c.status.setupVia ?? "unknown"]));
+}
 
 function arg(name: string, fallback?: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -47,6 +64,31 @@ const engine = arg("engine", "wrtc") as WebRTCEngine;
 const mode = arg("mode");
 const runtime = "Deno" in globalThis ? "deno" : "node";
 const extra = JSON.parse(arg("network", "{}")) as NodeNetworkOptions;
+if (mode === "swarm") {
+  const count = Number(arg("count"));
+  const timer = new IntervalTimer(100);
+  const nodes: Node[] = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push(await loopbackFullNode(arg("signal"), engine, timer, `swarm-${i}`));
+  }
+  print({ event: "ready", id: nodes[0].id, ids: nodes.map((node) => node.id) });
+  for await (const line of createInterface({ input: process.stdin })) {
+    const command = JSON.parse(line) as { report?: boolean; chat?: string; from?: number };
+    if (command.chat !== undefined) await nodes[command.from ?? 0].sendChat(command.chat);
+    if (command.report) {
+      print({
+        event: "report",
+        nodes: await Promise.all(nodes.map(async (node) => ({
+          id: node.id,
+          peers: node.connectedNodes(),
+          setupVia: await setupRoutesOf(node),
+          chats: (await node.chatHistory()).map((message) => message.text),
+        }))),
+      });
+    }
+  }
+  await new Promise(() => {}); // runs until killed
+}
 if (mode === "node") {
   const node = await startNode(await mkdtemp(join(tmpdir(), "flnet-peer-")), arg("signal"), {
     ...FAST_NODE,

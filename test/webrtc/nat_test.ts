@@ -91,10 +91,10 @@ describe("across NATs", { timeout: 90_000, skip }, () => {
       const direct = await drive(bare, engine, "a", "b");
       assert.equal(direct.ok, false, "connected with neither STUN nor TURN across two NATs");
 
-      // libdatachannel finds no path here with policy "all" (seen every time, not explained
-      // yet); with "relay" it connects
-      const policy = engine === "node-datachannel" ? "relay" : "all";
-      const relayed = await drive(granting, engine, "a", "b", policy);
+      // relay only: with policy "all", libdatachannel finds no path here (every time, not
+      // explained yet), and libwebrtc tries the relay pair last among 81 pairs, which took
+      // over 6 s once while the machine was busy
+      const relayed = await drive(granting, engine, "a", "b", "relay");
       assert.ok(relayed.ok, JSON.stringify(relayed));
       assert.ok(
         relayed.status?.localCandidateType === "relay" ||
