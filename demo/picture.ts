@@ -43,6 +43,8 @@ export interface PictureEdge {
   path?: string;
   /** The round-trip time, ms, once measured. */
   rttMs?: number;
+  /** How the connection was set up: through the signalling server or through the overlay. */
+  via?: "server" | "overlay";
 }
 
 /** A laid-out picture. */
@@ -93,6 +95,7 @@ export function layoutPicture(input: PictureInput): Picture {
       to,
       ...(pathType(stat) ? { path: pathType(stat) } : {}),
       ...(rtt !== undefined ? { rttMs: rtt } : {}),
+      ...(stat?.setupVia ? { via: stat.setupVia } : {}),
     };
   });
   return { size: SIZE, nodes, edges };
@@ -105,7 +108,7 @@ export function escapeXml(text: string): string {
 
 /**
  * The SVG markup of a picture. Nodes are `<g class="node" data-id>`, connections
- * `<g class="edge" data-to data-path>`, so a page (and a test) can find them.
+ * `<g class="edge" data-to data-path data-via>`, so a page (and a test) can find them.
  */
 export function renderPicture(picture: Picture): string {
   const at = new Map(picture.nodes.map((n) => [n.id, n]));
@@ -118,10 +121,12 @@ export function renderPicture(picture: Picture): string {
       : edge.rttMs < 0.1
       ? "<0.1 ms"
       : `${edge.rttMs.toFixed(1)} ms`;
-    const label = [edge.path ?? "…", rtt].filter(Boolean).join(" · ");
+    const via = edge.via === "overlay" ? "via overlay" : "";
+    const label = [edge.path ?? "…", rtt, via].filter(Boolean).join(" · ");
     const path = escapeXml(edge.path ?? "unknown");
+    const setup = edge.via ? ` data-via="${edge.via}"` : "";
     return [
-      `<g class="edge path-${path}" data-to="${escapeXml(edge.to)}" data-path="${path}">` +
+      `<g class="edge path-${path}" data-to="${escapeXml(edge.to)}" data-path="${path}"${setup}>` +
       `<line x1="${self.x}" y1="${self.y}" x2="${to.x}" y2="${to.y}"/>` +
       `<text x="${(self.x + to.x) / 2}" y="${(self.y + to.y) / 2 - 4}">${escapeXml(label)}</text>` +
       `</g>`,

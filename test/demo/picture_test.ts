@@ -38,6 +38,7 @@ describe("the demo's network picture", () => {
           remoteCandidateType: "relay",
           rttMs: 3,
           pingMs: 2.5,
+          setupVia: "overlay",
         },
       },
     });
@@ -51,7 +52,13 @@ describe("the demo's network picture", () => {
     assert.deepEqual([centre.x, centre.y], [picture.size / 2, picture.size / 2]);
     const radii = ring.map((n) => Math.hypot(n.x - centre.x, n.y - centre.y));
     for (const r of radii) assert.ok(Math.abs(r - radii[0]) <= 1, `radii ${radii}`);
-    assert.deepEqual(picture.edges, [{ to: id("c"), path: "relay", rttMs: 2.5 }, { to: id("d") }]);
+    assert.deepEqual(picture.edges, [
+      { to: id("c"), path: "relay", rttMs: 2.5, via: "overlay" },
+      { to: id("d") },
+    ]);
+    const svg = renderPicture(picture);
+    assert.match(svg, /data-path="relay" data-via="overlay">/);
+    assert.match(svg, />relay · 2\.5 ms · via overlay</);
   });
 
   it("renders nodes and edges a page can find, with every name escaped", () => {
