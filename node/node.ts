@@ -22,12 +22,8 @@
  */
 
 import type { Subscription } from "../core/broker.ts";
-import {
-  NodeConfig,
-  type NodeConfigOptions,
-  type NodeInfo,
-  parseNodeInfo,
-} from "../core/config.ts";
+import { directoryEntry } from "../modules/gossip/directory.ts";
+import { NodeConfig, type NodeConfigOptions, type NodeInfo } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import type { DataStorage } from "../core/storage.ts";
@@ -223,12 +219,8 @@ export class Node {
   async knownNodes(): Promise<NodeInfo[]> {
     const events = await this.#events(CATEGORIES.nodeInfo);
     return events.flatMap((event) => {
-      try {
-        const info = parseNodeInfo(JSON.parse(event.payload));
-        return info.pubkey === event.author && info.pubkey !== this.id ? [info] : [];
-      } catch {
-        return []; // a signed but malformed info: its author's problem, not the directory's
-      }
+      const info = directoryEntry(event);
+      return info && info.pubkey !== this.id ? [info] : [];
     });
   }
 

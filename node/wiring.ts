@@ -10,6 +10,7 @@
  * @module
  */
 
+import { directoryEntry } from "../modules/gossip/directory.ts";
 import type { Broker, Subscription } from "../core/broker.ts";
 import type { NodeConfig } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
@@ -120,6 +121,12 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
     linkGossipToNetwork(gossip, network);
     timerLinks.push(linkGossipToTimer(timer, gossip));
     linkNeighbours(random, gossip);
+    // the node directory gossip carries tells random connections of nodes beyond the server's
+    // lists and the neighbours' neighbours
+    gossip.linkOutToIn(random, (out): RandomIn | undefined => {
+      const info = out.type === "new-event" ? directoryEntry(out.event) : undefined;
+      return info ? { type: "network", out: { type: "nodes", nodes: [info] } } : undefined;
+    });
     names.add(GOSSIP_MODULE);
   }
   let ping: PingBroker | undefined;

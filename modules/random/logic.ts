@@ -160,7 +160,10 @@ export class RandomLogic {
       const [victim] = sample([...this.#connected.keys()], 1, this.#rng);
       this.#drop(victim, out, true);
     }
-    if (this.#tick - this.#lastList >= listTicks) this.#askList(out);
+    // once neighbours reach others, they and the gossip directory tell of nodes: the server's
+    // list is asked for only while that is not so
+    const alone = this.#connected.size < FIRST_CONNECTIONS || this.#reachable.size === 0;
+    if (alone && this.#tick - this.#lastList >= listTicks) this.#askList(out);
     this.#fill(out);
   }
 

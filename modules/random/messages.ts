@@ -16,7 +16,11 @@ export interface RandomConfig {
   connectingTimeoutTicks: number;
   /** Replace one random connection this often; 0 never (default 300). */
   churnTicks: number;
-  /** Ask the signalling server for nodes this often (default 60). */
+  /**
+   * Ask the signalling server for nodes this often (default 60) while this node has fewer than
+   * two connections or its neighbours reach nobody else; after that, only when it knows no node
+   * to connect to.
+   */
   listTicks: number;
   /** Do not retry a node that failed for this many ticks (default 30). */
   cooldownTicks: number;
