@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { U256 } from "../../core/ids.ts";
 import type { NodeID } from "../../core/ids.ts";
 import {
+  ANSWER_WAIT_MS,
   MAX_NEIGHBOUR_LIST,
   NEAR_DEBOUNCE_MS,
   OverlaySignals,
@@ -167,6 +168,22 @@ describe("overlay signals", () => {
       const lists = me.sent.filter((s) => s.module === NEIGHBOURS_MODULE);
       assert.deepEqual(lists.map((s) => s.to), neighbours);
       assert.deepEqual(lists[0].data, { version: 1, ids: neighbours });
+    } finally {
+      me.overlay.close();
+    }
+  });
+
+  it("uses the server for a target whose offer through a neighbour brought nothing back", async () => {
+    const [via, target, other] = [U256.random(), U256.random(), U256.random()];
+    const me = node([via]);
+    try {
+      me.overlay.receive(via, NEIGHBOURS_MODULE, list(1, [target, other]));
+      assert.equal(me.overlay.route(target, { kind: "offer" }), true);
+      assert.equal(me.overlay.route(other, { kind: "offer" }), true);
+      me.overlay.heardFrom(other); // the other answered
+      await new Promise((resolve) => setTimeout(resolve, ANSWER_WAIT_MS + 1_100));
+      assert.equal(me.overlay.route(target, { kind: "offer" }), false, "silent: avoided");
+      assert.equal(me.overlay.route(other, { kind: "offer" }), true, "answered: still routed");
     } finally {
       me.overlay.close();
     }
