@@ -15,7 +15,8 @@ import { IntervalTimer } from "../core/timer.ts";
 import type { Node } from "../node/node.ts";
 import { loopbackFullNode, nodeConnections, until } from "../harness/network.ts";
 import { startSignalProcess } from "../harness/signal_process.ts";
-import { listOption, publish } from "./report.ts";
+import { listOption, publish, textOption } from "./report.ts";
+import { RANDOM_DEFAULTS } from "../modules/random/messages.ts";
 
 /** fledger's signalling bytes to spread one chat message, by N (flnode/tests/gossip_large.rs). */
 const FLEDGER_BYTES: Record<number, number> = {
@@ -61,8 +62,15 @@ async function serverBytes(http: string): Promise<number> {
   return stats.bytesReceived + stats.bytesSent;
 }
 
-/** Starts `n` nodes, spreads one chat message and measures it; gives up after `limitMs`. */
-export async function measureRealGossip(n: number, limitMs = 60_000): Promise<GossipRealRow> {
+/**
+ * Starts `n` nodes (random connections with `overlayPreference`, default 0.9), spreads one chat
+ * message and measures it; gives up after `limitMs`.
+ */
+export async function measureRealGossip(
+  n: number,
+  limitMs = 60_000,
+  overlayPreference: number = RANDOM_DEFAULTS.overlayPreference,
+): Promise<GossipRealRow> {
   const server = await startSignalProcess([
     ...["--max-conns", String(n + 50)],
     ...["--max-conns-per-ip", String(n + 50)], // every node is on 127.0.0.1
@@ -82,7 +90,11 @@ export async function measureRealGossip(n: number, limitMs = 60_000): Promise<Go
   try {
     const started = performance.now();
     for (let i = 0; i < n; i++) {
-      nodes.push(await loopbackFullNode(server.url, "node-datachannel", timer, `n${i}`, {}));
+      nodes.push(
+        await loopbackFullNode(server.url, "node-datachannel", timer, `n${i}`, {
+          random: { overlayPreference },
+        }),
+      );
     }
     const degree = Math.min(3, n - 1);
     await until(
@@ -154,14 +166,22 @@ export function formatGossipRealTable(rows: GossipRealRow[]): string {
 
 if (import.meta.main) {
   const sizes = listOption("--sizes", [10, 30, 100]);
+  // 0 (no preference, as before overlay signalling) is a valid choice: read it by hand
+  const preference = Number(
+    textOption("--overlay-preference") ?? RANDOM_DEFAULTS.overlayPreference,
+  );
+  if (!(preference >= 0 && preference <= 1)) {
+    throw new Error("--overlay-preference needs a number from 0 to 1");
+  }
   const rows: GossipRealRow[] = [];
   for (const n of sizes) {
-    rows.push(await measureRealGossip(n));
+    rows.push(await measureRealGossip(n, 60_000, preference));
     if (!rows.at(-1)!.completed) break; // a larger network will not do better on this machine
   }
   await publish(formatGossipRealTable(rows), {
     bench: "gossip-real",
     sizes,
+    overlayPreference: preference,
     rows,
   });
   Deno.exit(0); // the native engine keeps handles open after its peers closed
