@@ -7,8 +7,12 @@
  * graph: one connected component, degrees in their band, the rounds gossip needs to reach
  * every node.
  *
- *     npm run bench:overlay-signal                  # 1,000 and 10,000 nodes
- *     deno run -A bench/overlay_signal_bench.ts --sizes 300 --json out.json
+ * Then, with real nodes (node-datachannel, loopback): the time from `send` to a new node until it
+ * resolved (setup and first message), through the overlay (a shared neighbour carries the setup)
+ * against through the signalling server, in the same run.
+ *
+ *     npm run bench:overlay-signal                  # 1,000 and 10,000 nodes, 20 setups each way
+ *     deno run -A bench/overlay_signal_bench.ts --sizes 300 --rounds 5 --json out.json
  * @module
  */
 
@@ -16,6 +20,9 @@ import { NodeConfig } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
 import { overlay } from "../testing/overlay.ts";
 import { listOption, numberOption, publish } from "./report.ts";
+import { serveSignal } from "../signal/serve.ts";
+import { loopbackNode } from "../harness/network.ts";
+import type { Network } from "../net/api.ts";
 
 /** One run's figures. */
 export interface OverlaySignalRow {
@@ -64,8 +71,9 @@ export async function measureOverlaySignal(
   for (let tick = 0; tick < 3; tick++) await world.step();
   const overlaySetups = world.sim.setups.overlay - before.overlay;
   const serverSetups = world.sim.setups.server - before.server;
-  // a node's first two setups cannot go through the overlay: it has no neighbour yet
+  // the first two setups a node opens: with no neighbour yet, most cannot use the overlay
   const firstTwo = world.sim.setups.firstTwo - before.firstTwo;
+  const firstTwoOverlay = world.sim.setups.firstTwoOverlay - before.firstTwoOverlay;
   let outOfBand = 0;
   for (const [id, node] of world.nodes) {
     const degree = world.sim.peersOf(id as NodeID).length;
@@ -82,13 +90,72 @@ export async function measureOverlaySignal(
     preference,
     setups: overlaySetups + serverSetups,
     overlayShare: overlaySetups / Math.max(1, overlaySetups + serverSetups),
-    overlayShareAfterFirstTwo: overlaySetups /
+    overlayShareAfterFirstTwo: (overlaySetups - firstTwoOverlay) /
       Math.max(1, overlaySetups + serverSetups - firstTwo),
     connected: world.sim.connected(),
     outOfBand,
     gossipRounds,
     gossipReached: [...world.nodes.values()].filter((node) => node.seen.has(event)).length,
   };
+}
+
+/** Setup times with real nodes, ms, each way: medians and 90th percentiles. */
+export interface SetupLatency {
+  /** Setups carried by a shared neighbour. */
+  overlay: { p50: number; p90: number };
+  /** Setups carried by the signalling server. */
+  server: { p50: number; p90: number };
+  /** Rounds measured (one setup each way per round). */
+  rounds: number;
+}
+
+/**
+ * Each round: nodes X and Y connect to a hub H through the server; then X's first message to Y
+ * (set up through H) and a fresh node's first message to another fresh node (through the server)
+ * are timed, from `send` until it resolved.
+ */
+export async function measureSetupLatency(rounds: number): Promise<SetupLatency> {
+  const server = await serveSignal({ port: 0 });
+  const nets: Network[] = [];
+  const start = async (name: string) => {
+    const net = await loopbackNode(server.url, "node-datachannel", name);
+    nets.push(net);
+    return net;
+  };
+  const timed = async (from: Network, to: Network) => {
+    const sent = performance.now();
+    await from.send(to.id, "first");
+    return performance.now() - sent;
+  };
+  const overlay: number[] = [];
+  const direct: number[] = [];
+  try {
+    const hub = await start("hub");
+    for (let round = 0; round < rounds; round++) {
+      const [x, y, p, q] = [await start("x"), await start("y"), await start("p"), await start("q")];
+      await x.send(hub.id, "hi");
+      await y.send(hub.id, "hi");
+      // the hub tells its neighbours whom it reaches within 200 ms
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      overlay.push(await timed(x, y));
+      direct.push(await timed(p, q));
+      const [via] = (await x.connections()).filter((c) => c.id === y.id);
+      if (via?.status.setupVia !== "overlay") {
+        throw new Error("the setup did not go through the hub");
+      }
+    }
+  } finally {
+    for (const net of nets) await net.close();
+    await server.close();
+  }
+  const stats = (values: number[]) => {
+    const sorted = values.toSorted((a, b) => a - b);
+    return {
+      p50: sorted[Math.floor(sorted.length / 2)],
+      p90: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))],
+    };
+  };
+  return { overlay: stats(overlay), server: stats(direct), rounds };
 }
 
 function table(rows: OverlaySignalRow[]): string {
@@ -119,11 +186,24 @@ if (import.meta.main) {
   const sizes = listOption("--sizes", [1000, 10_000]);
   const ticks = numberOption("--ticks", 30);
   const preferences = listOption("--preferences", [0, 0.9]);
+  const rounds = numberOption("--rounds", 20);
   const rows: OverlaySignalRow[] = [];
   for (const n of sizes) {
     for (const preference of preferences) {
       rows.push(await measureOverlaySignal(n, preference, ticks));
     }
   }
-  await publish(table(rows), { bench: "overlay-signal", sizes, ticks, rows });
+  const latency = await measureSetupLatency(rounds);
+  const latencyLine = `setup and first message, real nodes, ${rounds} each way: through the ` +
+    `overlay p50 ${latency.overlay.p50.toFixed(1)} ms, p90 ${latency.overlay.p90.toFixed(1)} ms; ` +
+    `through the server p50 ${latency.server.p50.toFixed(1)} ms, p90 ${
+      latency.server.p90.toFixed(1)
+    } ms`;
+  await publish(`${table(rows)}\n${latencyLine}`, {
+    bench: "overlay-signal",
+    sizes,
+    ticks,
+    rows,
+    latency,
+  });
 }

@@ -40,8 +40,10 @@ export interface SimSetups {
   overlay: number;
   /** To any other node: through the signalling server. */
   server: number;
-  /** Of all these, the ones among the first two a node opened (it had no neighbours yet). */
+  /** Of all these, the ones among the first two a node opened. */
   firstTwo: number;
+  /** Of those, the ones that would have gone through the overlay. */
+  firstTwoOverlay: number;
 }
 
 /** Traffic counted by the hub. */
@@ -77,7 +79,7 @@ export class NetworkSim {
   /** Traffic of all nodes. */
   readonly traffic: SimTraffic = { messages: 0, bytes: 0 };
   /** Connections opened, by the way their setup would have gone. */
-  readonly setups: SimSetups = { overlay: 0, server: 0, firstTwo: 0 };
+  readonly setups: SimSetups = { overlay: 0, server: 0, firstTwo: 0, firstTwoOverlay: 0 };
   /** Nodes whose set of nodes reachable through a neighbour may have changed this round. */
   readonly #dirty = new Set<NodeID>();
 
@@ -291,7 +293,10 @@ export class NetworkSim {
     }
     const viaNeighbour = [...node.peers].some((peer) => this.#nodes.get(peer)?.peers.has(to));
     this.setups[viaNeighbour ? "overlay" : "server"]++;
-    if (node.opened++ < 2) this.setups.firstTwo++;
+    if (node.opened++ < 2) {
+      this.setups.firstTwo++;
+      if (viaNeighbour) this.setups.firstTwoOverlay++;
+    }
     node.peers.add(to);
     other.peers.add(self);
     this.#changed(self, to);
