@@ -103,6 +103,8 @@ export class OverlaySignals {
   /** The reachable nodes last reported, joined. */
   #reported = "";
   #nearTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Closed: nothing more is sent or reported (connections close after the network does). */
+  #closed = false;
   #sweeper: ReturnType<typeof setInterval>;
   readonly stats: OverlayStats = { sent: 0, relayed: 0, received: 0, returned: 0, refused: 0 };
 
@@ -119,6 +121,7 @@ export class OverlaySignals {
    * neighbour; false when there is none (or `to` is avoided), and the caller uses the server.
    */
   route(to: NodeID, signal: Record<string, unknown>): boolean {
+    if (this.#closed) return false;
     const until = this.#avoid.get(to);
     if (until !== undefined && until > Date.now()) return false;
     const vias = [...this.#near].filter(([via, { ids }]) => via !== to && ids.has(to));
@@ -141,7 +144,7 @@ export class OverlaySignals {
 
   /** This node's open connections changed: its neighbours hear the new list soon. */
   neighboursChanged(): void {
-    if (this.#nearTimer !== undefined) return;
+    if (this.#nearTimer !== undefined || this.#closed) return;
     this.#nearTimer = setTimeout(() => {
       this.#nearTimer = undefined;
       const ids = this.#links.neighbours();
@@ -162,6 +165,7 @@ export class OverlaySignals {
 
   /** An overlay control message from the neighbour `from`. */
   receive(from: NodeID, module: string, data: string | Uint8Array): void {
+    if (this.#closed) return;
     let message: Record<string, unknown>;
     try {
       if (typeof data !== "string" || data.length > MAX_MESSAGE_CHARS) {
@@ -179,8 +183,9 @@ export class OverlaySignals {
     else this.#returned(from, message);
   }
 
-  /** Stops the timers. */
+  /** Stops: no more lists, carrying or reports, and no timers. */
   close(): void {
+    this.#closed = true;
     clearTimeout(this.#nearTimer);
     clearInterval(this.#sweeper);
   }
