@@ -21,31 +21,17 @@ import {
   startLoadTarget,
 } from "./signal_targets.ts";
 import { startNatsCluster } from "../harness/nats_cluster.ts";
-import { startSignalProcess } from "../harness/signal_process.ts";
+import { startClusteredServers } from "../harness/signal_cluster.ts";
 import { U256 } from "../core/ids.ts";
 
 /** `servers` flnet servers on Node over a fresh 3-member NATS cluster, as a load target. */
 export async function startClusterTarget(servers: number, clients: number): Promise<LoadTarget> {
   const nats = await startNatsCluster(3);
   const perServer = Math.ceil(clients / servers) + 100;
-  const processes = await Promise.all(
-    Array.from({ length: servers }, (_, i) =>
-      startSignalProcess(
-        ["--nats", nats.members[i % 3].url, ...loadServerArgs(perServer)],
-        [],
-        "node",
-      )),
+  const processes = await startClusteredServers(
+    nats,
+    Array.from({ length: servers }, () => ({ runtime: "node", args: loadServerArgs(perServer) })),
   );
-  // every server must know the others before lists and counts mean anything
-  const deadline = Date.now() + 10_000;
-  for (const server of processes) {
-    for (;;) {
-      const stats = await (await fetch(`${server.url.replace("ws:", "http:")}/stats`)).json();
-      if (stats.cluster?.peers === servers - 1) break;
-      if (Date.now() > deadline) throw new Error("the cluster's servers did not meet in 10 s");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
   const sum = (values: (number | undefined)[]) =>
     values.some((v) => v === undefined) ? undefined : values.reduce((a: number, b) => a + b!, 0);
   return {

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import type { ServerMessage } from "../../net/signal_protocol.ts";
-import { type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
+import type { SignalProcess } from "../../harness/signal_process.ts";
+import { startClusteredServers } from "../../harness/signal_cluster.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 import { until } from "../../harness/network.ts";
 import { type NatsCluster, startNatsCluster } from "../../harness/nats_cluster.ts";
@@ -20,10 +21,6 @@ async function nextOf(client: RawClient, type: ServerMessage["type"]): Promise<S
     const message = await client.next();
     if (message.type === type) return message;
   }
-}
-
-async function stats(server: SignalProcess): Promise<Record<string, unknown>> {
-  return await (await fetch(`${server.url.replace("ws:", "http:")}/stats`)).json();
 }
 
 async function listed(client: RawClient): Promise<string[]> {
@@ -39,19 +36,12 @@ describe("a cluster of signalling servers over NATS", { timeout: 60_000 }, () =>
   before(async () => {
     nats = await startNatsCluster(3);
     // one server per NATS member; the second runs on Node
-    servers = await Promise.all([
-      startSignalProcess(["--nats", nats.members[0].url, "--max-list-len", "10"], [], "deno"),
-      startSignalProcess(["--nats", nats.members[1].url, "--max-list-len", "10"], [], "node"),
-      startSignalProcess(["--nats", nats.members[2].url, "--max-list-len", "10"], [], "deno"),
+    const args = ["--max-list-len", "10"];
+    servers = await startClusteredServers(nats, [
+      { runtime: "deno", args },
+      { runtime: "node", args },
+      { runtime: "deno", args },
     ]);
-    await until("the servers know each other", async () => {
-      for (const server of servers) {
-        if ((await stats(server) as { cluster?: { peers: number } }).cluster?.peers !== 2) {
-          return false;
-        }
-      }
-      return true;
-    }, 10_000);
   });
 
   after(async () => {
@@ -71,12 +61,17 @@ describe("a cluster of signalling servers over NATS", { timeout: 60_000 }, () =>
     try {
       // every node sees the others, wherever they connected (heartbeats carry the counts)
       await until("each lists the other two", async () => {
-        for (const [client, others] of [[a, [b, c]], [b, [a, c]], [c, [a, b]]] as const) {
+        for (
+          const [client, mine, others] of [
+            [a, configA.id, [configB.id, configC.id]],
+            [b, configB.id, [configA.id, configC.id]],
+            [c, configC.id, [configA.id, configB.id]],
+          ] as const
+        ) {
           const ids = await listed(client);
           if (ids.length !== 2) return false;
-          const mine = client === a ? configA.id : client === b ? configB.id : configC.id;
           assert.ok(!ids.includes(mine), "a node is never listed to itself");
-          void others;
+          assert.deepEqual(ids.toSorted(), [...others].sort(), "the other two, wherever they are");
         }
         return true;
       }, 5_000);

@@ -7,19 +7,11 @@
 
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import { type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
+import type { SignalProcess } from "../../harness/signal_process.ts";
+import { serverStats, startClusteredServers } from "../../harness/signal_cluster.ts";
 import { loopbackNode, until } from "../../harness/network.ts";
 import { type NatsCluster, startNatsCluster } from "../../harness/nats_cluster.ts";
 import type { Network } from "../../net/api.ts";
-
-interface ServerStats {
-  nodesOnline: number;
-  cluster?: { peers: number; relaysOut: { ok: number } };
-}
-
-async function stats(server: SignalProcess): Promise<ServerStats> {
-  return await (await fetch(`${server.url.replace("ws:", "http:")}/stats`)).json();
-}
 
 /** A node that starts on `servers[first]` and moves on through the others in order. */
 function nodeOn(servers: SignalProcess[], first: number, name: string): Promise<Network> {
@@ -35,15 +27,11 @@ describe("real nodes on a cluster of signalling servers", { timeout: 90_000 }, (
 
   before(async () => {
     nats = await startNatsCluster(3);
-    servers = await Promise.all([
-      startSignalProcess(["--nats", nats.members[0].url], [], "deno"),
-      startSignalProcess(["--nats", nats.members[1].url], [], "node"),
-      startSignalProcess(["--nats", nats.members[2].url, "--drain", "1"], [], "deno"),
+    servers = await startClusteredServers(nats, [
+      { runtime: "deno" },
+      { runtime: "node" },
+      { runtime: "deno", args: ["--drain", "1"] },
     ]);
-    await until("the servers know each other", async () => {
-      for (const server of servers) if ((await stats(server)).cluster?.peers !== 2) return false;
-      return true;
-    }, 10_000);
   });
 
   after(async () => {
@@ -56,8 +44,8 @@ describe("real nodes on a cluster of signalling servers", { timeout: 90_000 }, (
     const b = await nodeOn(servers, 1, "b");
     const late: Network[] = [];
     try {
-      assert.equal((await stats(servers[0])).nodesOnline, 1);
-      assert.equal((await stats(servers[1])).nodesOnline, 1);
+      assert.equal((await serverStats(servers[0])).nodesOnline, 1);
+      assert.equal((await serverStats(servers[1])).nodesOnline, 1);
       // A finds B in its server's list, though B is on another server
       await until(
         "A lists B",
@@ -67,13 +55,16 @@ describe("real nodes on a cluster of signalling servers", { timeout: 90_000 }, (
       await a.send(b.id, "across servers");
       const first = await b.recv();
       assert.deepEqual([first.from, first.data], [a.id, "across servers"]);
-      assert.ok((await stats(servers[0])).cluster!.relaysOut.ok > 0, "the setup crossed NATS");
+      assert.ok(
+        (await serverStats(servers[0])).cluster!.relaysOut.ok > 0,
+        "the setup crossed NATS",
+      );
 
       await servers[1].kill(); // B's server, without a word
       const killed = Date.now();
       // B moves on to the next address it was given: the third server
       await until("B is back, on the third server", async () => {
-        return (await stats(servers[2])).nodesOnline === 1;
+        return (await serverStats(servers[2])).nodesOnline === 1;
       }, 10_000);
       const back = Date.now() - killed;
       assert.ok(back < 10_000, `back after ${back} ms`);
@@ -90,7 +81,7 @@ describe("real nodes on a cluster of signalling servers", { timeout: 90_000 }, (
       assert.ok(await servers[2].stop(), "the third server shut down cleanly");
       await until(
         "every node is on the first server",
-        async () => (await stats(servers[0])).nodesOnline === 3,
+        async () => (await serverStats(servers[0])).nodesOnline === 3,
         10_000,
       );
       const d = await nodeOn(servers, 0, "d");
