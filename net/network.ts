@@ -209,6 +209,8 @@ class NetworkCore {
         this.signal.request({ type: "relay", to, signal });
       },
       reachable: (ids) => this.broker.enqueueOut({ type: "reachable", ids }),
+      malformed: (from, message) =>
+        this.broker.enqueueOut({ type: "error", code: "bad-frame", to: from, message }),
     });
     this.#guard = new SetupGuard(config, {
       send: (to, signal) => this.#sendSetup(to, signal),

@@ -68,6 +68,8 @@ export interface OverlayLinks {
   fallback(to: NodeID, signal: Record<string, unknown>, reason: string): void;
   /** The nodes reachable through a neighbour changed (at most {@link MAX_REACHABLE}). */
   reachable(ids: NodeID[]): void;
+  /** The neighbour `from` sent an overlay message this node cannot take; `reason` says why. */
+  malformed(from: NodeID, reason: string): void;
 }
 
 /** What went through the overlay, for monitoring and benchmarks. */
@@ -174,9 +176,8 @@ export class OverlaySignals {
       message = JSON.parse(data);
       if (typeof message !== "object" || message === null) throw new Error("not an object");
     } catch (error) {
-      this.stats.refused++;
-      log.debug(`a malformed ${module.slice(1)} from ${U256.short(from)}: ${error}`);
-      return;
+      const what = error instanceof SyntaxError ? "not JSON" : (error as Error).message;
+      return this.#malformed(from, `a ${module.slice(1)} message that is ${what}`);
     }
     if (module === NEIGHBOURS_MODULE) this.#neighbourList(from, message);
     else if (module === OVERLAY_SIGNAL_MODULE) this.#carry(from, message);
@@ -196,9 +197,10 @@ export class OverlaySignals {
       !Number.isSafeInteger(version) || !Array.isArray(ids) ||
       ids.length > MAX_NEIGHBOUR_LIST || !ids.every((id) => U256.is(id))
     ) {
-      this.stats.refused++;
-      log.debug(`a malformed neighbour list from ${U256.short(from)}`);
-      return;
+      return this.#malformed(
+        from,
+        `a neighbour list that is not a version and at most ${MAX_NEIGHBOUR_LIST} node ids`,
+      );
     }
     const known = this.#near.get(from);
     if (known && known.version >= (version as number)) return;
@@ -232,9 +234,7 @@ export class OverlaySignals {
       !U256.is(from) || !U256.is(to) || !Number.isSafeInteger(hops) || (hops as number) < 1 ||
       typeof signal !== "object" || signal === null || Array.isArray(signal) || from === this.#id
     ) {
-      this.stats.refused++;
-      log.debug(`a malformed setup message to carry from ${U256.short(via)}`);
-      return;
+      return this.#malformed(via, "a setup message to carry without from, to, hops or signal");
     }
     const back = (reason: string) => {
       this.stats.refused++;
@@ -261,8 +261,7 @@ export class OverlaySignals {
       from !== this.#id || !U256.is(to) || typeof signal !== "object" || signal === null ||
       Array.isArray(signal)
     ) {
-      this.stats.refused++;
-      return;
+      return this.#malformed(via, "a returned setup message this node did not send");
     }
     this.stats.returned++;
     this.#waiting.delete(to);
@@ -271,6 +270,11 @@ export class OverlaySignals {
       signal as Record<string, unknown>,
       `node ${U256.short(via)} could not carry it: ${String(reason).slice(0, 200)}`,
     );
+  }
+
+  #malformed(from: NodeID, what: string): void {
+    this.stats.refused++;
+    this.#links.malformed(from, `node ${U256.short(from)} sent ${what}; it was dropped`);
   }
 
   #takeToken(via: NodeID): boolean {

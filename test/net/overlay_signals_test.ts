@@ -29,6 +29,7 @@ function node(neighbours: NodeID[]) {
   const delivered: { from: NodeID; signal: Record<string, unknown> }[] = [];
   const fallbacks: { to: NodeID; reason: string }[] = [];
   const reachable: NodeID[][] = [];
+  const malformed: { from: NodeID; reason: string }[] = [];
   const overlay = new OverlaySignals(id, {
     neighbours: () => neighbours,
     send: (to, module, data) => {
@@ -39,8 +40,9 @@ function node(neighbours: NodeID[]) {
     deliver: (from, signal) => delivered.push({ from, signal }),
     fallback: (to, _signal, reason) => fallbacks.push({ to, reason }),
     reachable: (ids) => reachable.push(ids),
+    malformed: (from, reason) => malformed.push({ from, reason }),
   }, () => 0);
-  return { id, overlay, sent, delivered, fallbacks, reachable };
+  return { id, overlay, sent, delivered, fallbacks, reachable, malformed };
 }
 
 const list = (version: number, ids: string[]) => JSON.stringify({ version, ids });
@@ -109,7 +111,7 @@ describe("overlay signals", () => {
     }
   });
 
-  it("sends a returned message through the server, and ignores returns of others", () => {
+  it("sends a returned message through the server, and reports returns of others", () => {
     const [via, target] = [U256.random(), U256.random()];
     const me = node([via]);
     try {
@@ -123,6 +125,8 @@ describe("overlay signals", () => {
         JSON.stringify({ ...back, from: U256.random() }),
       );
       assert.equal(me.fallbacks.length, 1, "a return for another node is not ours to resend");
+      assert.deepEqual(me.malformed.map((m) => m.from), [via]);
+      assert.match(me.malformed[0].reason, /a returned setup message this node did not send/);
     } finally {
       me.overlay.close();
     }
@@ -153,6 +157,17 @@ describe("overlay signals", () => {
         relay.overlay.receive(from, module, bad);
       }
       assert.equal(relay.overlay.stats.refused, refused + 6);
+      // each reported, naming the neighbour and what was wrong
+      assert.equal(relay.malformed.length, 6);
+      assert.ok(relay.malformed.every((m) => m.from === from));
+      assert.deepEqual(relay.malformed.map((m) => m.reason.replace(/^node \w+ sent /, "")), [
+        "a sig message that is not JSON; it was dropped",
+        "a sig message that is not text of at most 80 KiB; it was dropped",
+        "a setup message to carry without from, to, hops or signal; it was dropped",
+        "a setup message to carry without from, to, hops or signal; it was dropped",
+        "a neighbour list that is not a version and at most 128 node ids; it was dropped",
+        "a neighbour list that is not a version and at most 128 node ids; it was dropped",
+      ]);
     } finally {
       relay.overlay.close();
     }
