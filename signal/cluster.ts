@@ -92,6 +92,11 @@ export interface ClusterOptions {
   maxServersPerList: number;
   /** The most relays to other servers waiting for their answer (10,000). */
   maxPendingRelays: number;
+  /**
+   * The most lists waiting for other servers' samples (1,000); a list beyond that is answered
+   * from this server's nodes alone, so clients asking for lists cannot pile up requests on NATS.
+   */
+  maxPendingLists: number;
   /** The most servers remembered (10,000). */
   maxServers: number;
   /** Randomness for the choice of servers and the server id. */
@@ -106,6 +111,7 @@ export const CLUSTER_DEFAULTS: Readonly<ClusterOptions> = {
   sampleTimeoutMs: 300,
   maxServersPerList: 8,
   maxPendingRelays: 10_000,
+  maxPendingLists: 1_000,
   maxServers: 10_000,
   rng: secureRandom,
 };
@@ -151,6 +157,7 @@ export class SignalCluster {
   readonly #subscriptions: { unsubscribe(): void }[] = [];
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #pendingRelays = 0;
+  #pendingLists = 0;
   /** The node count of the last heartbeat, and a beat scheduled early because it changed. */
   #lastBeatNodes = 0;
   #earlyBeat: ReturnType<typeof setTimeout> | undefined;
@@ -256,9 +263,20 @@ export class SignalCluster {
   /**
    * Up to `count` nodes of the whole cluster, not `exclude`: each server's share in proportion
    * to the nodes it holds, this server's from memory, the others' asked for over the bus. A
-   * server that does not answer in time only makes the list shorter.
+   * server that does not answer in time only makes the list shorter; with `maxPendingLists`
+   * lists waiting already, the list holds this server's nodes alone.
    */
   async list(count: number, exclude?: NodeID): Promise<NodeInfo[]> {
+    if (this.#pendingLists >= this.#o.maxPendingLists) return this.#host.sample(count, exclude);
+    this.#pendingLists++;
+    try {
+      return await this.#clusterList(count, exclude);
+    } finally {
+      this.#pendingLists--;
+    }
+  }
+
+  async #clusterList(count: number, exclude?: NodeID): Promise<NodeInfo[]> {
     const local = Math.max(0, this.#host.nodeCount() - (exclude ? 1 : 0));
     const remote = this.#pickServers();
     const weights = [local, ...remote.map(([, nodes]) => nodes)];
