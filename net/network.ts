@@ -255,7 +255,11 @@ class NetworkCore {
           // (a peer stuck in a setup step is not waited for beyond CLOSE_WAIT_MS)
           void Promise.all(
             [...this.#peers.values()].map((peer) =>
-              within(peer.disconnect("closed", "the network closed"), CLOSE_WAIT_MS, undefined)
+              within(
+                peer.disconnect("closed", "the network closed"),
+                CLOSE_WAIT_MS,
+                () => undefined,
+              )
             ),
           ).finally(() => this.signal.request({ type: "close" }));
           break;
@@ -464,10 +468,10 @@ const STATUS_WAIT_MS = 2_000;
 /** How long closing waits for one peer (a graceful close takes at most 2 s). */
 const CLOSE_WAIT_MS = 3_000;
 
-/** `work`'s result, or `fallback` when it takes longer than `ms`. */
-async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+/** `work`'s result, or `fallback()` when it takes longer than `ms`. */
+async function within<T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<T>((resolve) => timer = setTimeout(() => resolve(fallback), ms));
+  const late = new Promise<T>((resolve) => timer = setTimeout(() => resolve(fallback()), ms));
   try {
     return await Promise.race([work, late]);
   } finally {
@@ -480,9 +484,5 @@ async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> 
  * one stuck peer must not keep every later status round (and the stat module) waiting.
  */
 function statusWithin(peer: Peer): Promise<ConnectionStatus> {
-  return within(peer.status(), STATUS_WAIT_MS, {
-    state: peer.state,
-    bytesSent: 0,
-    bytesReceived: 0,
-  });
+  return within(peer.status(), STATUS_WAIT_MS, () => peer.briefStatus());
 }

@@ -227,10 +227,16 @@ export class Peer {
    * @roamhq/wrtc at exit).
    */
   async status(): Promise<ConnectionStatus> {
-    let status: ConnectionStatus = { state: this.#setup.state, bytesSent: 0, bytesReceived: 0 };
+    let status: ConnectionStatus = this.briefStatus();
     await this.#step(async () => {
       status = await this.#setup.status();
     });
+    return this.setupVia ? { ...status, setupVia: this.setupVia } : status;
+  }
+
+  /** The state and how the connection was set up, without asking the engine (no counters). */
+  briefStatus(): ConnectionStatus {
+    const status = { state: this.#setup.state, bytesSent: 0, bytesReceived: 0 };
     return this.setupVia ? { ...status, setupVia: this.setupVia } : status;
   }
 
