@@ -73,7 +73,7 @@ export {
 } from "./net/module_link.ts";
 export type { RTCPeerConnectionConstructor } from "./net/peer_setup.ts";
 export type { ServerUrls, WebSocketConstructor, WebSocketLike } from "./net/websocket.ts";
-export type { ConnectionState, ConnectionStatus } from "./net/connection_status.ts";
+export type { ConnectionState, ConnectionStatus, SetupVia } from "./net/connection_status.ts";
 export {
   allOf,
   type CandidateFilter,
@@ -119,6 +119,8 @@ export {
   type GossipState,
 } from "./modules/gossip/messages.ts";
 export { CATEGORIES, type GossipEvent } from "./modules/gossip/event.ts";
+export type { NeighbourLink, NeighbourList } from "./modules/gossip/neighbour_list.ts";
+export { NEIGHBOUR_LIST_REFRESH_PERIODS } from "./node/neighbour_lists.ts";
 export {
   linkPingToNetwork,
   linkPingToTimer,

@@ -14,12 +14,18 @@ import {
   IdentityInUseError,
   LOG_LEVELS,
   type LogLevel,
+  NEIGHBOUR_LIST_REFRESH_PERIODS,
   type NodeID,
   setLogLevel,
   startBrowserNode,
   type WebNetworkOptions,
 } from "../browser.ts";
 import { layoutPicture, pathType, renderPicture } from "./picture.ts";
+
+/** The demo's networks are small: its nodes tell each other their neighbours every 5 s. */
+const LIST_TICKS = 5;
+/** How long a list that did not change is good for (the node publishes it again then). */
+const LIST_REFRESH_TICKS = LIST_TICKS * NEIGHBOUR_LIST_REFRESH_PERIODS;
 
 const params = new URLSearchParams(location.search);
 const logLevel = params.get("log") as LogLevel;
@@ -101,11 +107,15 @@ function watch({ node }: BrowserNode): void {
       logEvent(`disconnected from ${names.get(id) ?? id.slice(0, 8)}`);
       paths.delete(id);
     }
+    // a list not renewed for its refresh time is the last word of a node that left
+    const fresh = Date.now() - LIST_REFRESH_TICKS * 1000 * 1.5;
+    const lists = (await node.neighbourLists()).filter((list) => list.created > fresh);
     const picture = layoutPicture({
       self: { id: node.id, name: node.config.info.name },
       known: names,
       connected,
       stats,
+      lists,
     });
     element("picture").innerHTML = renderPicture(picture);
     element("counts").textContent = `${connected.length} connected · ${names.size} known`;
@@ -146,6 +156,7 @@ async function join(sameIdentity: "refuse" | "tab"): Promise<void> {
         ...(params.has("name") ? { name: params.get("name")! } : {}),
       },
       stat: { intervalTicks: 2 },
+      neighbourListTicks: LIST_TICKS,
     });
   } catch (error) {
     if (error instanceof IdentityInUseError) {

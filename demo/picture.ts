@@ -1,12 +1,15 @@
 /**
  * The demo's picture of the network one node sees: itself in the middle, every node it knows
- * on a circle around it, and a line to each node it is connected to, labelled with the path
- * type (host, srflx, prflx, relay) and the round-trip time. Pure functions, so the layout and
- * the SVG are tested without a browser.
+ * on a circle around it, a line to each node it is connected to, labelled with the path type
+ * (host, srflx, prflx, relay), the round-trip time and how the connection was set up, and thin
+ * lines for the connections among the other nodes, drawn from their signed neighbour lists.
+ * Pure functions, so the layout and the SVG are tested without a browser.
  * @module
  */
 
 import type { NodeID } from "../core/ids.ts";
+import type { SetupVia } from "../net/connection_status.ts";
+import type { NeighbourList } from "../modules/gossip/neighbour_list.ts";
 import type { ConnectionStat } from "../modules/stat/messages.ts";
 
 /** What the picture is drawn from. */
@@ -19,6 +22,8 @@ export interface PictureInput {
   connected: NodeID[];
   /** The connection statistics, by node. */
   stats: Record<NodeID, ConnectionStat>;
+  /** The other nodes' neighbour lists (from gossip): their connections among themselves. */
+  lists?: NeighbourList[];
 }
 
 /** A node in the picture. */
@@ -44,7 +49,17 @@ export interface PictureEdge {
   /** The round-trip time, ms, once measured. */
   rttMs?: number;
   /** How the connection was set up: through the signalling server or through the overlay. */
-  via?: "server" | "overlay";
+  via?: SetupVia;
+}
+
+/** A connection between two other nodes, as one of their neighbour lists gives it. */
+export interface PictureLink {
+  /** One end (the smaller id). */
+  a: NodeID;
+  /** The other end. */
+  b: NodeID;
+  /** How the connection was set up, when a list says. */
+  via?: SetupVia;
 }
 
 /** A laid-out picture. */
@@ -55,6 +70,8 @@ export interface Picture {
   nodes: PictureNode[];
   /** This node's connections. */
   edges: PictureEdge[];
+  /** The connections among the other nodes. */
+  links: PictureLink[];
 }
 
 const SIZE = 400;
@@ -98,7 +115,23 @@ export function layoutPicture(input: PictureInput): Picture {
       ...(stat?.setupVia ? { via: stat.setupVia } : {}),
     };
   });
-  return { size: SIZE, nodes, edges };
+  return { size: SIZE, nodes, edges, links: otherLinks(input, new Set(others)) };
+}
+
+/** The connections the lists give among `others` (not this node's: those are its edges). */
+function otherLinks(input: PictureInput, others: Set<NodeID>): PictureLink[] {
+  const links = new Map<string, PictureLink>();
+  for (const list of input.lists ?? []) {
+    if (!others.has(list.node)) continue;
+    for (const { id, via } of list.neighbours) {
+      if (!others.has(id)) continue;
+      const [a, b] = list.node < id ? [list.node, id] : [id, list.node];
+      const key = `${a}${b}`;
+      const known = links.get(key);
+      if (!known || (!known.via && via)) links.set(key, via ? { a, b, via } : { a, b });
+    }
+  }
+  return [...links.values()].sort((x, y) => (x.a + x.b < y.a + y.b ? -1 : 1));
 }
 
 /** Escapes text for XML content and attribute values. */
@@ -107,8 +140,9 @@ export function escapeXml(text: string): string {
 }
 
 /**
- * The SVG markup of a picture. Nodes are `<g class="node" data-id>`, connections
- * `<g class="edge" data-to data-path data-via>`, so a page (and a test) can find them.
+ * The SVG markup of a picture. Nodes are `<g class="node" data-id>`, this node's connections
+ * `<g class="edge" data-to data-path data-via>`, the others' `<g class="link" data-a data-b
+ * data-via>`, so a page (and a test) can find them.
  */
 export function renderPicture(picture: Picture): string {
   const at = new Map(picture.nodes.map((n) => [n.id, n]));
@@ -132,6 +166,16 @@ export function renderPicture(picture: Picture): string {
       `</g>`,
     ];
   });
+  const links = picture.links.flatMap((link) => {
+    const [a, b] = [at.get(link.a), at.get(link.b)];
+    if (!a || !b) return [];
+    const setup = link.via ? ` data-via="${link.via}"` : "";
+    return [
+      `<g class="link via-${link.via ?? "unknown"}" data-a="${escapeXml(link.a)}" ` +
+      `data-b="${escapeXml(link.b)}"${setup}>` +
+      `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}"/></g>`,
+    ];
+  });
   const connected = new Set(picture.edges.map((edge) => edge.to));
   const nodes = picture.nodes.map((node) =>
     `<g class="node${node.self ? " self" : ""}${connected.has(node.id) ? " connected" : ""}" ` +
@@ -142,5 +186,6 @@ export function renderPicture(picture: Picture): string {
     `</g>`
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${picture.size} ${picture.size}" ` +
-    `role="img" aria-label="nodes and connections">${edges.join("")}${nodes.join("")}</svg>`;
+    `role="img" aria-label="nodes and connections">` +
+    `${links.join("")}${edges.join("")}${nodes.join("")}</svg>`;
 }

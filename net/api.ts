@@ -31,6 +31,7 @@
 import { BrokerChannel, type Subscription } from "../core/broker.ts";
 import type { NodeConfig, NodeInfo } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
+import type { SetupVia } from "./connection_status.ts";
 import {
   type ConnectionInfo,
   type NetworkBroker,
@@ -138,7 +139,7 @@ export function checkSignalUrl(url: string): void {
 
 /** A peer connected to this node, or one whose connection ended (with why). */
 export type PeerEvent =
-  | { type: "connected"; id: NodeID }
+  | { type: "connected"; id: NodeID; via?: SetupVia }
   | { type: "disconnected"; id: NodeID; reason: string };
 
 /** A node's network, ready to use; made by `networkStart` of the entry points. */
@@ -256,7 +257,9 @@ export class Network implements AsyncIterable<NetworkMessage> {
         break;
       case "connected":
         this.#connected.add(out.id);
-        for (const listener of this.#peerListeners) listener({ type: "connected", id: out.id });
+        for (const listener of this.#peerListeners) {
+          listener({ type: "connected", id: out.id, ...(out.via ? { via: out.via } : {}) });
+        }
         break;
       case "disconnected": {
         this.#connected.delete(out.id);

@@ -7,6 +7,9 @@
 
 import type { CandidateType, ParsedCandidate } from "./candidates.ts";
 
+/** How a connection's setup travelled: through the signalling server or through the overlay. */
+export type SetupVia = "server" | "overlay";
+
 /** Where a connection stands. */
 export type ConnectionState = "idle" | "connecting" | "open";
 
@@ -39,7 +42,7 @@ export interface ConnectionStatus {
   /** `RTCDataChannel.readyState`. */
   dataChannelState?: string;
   /** How the connection was set up: its offer went through the signalling server or the overlay. */
-  setupVia?: "server" | "overlay";
+  setupVia?: SetupVia;
 }
 
 type Stat = Record<string, unknown>;

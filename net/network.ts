@@ -15,13 +15,13 @@ import type { NodeConfig, NodeInfo } from "../core/config.ts";
 import { type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import type { CandidateFilter } from "./candidates.ts";
-import type { ConnectionStatus } from "./connection_status.ts";
+import type { ConnectionStatus, SetupVia } from "./connection_status.ts";
 import type { NetworkErrorCode } from "./errors.ts";
 import type { IncompleteBudget } from "./reassembler.ts";
 import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
 import { newSendId } from "./send_id.ts";
-import { SetupGuard, type SetupRoute } from "./setup_guard.ts";
+import { SetupGuard } from "./setup_guard.ts";
 import { SETUP_LIMITS, type SetupSignal, type SignedSetup } from "./setup_signal.ts";
 import { OverlaySignals } from "./overlay_signals.ts";
 import { type SignalClientOptions, SignalConnection, type SignalOut } from "./signal_client.ts";
@@ -130,8 +130,11 @@ export type NetworkOut =
   | { type: "sent"; to: NodeID; id: number }
   /** A failure: of message `id` when given, else of the connection to `to` or its data. */
   | { type: "error"; code: NetworkErrorCode; message: string; to?: NodeID; id?: number }
-  /** A data channel to `id` opened. */
-  | { type: "connected"; id: NodeID }
+  /**
+   * A data channel to `id` opened; `via` says how its setup travelled (through the signalling
+   * server or through a neighbour in the overlay).
+   */
+  | { type: "connected"; id: NodeID; via?: SetupVia }
   /** The connection to `id` ended. */
   | { type: "disconnected"; id: NodeID; reason: string }
   /** Nodes the signalling server knows, answering `list`. */
@@ -298,11 +301,11 @@ class NetworkCore {
   }
 
   #peer(remote: NodeID): Peer {
-    let peer = this.#peers.get(remote);
-    if (peer) return peer;
+    const existing = this.#peers.get(remote);
+    if (existing) return existing;
     const o = this.options;
     const emit = (msg: NetworkOut) => this.broker.enqueueOut(msg);
-    peer = new Peer({
+    const peer: Peer = new Peer({
       localId: this.id,
       remoteId: remote,
       RTCPeerConnection: o.RTCPeerConnection,
@@ -322,7 +325,7 @@ class NetworkCore {
       signal: (signal) => this.#guard.outgoing(remote, signal),
       connected: () => {
         this.#overlay.neighboursChanged();
-        emit({ type: "connected", id: remote });
+        emit({ type: "connected", id: remote, ...(peer.setupVia ? { via: peer.setupVia } : {}) });
       },
       disconnected: (reason) => {
         this.#overlay.neighboursChanged();
@@ -432,7 +435,7 @@ class NetworkCore {
   }
 
   /** A setup message from `from` whose signature holds, which came by `route`. */
-  #fromPeer(from: NodeID, signal: SetupSignal, route: SetupRoute): void {
+  #fromPeer(from: NodeID, signal: SetupSignal, route: SetupVia): void {
     if (this.#closing) return;
     this.#overlay.heardFrom(from);
     if (signal.kind === "offer" && !this.#peers.has(from) && this.#tooManySetups(from)) return;

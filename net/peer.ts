@@ -8,7 +8,7 @@
 
 import { type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
-import type { ConnectionState, ConnectionStatus } from "./connection_status.ts";
+import type { ConnectionState, ConnectionStatus, SetupVia } from "./connection_status.ts";
 import { DataPath, type DataPathOptions } from "./data_path.ts";
 import { RESERVED_MODULE_PREFIX } from "./control.ts";
 import type { PeerErrorCode } from "./errors.ts";
@@ -162,7 +162,7 @@ export class Peer {
   }
 
   /** How the current (or last) connection was set up: through the server or the overlay. */
-  setupVia: "server" | "overlay" | undefined;
+  setupVia: SetupVia | undefined;
 
   /** Idle, connecting, or open. */
   get state(): ConnectionState {

@@ -17,16 +17,14 @@ import {
   signSetup,
   verifySetup,
 } from "./setup_signal.ts";
-
-/** The way a setup message travels: through the signalling server or through the overlay. */
-export type SetupRoute = "server" | "overlay";
+import type { SetupVia } from "./connection_status.ts";
 
 /** What a {@link SetupGuard} reports. */
 export interface SetupGuardEvents {
   /** A signed message, ready to carry to `to`. */
   send(to: NodeID, signed: SignedSetup): void;
   /** A message from `from` whose signature holds; `route` is the way it came. */
-  accept(from: NodeID, signal: SetupSignal, route: SetupRoute): void;
+  accept(from: NodeID, signal: SetupSignal, route: SetupVia): void;
   /** A message for `to` could not be signed or handed on: the attempt `session` cannot go on. */
   unsent(to: NodeID, session: string, reason: string): void;
   /**
@@ -78,7 +76,7 @@ export class SetupGuard {
    * Checks a message from `from` that came by `route`, then accepts or rejects it (in the
    * order of calls).
    */
-  incoming(from: NodeID, value: Record<string, unknown>, route: SetupRoute = "server"): void {
+  incoming(from: NodeID, value: Record<string, unknown>, route: SetupVia = "server"): void {
     if (this.#pending >= MAX_PENDING_CHECKS) {
       this.#events.reject(
         from,
@@ -101,7 +99,7 @@ export class SetupGuard {
       .finally(() => this.#pending--);
   }
 
-  async #check(from: NodeID, value: Record<string, unknown>, route: SetupRoute): Promise<void> {
+  async #check(from: NodeID, value: Record<string, unknown>, route: SetupVia): Promise<void> {
     const who = `node ${U256.short(from)}`;
     let signal;
     try {

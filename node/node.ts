@@ -23,6 +23,7 @@
 
 import type { Subscription } from "../core/broker.ts";
 import { directoryEntry } from "../modules/gossip/directory.ts";
+import { type NeighbourList, neighbourList } from "../modules/gossip/neighbour_list.ts";
 import { NodeConfig, type NodeConfigOptions, type NodeInfo } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
@@ -87,6 +88,8 @@ export interface NodeOptions {
   ping?: Partial<PingConfig>;
   /** Module settings. */
   stat?: Partial<StatConfig>;
+  /** The fewest ticks between two neighbour lists the node publishes over gossip (default 30). */
+  neighbourListTicks?: number;
   /** Called once the node has closed (e.g. to give up a lock on its storage). */
   onClosed?: () => void | Promise<void>;
 }
@@ -184,6 +187,7 @@ export class Node {
       gossip: options.gossip,
       ping: options.ping,
       stat: options.stat,
+      neighbourListTicks: options.neighbourListTicks,
     });
     const node = new Node(config, network, timer, !options.timer, modules, options.onClosed);
     await node.gossip?.emitIn({
@@ -221,6 +225,19 @@ export class Node {
     return events.flatMap((event) => {
       const info = directoryEntry(event);
       return info && info.pubkey !== this.id ? [info] : [];
+    });
+  }
+
+  /**
+   * The overlay as this node knows it: every node's latest signed neighbour list that reached it
+   * over gossip (its own included, once published), each neighbour with how the connection was
+   * set up. Lists are published at most every `neighbourListTicks`, so they lag a little.
+   */
+  async neighbourLists(): Promise<NeighbourList[]> {
+    const events = await this.#events(CATEGORIES.neighbours);
+    return events.flatMap((event) => {
+      const list = neighbourList(event);
+      return list ? [list] : [];
     });
   }
 

@@ -6,11 +6,13 @@
  * - random connections chooses the neighbours, and tells gossip and ping who they are;
  * - gossip and ping send and receive through the network directly, each under its name;
  * - ping's `failed` goes to random connections, which replaces that neighbour;
- * - stat asks the network for statuses and keeps ping's round-trip times.
+ * - stat asks the network for statuses and keeps ping's round-trip times;
+ * - a node that signs publishes its neighbour list over gossip (node/neighbour_lists.ts).
  * @module
  */
 
 import { directoryEntry } from "../modules/gossip/directory.ts";
+import { publishNeighbourLists } from "./neighbour_lists.ts";
 import type { Broker, Subscription } from "../core/broker.ts";
 import type { NodeConfig } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
@@ -47,6 +49,9 @@ import {
   type StatBroker,
 } from "../modules/stat/module.ts";
 
+/** By default, the fewest ticks between two neighbour lists a node publishes. */
+export const NEIGHBOUR_LIST_TICKS = 30;
+
 /** The modules a node can run; a node announces the ones it runs in its info. */
 export const NODE_MODULES = ["random", "gossip", "ping", "stat"] as const;
 
@@ -66,7 +71,8 @@ export interface NodeModules {
   /** The module names whose messages this node takes. */
   names: Set<string>;
   /**
-   * The modules' links to the timer: removed when the node closes, so that a timer shared by
+   * The modules' links to the timer (and the taps that pace with it): removed when the node
+   * closes, so that a timer shared by
    * several nodes neither ticks a closed node's modules nor keeps them in memory.
    */
   timerLinks: Subscription[];
@@ -94,6 +100,11 @@ export interface WiringOptions {
   ping?: Partial<PingConfig>;
   /** Module settings. */
   stat?: Partial<StatConfig>;
+  /**
+   * The fewest ticks between two neighbour lists this node publishes over gossip (default
+   * {@link NEIGHBOUR_LIST_TICKS}; 0: none). Needs `signer`.
+   */
+  neighbourListTicks?: number;
   /** Randomness for random connections and gossip (the simulation seeds them). */
   rng?: { random?: Rng; gossip?: Rng };
 }
@@ -121,6 +132,10 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
     linkGossipToNetwork(gossip, network);
     timerLinks.push(linkGossipToTimer(timer, gossip));
     linkNeighbours(random, gossip);
+    const everyTicks = options.neighbourListTicks ?? NEIGHBOUR_LIST_TICKS;
+    if (options.signer && everyTicks > 0) {
+      timerLinks.push(...publishNeighbourLists({ random, gossip, network, timer, everyTicks }));
+    }
     // the node directory gossip carries tells random connections of nodes beyond the server's
     // lists and the neighbours' neighbours
     gossip.linkOutToIn(random, (out): RandomIn | undefined => {

@@ -301,8 +301,9 @@ export class NetworkSim {
     other.peers.add(self);
     this.#changed(self, to);
     this.#later(() => {
-      node.broker.enqueueOut({ type: "connected", id: to });
-      other.broker.enqueueOut({ type: "connected", id: self });
+      const via = viaNeighbour ? "overlay" : "server";
+      node.broker.enqueueOut({ type: "connected", id: to, via });
+      other.broker.enqueueOut({ type: "connected", id: self, via });
     });
   }
 }

@@ -76,6 +76,11 @@ export interface OverlayOptions {
   maxDelayRounds?: number;
   /** Settings of every node's random connections. */
   random?: Partial<RandomConfig>;
+  /**
+   * The fewest ticks between two neighbour lists a node with a signer publishes (default 30;
+   * 0: none).
+   */
+  neighbourListTicks?: number;
 }
 
 /** Builds an overlay; `gossip: true` and `ping: {…}` add those modules to every node. */
@@ -102,6 +107,7 @@ export function overlay(options: OverlayOptions = {}): Overlay {
       signer,
       ping: options.ping,
       random: options.random,
+      neighbourListTicks: options.neighbourListTicks,
       rng: {
         random: seededRandom(seed + nodes.size + 1),
         gossip: seededRandom(seed * 7 + nodes.size),

@@ -23,6 +23,8 @@ export const CATEGORIES = {
   nodeInfo: "node-info",
   /** A chat message (text). */
   chat: "chat",
+  /** A node's neighbour list (modules/gossip/neighbour_list.ts); one per author. */
+  neighbours: "neighbours",
 } as const;
 
 /** One gossip event. Plain data: it travels as JSON. */

@@ -9,6 +9,7 @@
 
 import type { U256 } from "../../core/ids.ts";
 import { CATEGORIES, type GossipEvent, parseEvent } from "./event.ts";
+import { NEIGHBOUR_LIST_MAX_CHARS } from "./neighbour_list.ts";
 
 /** How a category is kept. */
 export interface CategoryRule {
@@ -25,6 +26,9 @@ export const CATEGORY_RULES: Record<string, CategoryRule> = {
   // a node's info is under 1 KiB (NODE_INFO_LIMITS): 10,000 nodes hold at most 20 MB
   [CATEGORIES.nodeInfo]: { unique: true, max: 10_000, maxPayload: 2048 },
   [CATEGORIES.chat]: { unique: false, max: 200 },
+  // at most 128 ids of 67 characters: 10,000 nodes hold at most 90 MB, so the store's byte
+  // bound sheds the oldest lists first in a network that large
+  [CATEGORIES.neighbours]: { unique: true, max: 10_000, maxPayload: NEIGHBOUR_LIST_MAX_CHARS },
 };
 
 /** Bounds of a whole store. */

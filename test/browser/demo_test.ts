@@ -132,6 +132,16 @@ describe("the demo page in Chromium and Firefox with a Node and a Deno node", {
         assert.deepEqual(seen.edges.map((e) => e.to).toSorted(), ids.slice(1).toSorted());
         assert.ok(seen.log.some((line) => line.includes(`path`)), "the log names the path");
 
+        // the others' connections among themselves, from their signed neighbour lists
+        const others = ids.slice(1).toSorted();
+        const expected = others.flatMap((x, i) => others.slice(i + 1).map((y) => `${x}|${y}`));
+        await until("page A draws the connections among the 3 others", async () => {
+          last = await readPage(a);
+          return expected.every((link) => last.links.includes(link));
+        }, 30_000).catch((error) => {
+          throw new Error(`${error.message}; page A shows ${JSON.stringify(last.links)}`);
+        });
+
         // chat typed in page A reaches page B and both CLI nodes
         await a.fill("#chat-input", `hello from page A (${mode})`);
         await a.press("#chat-input", "Enter");

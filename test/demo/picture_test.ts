@@ -78,4 +78,37 @@ describe("the demo's network picture", () => {
     assert.ok(!svg.includes("<me"));
     assert.equal(escapeXml(`<'&">`), "&#60;&#39;&#38;&#34;&#62;");
   });
+
+  it("draws the other nodes' connections from their lists, once each, without this node's", () => {
+    const list = (node: string, ...neighbours: [string, ("server" | "overlay")?][]) => ({
+      node: id(node),
+      created: 1,
+      neighbours: neighbours.map(([to, via]) => (via ? { id: id(to), via } : { id: id(to) })),
+    });
+    const picture = layoutPicture({
+      self: { id: id("a"), name: "me" },
+      known: new Map([[id("b"), "bee"], [id("c"), "sea"], [id("d"), "dee"]]),
+      connected: [id("b")],
+      stats: {},
+      lists: [
+        list("b", ["c", "overlay"], ["a", "server"], ["e", "server"]),
+        list("c", ["b"], ["d", "server"]),
+        list("e", ["b", "server"]), // a node this one does not know: not drawn
+      ],
+    });
+    assert.deepEqual(picture.links, [
+      { a: id("b"), b: id("c"), via: "overlay" },
+      { a: id("c"), b: id("d"), via: "server" },
+    ]);
+    const svg = renderPicture(picture);
+    assert.equal(svg.match(/<g class="link/g)?.length, 2);
+    assert.match(
+      svg,
+      new RegExp(
+        `<g class="link via-overlay" data-a="${id("b")}" data-b="${id("c")}" ` +
+          `data-via="overlay">`,
+      ),
+    );
+    assert.ok(svg.indexOf('class="link') < svg.indexOf('class="node'), "lines under the nodes");
+  });
 });

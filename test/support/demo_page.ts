@@ -16,6 +16,8 @@ export interface DemoPageView {
   nodes: string[];
   /** The connections in the picture, with how each goes (host, relay…). */
   edges: { to: string; path: string }[];
+  /** The other nodes' connections, from their neighbour lists (ends sorted, "a|b"). */
+  links: string[];
   /** Chat lines. */
   chat: string[];
   /** Log lines. */
@@ -34,6 +36,9 @@ export function readPage(page: TestPage): Promise<DemoPageView> {
       to: (g as SVGElement).dataset.to!,
       path: (g as SVGElement).dataset.path!,
     })),
+    links: [...document.querySelectorAll("#picture .link")].map((g) =>
+      `${(g as SVGElement).dataset.a}|${(g as SVGElement).dataset.b}`
+    ),
     chat: [...document.querySelectorAll("#chat-list li")].map((li) => li.textContent!),
     log: [...document.querySelectorAll("#log li")].map((li) => li.textContent!),
   }));
