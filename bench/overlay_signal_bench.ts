@@ -7,6 +7,9 @@
  * graph: one connected component, degrees in their band, the rounds gossip needs to reach
  * every node.
  *
+ * Then what neighbour lists over gossip cost: the bytes a node sends per tick with and without
+ * them, on the same churning overlay of signing nodes.
+ *
  * Then, with real nodes (node-datachannel, loopback): the time from `send` to a new node until it
  * resolved (setup and first message), through the overlay (a shared neighbour carries the setup)
  * against through the signalling server, in the same run.
@@ -96,6 +99,53 @@ export async function measureOverlaySignal(
     outOfBand,
     gossipRounds,
     gossipReached: [...world.nodes.values()].filter((node) => node.seen.has(event)).length,
+  };
+}
+
+/** What neighbour lists over gossip cost, simulated. */
+export interface NeighbourListCost {
+  /** Nodes online (each signs, so each publishes its list). */
+  nodes: number;
+  /** Ticks measured (a tick is a second on a real node). */
+  ticks: number;
+  /** Bytes a node sent per tick without lists. */
+  withoutBytesPerTick: number;
+  /** Bytes a node sent per tick with lists (one every 30 ticks at most, on change). */
+  withBytesPerTick: number;
+}
+
+/**
+ * Traffic per node with and without neighbour lists, on the same churning overlay of `n` nodes
+ * that all sign (the lists of a node without a key cannot be published).
+ */
+export async function measureNeighbourListCost(
+  n: number,
+  ticks: number,
+): Promise<NeighbourListCost> {
+  const signers = await Promise.all(Array.from({ length: n + ticks }, () => NodeConfig.create()));
+  const perTick = async (neighbourListTicks: number) => {
+    const world = overlay({
+      seed: 2,
+      gossip: true,
+      neighbourListTicks,
+      random: { churnTicks: 20 },
+    });
+    const fresh = [...signers];
+    for (let i = 0; i < n; i++) await world.join(fresh.pop());
+    for (let tick = 0; tick < 5; tick++) await world.step();
+    const before = world.sim.traffic.bytes;
+    for (let tick = 0; tick < ticks; tick++) {
+      world.leave(world.sim.ids()[(tick * 7919) % n]);
+      await world.join(fresh.pop());
+      await world.step();
+    }
+    return (world.sim.traffic.bytes - before) / n / ticks;
+  };
+  return {
+    nodes: n,
+    ticks,
+    withoutBytesPerTick: await perTick(0),
+    withBytesPerTick: await perTick(30),
   };
 }
 
@@ -193,17 +243,24 @@ if (import.meta.main) {
       rows.push(await measureOverlaySignal(n, preference, ticks));
     }
   }
+  const cost = await measureNeighbourListCost(numberOption("--list-nodes", 300), 90);
+  const costLine = `neighbour lists over gossip, ${cost.nodes} signing nodes, ${cost.ticks} ` +
+    `ticks of churn: ${Math.round(cost.withoutBytesPerTick)} B a node sends per tick without, ` +
+    `${Math.round(cost.withBytesPerTick)} B with (${
+      (cost.withBytesPerTick / cost.withoutBytesPerTick).toFixed(2)
+    }x)`;
   const latency = await measureSetupLatency(rounds);
   const latencyLine = `setup and first message, real nodes, ${rounds} each way: through the ` +
     `overlay p50 ${latency.overlay.p50.toFixed(1)} ms, p90 ${latency.overlay.p90.toFixed(1)} ms; ` +
     `through the server p50 ${latency.server.p50.toFixed(1)} ms, p90 ${
       latency.server.p90.toFixed(1)
     } ms`;
-  await publish(`${table(rows)}\n${latencyLine}`, {
+  await publish(`${table(rows)}\n${costLine}\n${latencyLine}`, {
     bench: "overlay-signal",
     sizes,
     ticks,
     rows,
+    cost,
     latency,
   });
 }

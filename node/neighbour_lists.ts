@@ -5,6 +5,12 @@
  * connections churn costs the network one small event per period, not one per change; and
  * again unchanged after {@link NEIGHBOUR_LIST_REFRESH_PERIODS} periods, so a list older than that is the last
  * word of a node that left.
+ *
+ * Every node receives every list: with N nodes publishing each period, each node takes in about
+ * N × 1 KB per period, plus gossip's announcements (measured in bench/overlay_signal_bench.ts:
+ * 100 nodes churning, one list per node every 30 ticks, about 14 KB a node sends per tick). So
+ * it is off by default, for small networks and monitoring; routing does not need it (each node
+ * tells only its neighbours its list, net/overlay_signals.ts).
  * @module
  */
 

@@ -88,7 +88,11 @@ export interface NodeOptions {
   ping?: Partial<PingConfig>;
   /** Module settings. */
   stat?: Partial<StatConfig>;
-  /** The fewest ticks between two neighbour lists the node publishes over gossip (default 30). */
+  /**
+   * Publish the node's neighbour list over gossip, at most once in this many ticks, so that
+   * every node can draw the whole overlay ({@link Node.neighbourLists}). Default 0: never, as
+   * it costs every node about 1 KB per node of the network per period (the demo uses 5).
+   */
   neighbourListTicks?: number;
   /** Called once the node has closed (e.g. to give up a lock on its storage). */
   onClosed?: () => void | Promise<void>;
@@ -231,7 +235,8 @@ export class Node {
   /**
    * The overlay as this node knows it: every node's latest signed neighbour list that reached it
    * over gossip (its own included, once published), each neighbour with how the connection was
-   * set up. Lists are published at most every `neighbourListTicks`, so they lag a little.
+   * set up. Only nodes started with `neighbourListTicks` publish theirs, at most once in that
+   * many ticks, so the lists lag a little.
    */
   async neighbourLists(): Promise<NeighbourList[]> {
     const events = await this.#events(CATEGORIES.neighbours);

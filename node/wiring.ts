@@ -49,9 +49,6 @@ import {
   type StatBroker,
 } from "../modules/stat/module.ts";
 
-/** By default, the fewest ticks between two neighbour lists a node publishes. */
-export const NEIGHBOUR_LIST_TICKS = 30;
-
 /** The modules a node can run; a node announces the ones it runs in its info. */
 export const NODE_MODULES = ["random", "gossip", "ping", "stat"] as const;
 
@@ -101,8 +98,8 @@ export interface WiringOptions {
   /** Module settings. */
   stat?: Partial<StatConfig>;
   /**
-   * The fewest ticks between two neighbour lists this node publishes over gossip (default
-   * {@link NEIGHBOUR_LIST_TICKS}; 0: none). Needs `signer`.
+   * Publish this node's neighbour list over gossip, at most once in this many ticks (default 0:
+   * never; see node/neighbour_lists.ts for the cost). Needs `signer`.
    */
   neighbourListTicks?: number;
   /** Randomness for random connections and gossip (the simulation seeds them). */
@@ -132,7 +129,7 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
     linkGossipToNetwork(gossip, network);
     timerLinks.push(linkGossipToTimer(timer, gossip));
     linkNeighbours(random, gossip);
-    const everyTicks = options.neighbourListTicks ?? NEIGHBOUR_LIST_TICKS;
+    const everyTicks = options.neighbourListTicks ?? 0;
     if (options.signer && everyTicks > 0) {
       timerLinks.push(...publishNeighbourLists({ random, gossip, network, timer, everyTicks }));
     }

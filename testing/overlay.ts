@@ -77,8 +77,8 @@ export interface OverlayOptions {
   /** Settings of every node's random connections. */
   random?: Partial<RandomConfig>;
   /**
-   * The fewest ticks between two neighbour lists a node with a signer publishes (default 30;
-   * 0: none).
+   * Nodes with a signer publish their neighbour lists at most once in this many ticks (default
+   * 0: never).
    */
   neighbourListTicks?: number;
 }

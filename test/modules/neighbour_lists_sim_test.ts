@@ -24,7 +24,12 @@ async function listsOf(gossip: GossipBroker): Promise<Map<string, NeighbourList>
 
 describe("neighbour lists over gossip, simulated", { timeout: 120_000 }, () => {
   it("give every node a true map of the whole overlay, with how each link was set up", async () => {
-    const world = overlay({ seed: 5, gossip: true, random: { churnTicks: 0 } });
+    const world = overlay({
+      seed: 5,
+      gossip: true,
+      random: { churnTicks: 0 },
+      neighbourListTicks: 30,
+    });
     for (let i = 0; i < 40; i++) await world.join(await NodeConfig.create());
     for (let tick = 0; tick < 60; tick++) await world.step();
     await world.drain();
@@ -44,7 +49,7 @@ describe("neighbour lists over gossip, simulated", { timeout: 120_000 }, () => {
     }
   });
 
-  it("go out at most once per period however often the neighbours change", async () => {
+  it("go out at most once per period however often the neighbours change, and not unasked", async () => {
     const world = overlay({
       seed: 6,
       gossip: true,
@@ -64,5 +69,14 @@ describe("neighbour lists over gossip, simulated", { timeout: 120_000 }, () => {
     assert.ok(published.length >= 3, `published ${published.length} lists in 60 ticks`);
     const gaps = published.slice(1).map((at, i) => at - published[i]);
     assert.ok(gaps.every((gap) => gap >= 10), `gaps ${gaps}`);
+
+    const quiet = overlay({ seed: 6, gossip: true }); // the default: no lists
+    const nodes = [];
+    for (let i = 0; i < 10; i++) nodes.push(await quiet.join(await NodeConfig.create()));
+    for (let tick = 0; tick < 40; tick++) await quiet.step();
+    for (const node of nodes) {
+      assert.ok(node.randomState!.connected.length > 0);
+      assert.equal((await listsOf(node.gossip!)).size, 0);
+    }
   });
 });

@@ -15,6 +15,19 @@ import { MitmSignal, victimNode } from "../support/mitm_signal.ts";
 import { ENGINES, until } from "../../harness/network.ts";
 import type { Network } from "../../node.ts";
 
+/** `work`'s result; throws with `what()` when it takes longer than `ms`. */
+async function within<T>(work: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not done in ${ms} ms: ${what()}`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** True when `bytes` hold the UTF-8 of `text`. */
 function contains(bytes: string | Uint8Array, text: string): boolean {
   const haystack = typeof bytes === "string" ? bytes : new TextDecoder().decode(bytes);
@@ -35,8 +48,17 @@ for (const engine of ENGINES) {
         const a = await victimNode(mitm.url, engine, ca);
         const b = await victimNode(mitm.url, engine, cb);
         nets.push(a.net, b.net);
-        await a.net.send(b.net.id, "secret plans", "chat");
-        assert.deepEqual(await b.net.recv(), {
+        // bounded, and saying where it stopped (it hung once in CI, under load, not since)
+        const where = () =>
+          `attacker: bridged ${mitm.bridged}, carried ${mitm.captured.length}, failures ` +
+          `${JSON.stringify(mitm.failures)}; a's errors ${JSON.stringify(a.errors)}, b's ` +
+          JSON.stringify(b.errors);
+        await within(
+          a.net.send(b.net.id, "secret plans", "chat"),
+          20_000,
+          () => `send: ${where()}`,
+        );
+        assert.deepEqual(await within(b.net.recv(), 10_000, () => `receive: ${where()}`), {
           from: a.net.id,
           module: "chat",
           data: "secret plans",
