@@ -10,6 +10,7 @@ import type { GossipBenchRow } from "./gossip_bench.ts";
 import type { GossipRealRow } from "./gossip_real_bench.ts";
 import type { NetworkBenchResult } from "./network_bench.ts";
 import type { LivenessRow } from "./liveness_bench.ts";
+import type { NeighbourListCost, OverlaySignalRow, SetupLatency } from "./overlay_signal_bench.ts";
 import type { SignalLoadResult } from "./signal_bench.ts";
 
 /** Everything `npm run bench` measured. */
@@ -37,6 +38,8 @@ export interface BenchResults {
   gossipSim: GossipBenchRow[];
   /** Gossip with real nodes. */
   gossipReal: GossipRealRow[];
+  /** Connection setup through the overlay (absent in older results). */
+  overlaySignal?: { rows: OverlaySignalRow[]; cost: NeighbourListCost; latency: SetupLatency };
   /** Detection of a killed peer, with and without the heartbeat (absent in older results). */
   liveness?: LivenessRow[];
   /** Browser bundles. */
@@ -203,7 +206,18 @@ export function comparisons(results: BenchResults): ComparisonRow[] {
     }
   }
   for (const g of results.gossipReal) {
-    if (g.completed && g.fledgerBytes) {
+    const serverOnly = results.gossipReal.find((s) => s.mode === "server" && s.nodes === g.nodes);
+    if (g.mode === "overlay" && g.completed && serverOnly?.completed) {
+      rows.push({
+        measure: `signalling bytes to form and spread, ${g.nodes} real nodes`,
+        flnet: g.signalBytesTotal / 1000,
+        against: "flnet, every setup through the server",
+        other: serverOnly.signalBytesTotal / 1000,
+        unit: "kB",
+        higherIsBetter: false,
+      });
+    }
+    if (g.mode === "overlay" && g.completed && g.fledgerBytes) {
       rows.push({
         measure: `signalling bytes to spread one chat message, ${g.nodes} real nodes`,
         flnet: g.signalBytesTotal / 1000,
@@ -376,17 +390,50 @@ export function benchmarksPage(
       `${g.reached} |`
     ),
   ];
+  const percent = (part: number, all: number) =>
+    all ? `${Math.round((part / all) * 100)} % of ${Math.round(all)}` : "-";
   const gossipReal = [
-    "| nodes | overlay formed | spread | signalling bytes, whole run | during the spread | fledger |",
-    "| --: | --: | --: | --: | --: | --: |",
+    "| nodes | setups | overlay formed | spread | signalling bytes, whole run | per connection | " +
+    "during the spread | fledger | connections via overlay | after each node's first two |",
+    "| --: | --- | --: | --: | --: | --: | --: | --: | --: | --: |",
     ...results.gossipReal.map((g) =>
       g.completed
-        ? `| ${g.nodes} | ${g.overlaySeconds.toFixed(1)} s | ${g.spreadSeconds.toFixed(2)} s | ` +
-          `${figure(g.signalBytesTotal / 1000)} kB | ${figure(g.signalBytesSpread / 1000)} kB | ` +
-          `${g.fledgerBytes ? `${figure(g.fledgerBytes / 1000)} kB` : "-"} |`
-        : `| ${g.nodes} | stopped: ${g.stoppedBecause} | | | | |`
+        ? `| ${g.nodes} | ${g.mode ?? "overlay"} | ${g.overlaySeconds.toFixed(1)} s | ` +
+          `${g.spreadSeconds.toFixed(2)} s | ${figure(g.signalBytesTotal / 1000)} kB | ` +
+          `${g.connections ? `${figure(g.signalBytesTotal / g.connections / 1000)} kB` : "-"} | ` +
+          `${figure(g.signalBytesSpread / 1000)} kB | ` +
+          `${g.fledgerBytes ? `${figure(g.fledgerBytes / 1000)} kB` : "-"} | ` +
+          `${percent(g.viaOverlay ?? 0, g.connections ?? 0)} | ` +
+          `${percent(g.laterEndsViaOverlay ?? 0, g.laterEnds ?? 0)} |`
+        : `| ${g.nodes} | ${g.mode ?? "overlay"} | stopped: ${g.stoppedBecause} | | | | | | | |`
     ),
   ];
+  const overlay = results.overlaySignal;
+  const overlaySignal = overlay
+    ? [
+      "| nodes | preference | setups | via overlay | after each node's first two | one graph | " +
+      "degree off band | gossip rounds |",
+      "| --: | --: | --: | --: | --: | --- | --: | --: |",
+      ...overlay.rows.map((r) =>
+        `| ${r.nodes} | ${r.preference} | ${r.setups} | ${(r.overlayShare * 100).toFixed(1)} % | ` +
+        `${(r.overlayShareAfterFirstTwo * 100).toFixed(1)} % | ${r.connected ? "yes" : "NO"} | ` +
+        `${r.outOfBand} | ${r.gossipRounds} (${r.gossipReached} reached) |`
+      ),
+      "",
+      `Setup and first message with real nodes (node-datachannel, loopback, ` +
+      `${overlay.latency.rounds} each way): through a shared neighbour p50 ` +
+      `${overlay.latency.overlay.p50.toFixed(1)} ms, p90 ${
+        overlay.latency.overlay.p90.toFixed(1)
+      } ms; ` +
+      `through the server p50 ${overlay.latency.server.p50.toFixed(1)} ms, p90 ` +
+      `${overlay.latency.server.p90.toFixed(1)} ms.`,
+      "",
+      `Neighbour lists over gossip (opt-in, for a map of the overlay), ${overlay.cost.nodes} ` +
+      `signing nodes churning for ${overlay.cost.ticks} ticks: a node sends ` +
+      `${figure(overlay.cost.withBytesPerTick)} B per tick with them, ` +
+      `${figure(overlay.cost.withoutBytesPerTick)} B without.`,
+    ]
+    : ["(not measured in this run)"];
   const bundles = [
     "| bundle | minified | gzip |",
     "| --- | --: | --: |",
@@ -412,7 +459,8 @@ export function benchmarksPage(
     "",
     "Each benchmark also runs alone: `npm run bench:signal -- --server peerjs --clients 5000`,",
     "`npm run bench:network`, `npm run bench:broker`, `npm run bench:gossip`,",
-    "`npm run bench:gossip-real`, `npm run bench:bundle` (`--json FILE` writes the figures).",
+    "`npm run bench:gossip-real`, `npm run bench:overlay-signal`, `npm run bench:bundle`",
+    "(`--json FILE` writes the figures).",
     "",
     "## Comparison",
     "",
@@ -443,7 +491,8 @@ export function benchmarksPage(
     "  node; and with real nodes (node-datachannel, module defaults on a 10x faster timer, one",
     "  process): the bytes that passed the signalling server (received + sent) from the first",
     "  node's start until every node had the message, beside fledger's published figures",
-    "  (flnode/tests/gossip_large.rs; how fledger counted is not stated).",
+    "  (flnode/tests/gossip_large.rs; how fledger counted is not stated); once with setups",
+    "  through the overlay (the default), once with every setup through the server.",
     "- **Bundles**: esbuild, minified ESM; the peerjs and simple-peer files are the ones their npm",
     "  packages ship for browsers.",
     "",
@@ -458,6 +507,14 @@ export function benchmarksPage(
     "## Gossip with real nodes",
     "",
     ...gossipReal,
+    "",
+    "## Connection setup through the overlay",
+    "",
+    "Simulated: N nodes form an overlay, then 1 % of them are replaced every tick for 30 ticks;",
+    "a setup goes through the overlay when a neighbour of the node is connected to the target;",
+    "with and without random connections' preference for such targets.",
+    "",
+    ...overlaySignal,
     "",
     "## Browser bundles",
     "",

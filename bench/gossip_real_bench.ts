@@ -4,16 +4,19 @@
  * server running in its own process, form their overlay, and one chat message is
  * spread to all of them. Reports the bytes that passed through the signalling server (from the
  * first node's start until every node had the message, and during the spread alone) beside
- * fledger's figures for the same measurement (../shared/reference/fledger.md §9).
+ * fledger's figures for the same measurement (../shared/reference/fledger.md §9), and how the
+ * connections were set up: every size runs twice, with connection setup through the overlay
+ * (the default) and with every setup through the server (`overlaySignalling: false`, no
+ * preference for nodes reachable through a neighbour: flnet before the overlay carried setups).
  *
- *     npm run bench:gossip-real                       # N = 10, 30, 100
- *     deno run -A bench/gossip_real_bench.ts --sizes 10,30 --json out.json
+ *     npm run bench:gossip-real                       # N = 10, 30, 100, both ways
+ *     deno run -A bench/gossip_real_bench.ts --sizes 10,30 --modes overlay --json out.json
  * @module
  */
 
 import { IntervalTimer } from "../core/timer.ts";
 import type { Node } from "../node/node.ts";
-import { loopbackFullNode, nodeConnections, until } from "../harness/network.ts";
+import { loopbackFullNode, until } from "../harness/network.ts";
 import { startSignalProcess } from "../harness/signal_process.ts";
 import { listOption, publish, textOption } from "./report.ts";
 import { RANDOM_DEFAULTS } from "../modules/random/messages.ts";
@@ -30,6 +33,8 @@ const FLEDGER_BYTES: Record<number, number> = {
 export interface GossipRealRow {
   /** Nodes started. */
   nodes: number;
+  /** Setups through the overlay where a neighbour can carry them, or all through the server. */
+  mode: SetupMode;
   /** Whether every node got the message in time (false: `stoppedBecause` says why). */
   completed: boolean;
   /** Why the run stopped short, when it did. */
@@ -44,17 +49,31 @@ export interface GossipRealRow {
   signalBytesSpread: number;
   /** fledger's figure for this N, when it published one. */
   fledgerBytes?: number;
-  /** Open connections at the end, by the way their offer went: server or overlay. */
-  setupVia?: { server: number; overlay: number };
+  /** Connections opened during the run (each counted once, at the end that offered or not). */
+  connections: number;
+  /** Of those, set up through the overlay. */
+  viaOverlay: number;
+  /** Connections each node opened after its first two, counted at both ends... */
+  laterEnds: number;
+  /** ...and of those, the ends whose connection was set up through the overlay. */
+  laterEndsViaOverlay: number;
 }
 
-/** How `node`'s open connections were set up (each connection counted at both its ends). */
-async function setupRoutes(node: Node): Promise<{ server: number; overlay: number }> {
-  const counts = { server: 0, overlay: 0 };
-  for (const { status } of await nodeConnections(node)) {
-    if (status.state === "open" && status.setupVia) counts[status.setupVia]++;
-  }
-  return counts;
+/** How the nodes of a run set up their connections. */
+export type SetupMode = "overlay" | "server";
+
+/** Counts, at `node`'s end, the connections it opens and how each was set up. */
+function countSetups(node: Node, row: GossipRealRow): void {
+  let opened = 0;
+  node.network.tapOut((out) => {
+    if (out.type !== "connected") return;
+    const overlay = out.via === "overlay";
+    row.connections += 0.5; // seen at both ends
+    if (overlay) row.viaOverlay += 0.5;
+    if (opened++ < 2) return;
+    row.laterEnds++;
+    if (overlay) row.laterEndsViaOverlay++;
+  });
 }
 
 async function serverBytes(http: string): Promise<number> {
@@ -63,13 +82,13 @@ async function serverBytes(http: string): Promise<number> {
 }
 
 /**
- * Starts `n` nodes (random connections with `overlayPreference`, default 0.9), spreads one chat
- * message and measures it; gives up after `limitMs`.
+ * Starts `n` nodes that set up connections as `mode` says, spreads one chat message and
+ * measures it; gives up after `limitMs`.
  */
 export async function measureRealGossip(
   n: number,
   limitMs = 60_000,
-  overlayPreference: number = RANDOM_DEFAULTS.overlayPreference,
+  mode: SetupMode = "overlay",
 ): Promise<GossipRealRow> {
   const server = await startSignalProcess([
     ...["--max-conns", String(n + 50)],
@@ -80,21 +99,27 @@ export async function measureRealGossip(
   const nodes: Node[] = [];
   const row: GossipRealRow = {
     nodes: n,
+    mode,
     completed: false,
     overlaySeconds: NaN,
     spreadSeconds: NaN,
     signalBytesTotal: NaN,
     signalBytesSpread: NaN,
     ...(FLEDGER_BYTES[n] ? { fledgerBytes: FLEDGER_BYTES[n] } : {}),
+    connections: 0,
+    viaOverlay: 0,
+    laterEnds: 0,
+    laterEndsViaOverlay: 0,
   };
+  const overlay = mode === "overlay";
   try {
     const started = performance.now();
     for (let i = 0; i < n; i++) {
-      nodes.push(
-        await loopbackFullNode(server.url, "node-datachannel", timer, `n${i}`, {
-          random: { overlayPreference },
-        }),
-      );
+      const node = await loopbackFullNode(server.url, "node-datachannel", timer, `n${i}`, {
+        random: { overlayPreference: overlay ? RANDOM_DEFAULTS.overlayPreference : 0 },
+      }, { overlaySignalling: overlay });
+      countSetups(node, row);
+      nodes.push(node);
     }
     const degree = Math.min(3, n - 1);
     await until(
@@ -117,12 +142,6 @@ export async function measureRealGossip(
     const after = await serverBytes(http);
     row.signalBytesSpread = after - before;
     row.signalBytesTotal = after;
-    row.setupVia = { server: 0, overlay: 0 };
-    for (const node of nodes) {
-      const routes = await setupRoutes(node);
-      row.setupVia.server += routes.server;
-      row.setupVia.overlay += routes.overlay;
-    }
     row.completed = true;
   } catch (error) {
     row.stoppedBecause = (error as Error).message;
@@ -138,27 +157,35 @@ export async function measureRealGossip(
 export function formatGossipRealTable(rows: GossipRealRow[]): string {
   const kb = (bytes?: number) =>
     bytes === undefined || Number.isNaN(bytes) ? "-" : `${Math.round(bytes / 1000)} kB`;
+  const share = (part: number, all: number) =>
+    all === 0 ? "-" : `${Math.round(part)}/${Math.round(all)} ${Math.round((part / all) * 100)} %`;
   const head = [
     "nodes",
+    "setups",
     "overlay s",
     "spread s",
     "signal total",
+    "per conn.",
     "during spread",
     "fledger",
-    "set up via overlay",
+    "via overlay",
+    "after first 2",
   ];
   const lines = rows.map((r) => [
     String(r.nodes),
+    r.mode,
     r.overlaySeconds.toFixed(1),
     r.completed ? r.spreadSeconds.toFixed(2) : `stopped: ${r.stoppedBecause}`,
     kb(r.signalBytesTotal),
+    r.connections ? kb(r.signalBytesTotal / r.connections) : "-",
     kb(r.signalBytesSpread),
     kb(r.fledgerBytes),
-    r.setupVia ? `${r.setupVia.overlay} of ${r.setupVia.overlay + r.setupVia.server} ends` : "-",
+    share(r.viaOverlay, r.connections),
+    share(r.laterEndsViaOverlay, r.laterEnds),
   ]);
   return [head, ...lines].map((cells) =>
     cells.map((c, i) =>
-      i === 2 && c.startsWith("stopped") ? ` ${c}` : c.padStart(i === 0 ? 6 : i === 6 ? 20 : 14)
+      i === 3 && c.startsWith("stopped") ? ` ${c}` : c.padStart(i === 0 ? 6 : i >= 8 ? 18 : 14)
     )
       .join("")
   ).join("\n");
@@ -166,23 +193,17 @@ export function formatGossipRealTable(rows: GossipRealRow[]): string {
 
 if (import.meta.main) {
   const sizes = listOption("--sizes", [10, 30, 100]);
-  // 0 (no preference, as before overlay signalling) is a valid choice: read it by hand
-  const preference = Number(
-    textOption("--overlay-preference") ?? RANDOM_DEFAULTS.overlayPreference,
-  );
-  if (!(preference >= 0 && preference <= 1)) {
-    throw new Error("--overlay-preference needs a number from 0 to 1");
+  const modes = (textOption("--modes") ?? "overlay,server").split(",") as SetupMode[];
+  if (!modes.every((mode) => mode === "overlay" || mode === "server")) {
+    throw new Error("--modes is a comma list of overlay and server");
   }
   const rows: GossipRealRow[] = [];
-  for (const n of sizes) {
-    rows.push(await measureRealGossip(n, 60_000, preference));
-    if (!rows.at(-1)!.completed) break; // a larger network will not do better on this machine
+  for (const mode of modes) {
+    for (const n of sizes) {
+      rows.push(await measureRealGossip(n, 60_000, mode));
+      if (!rows.at(-1)!.completed) break; // a larger network will not do better on this machine
+    }
   }
-  await publish(formatGossipRealTable(rows), {
-    bench: "gossip-real",
-    sizes,
-    overlayPreference: preference,
-    rows,
-  });
+  await publish(formatGossipRealTable(rows), { bench: "gossip-real", sizes, modes, rows });
   Deno.exit(0); // the native engine keeps handles open after its peers closed
 }

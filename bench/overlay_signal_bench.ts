@@ -243,7 +243,10 @@ if (import.meta.main) {
       rows.push(await measureOverlaySignal(n, preference, ticks));
     }
   }
-  const cost = await measureNeighbourListCost(numberOption("--list-nodes", 300), 90);
+  const cost = await measureNeighbourListCost(
+    numberOption("--list-nodes", 300),
+    numberOption("--list-ticks", 90),
+  );
   const costLine = `neighbour lists over gossip, ${cost.nodes} signing nodes, ${cost.ticks} ` +
     `ticks of churn: ${Math.round(cost.withoutBytesPerTick)} B a node sends per tick without, ` +
     `${Math.round(cost.withBytesPerTick)} B with (${

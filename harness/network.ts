@@ -97,7 +97,7 @@ export function randomBytes(length: number): Uint8Array {
 
 /**
  * A full Node on real WebRTC over loopback, driven by `timer`, with the fast test timings
- * unless `modules` gives others (`{}`: the modules' defaults).
+ * unless `modules` gives others (`{}`: the modules' defaults), and `network` options added.
  */
 export async function loopbackFullNode(
   url: string,
@@ -105,6 +105,7 @@ export async function loopbackFullNode(
   timer: Timer,
   name?: string,
   modules: Pick<NodeOptions, "random" | "gossip" | "ping" | "stat"> = FAST_NODE,
+  network: NodeNetworkOptions = {},
 ): Promise<Node> {
   return await Node.start({
     storage: new MemoryStorage(),
@@ -112,7 +113,7 @@ export async function loopbackFullNode(
     ...modules,
     ...(name ? { newConfig: { name } } : {}),
     startNetwork: (config) =>
-      networkBrokerStart(config, url, loopback(engine, { disconnectGraceMs: 1000 })),
+      networkBrokerStart(config, url, loopback(engine, { disconnectGraceMs: 1000, ...network })),
   });
 }
 

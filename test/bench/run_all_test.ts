@@ -13,7 +13,12 @@ describe("npm run bench (smoke run with tiny sizes)", { timeout: 180_000 }, () =
       const results = await runAll({ quick: true, out });
       assert.deepEqual(results.signal.map((s) => s.server), ["flnet", "flnet-node", "peerjs"]);
       for (const s of results.signal) assert.equal(s.relaysDelivered, s.relaysSent);
-      assert.equal(results.gossipReal[0].completed, true, results.gossipReal[0].stoppedBecause);
+      assert.deepEqual(results.gossipReal.map((g) => [g.mode, g.completed]), [
+        ["overlay", true],
+        ["server", true],
+      ]);
+      assert.ok(results.overlaySignal!.rows.every((r) => r.connected && r.setups > 0));
+      assert.ok(results.overlaySignal!.latency.overlay.p50 > 0);
       const rows = comparisons(results);
       for (
         const against of [
@@ -22,6 +27,7 @@ describe("npm run bench (smoke run with tiny sizes)", { timeout: 180_000 }, () =
           "simple-peer",
           "EventTarget chain",
           "fledger (published)",
+          "flnet, every setup through the server",
           "peerjs",
         ]
       ) {
