@@ -49,13 +49,8 @@ export {
   setLogSink,
 } from "./core/log.ts";
 export { type Rng, sample, secureRandom, seededRandom } from "./core/random.ts";
-export {
-  Network,
-  NetworkError,
-  type NetworkMessage,
-  type NetworkStartOptions,
-  type PeerEvent,
-} from "./net/api.ts";
+export { Network, NetworkError, type NetworkMessage, type NetworkStartOptions } from "./net/api.ts";
+export type { PeerEvent } from "./net/peer_watch.ts";
 export type {
   ConnectionInfo,
   NetworkBroker,

@@ -31,7 +31,7 @@
 import { BrokerChannel, type Subscription } from "../core/broker.ts";
 import type { NodeConfig, NodeInfo } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
-import type { SetupVia } from "./connection_status.ts";
+import { type PeerEvent, PeerWatch } from "./peer_watch.ts";
 import {
   type ConnectionInfo,
   type NetworkBroker,
@@ -137,24 +137,19 @@ export function checkSignalUrl(url: string): void {
   );
 }
 
-/** A peer connected to this node, or one whose connection ended (with why). */
-export type PeerEvent =
-  | { type: "connected"; id: NodeID; via?: SetupVia }
-  | { type: "disconnected"; id: NodeID; reason: string };
-
 /** A node's network, ready to use; made by `networkStart` of the entry points. */
 export class Network implements AsyncIterable<NetworkMessage> {
   readonly #messages = new BrokerChannel<NetworkMessage>();
   readonly #sends: PendingSends;
   readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
   readonly #errorListeners = new Set<(error: NetworkError) => void>();
-  readonly #peerListeners = new Set<(event: PeerEvent) => void>();
-  readonly #connected = new Set<NodeID>();
+  readonly #peers: PeerWatch;
   #closed: Promise<void> | undefined;
 
   /** Wraps a started network broker. */
   constructor(readonly id: NodeID, readonly broker: NetworkBroker) {
     this.#sends = new PendingSends(broker);
+    this.#peers = new PeerWatch(broker);
     broker.tapOut((out) => this.#observe(out));
   }
 
@@ -208,13 +203,12 @@ export class Network implements AsyncIterable<NetworkMessage> {
    * ```
    */
   onPeer(listener: (event: PeerEvent) => void): Subscription {
-    this.#peerListeners.add(listener);
-    return { remove: () => this.#peerListeners.delete(listener) };
+    return this.#peers.onPeer(listener);
   }
 
   /** The peers with an open data channel now. */
   peers(): NodeID[] {
-    return [...this.#connected];
+    return this.#peers.peers();
   }
 
   /** Asks the signalling server for other nodes (a random subset on large networks). */
@@ -255,18 +249,6 @@ export class Network implements AsyncIterable<NetworkMessage> {
       case "message":
         this.#messages.push({ from: out.from, module: out.module, data: out.data });
         break;
-      case "connected":
-        this.#connected.add(out.id);
-        for (const listener of this.#peerListeners) {
-          listener({ type: "connected", id: out.id, ...(out.via ? { via: out.via } : {}) });
-        }
-        break;
-      case "disconnected": {
-        this.#connected.delete(out.id);
-        const event: PeerEvent = { type: "disconnected", id: out.id, reason: out.reason };
-        for (const listener of this.#peerListeners) listener(event);
-        break;
-      }
       case "sent":
       case "error": {
         const unclaimed = this.#sends.settle(out);

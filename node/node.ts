@@ -33,6 +33,7 @@ import type { NetworkBroker } from "../net/network.ts";
 import type { NetworkMessage } from "../net/api.ts";
 import { NetworkError } from "../net/errors.ts";
 import { PendingSends } from "../net/pending_sends.ts";
+import { type PeerEvent, PeerWatch } from "../net/peer_watch.ts";
 import { CATEGORIES } from "../modules/gossip/event.ts";
 import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
 import type { GossipBroker } from "../modules/gossip/module.ts";
@@ -106,6 +107,8 @@ export class Node {
   readonly #onClosed: (() => void | Promise<void>) | undefined;
   /** The modules' links to the timer, removed on close. */
   readonly #timerLinks: Subscription[];
+  /** Who is connected, for {@link onPeer} and {@link peers}. */
+  readonly #peers: PeerWatch;
   /** The application's sends, waiting for the network's word. */
   readonly #sends: PendingSends;
   /** The application's handlers, by module name. */
@@ -140,6 +143,7 @@ export class Node {
     this.ping?.tapOut((out) => out.type === "state" ? keep("ping", out.state) : undefined);
     this.stat?.tapOut((out) => out.type === "state" ? keep("stat", out.state) : undefined);
     this.#sends = new PendingSends(network);
+    this.#peers = new PeerWatch(network);
     this.#ownModules = modules.names;
     const reported = new Set<string>();
     network.tapOut((out) => {
@@ -221,6 +225,32 @@ export class Node {
   /** The nodes with an open connection. */
   connectedNodes(): NodeID[] {
     return [...(this.#snapshot.random?.connected ?? [])];
+  }
+
+  /**
+   * Calls `listener` when a peer's data channel opens (`connected`, with how its setup went) and
+   * when a connection ends (`disconnected`, with the reason), whichever module or application
+   * call opened it; as `Network.onPeer`.
+   *
+   * @example
+   * ```ts
+   * import type { Node } from "./node.ts";
+   * function watch(node: Node) {
+   *   node.onPeer((event) => console.log(event.type, event.id));
+   *   console.log("connected now:", node.peers());
+   * }
+   * ```
+   */
+  onPeer(listener: (event: PeerEvent) => void): Subscription {
+    return this.#peers.onPeer(listener);
+  }
+
+  /**
+   * Every peer with an open data channel now: the overlay's neighbours ({@link connectedNodes})
+   * and the nodes the application talks to directly.
+   */
+  peers(): NodeID[] {
+    return this.#peers.peers();
   }
 
   /** The node directory: every node whose signed info reached this node over gossip. */

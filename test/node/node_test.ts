@@ -23,12 +23,16 @@ describe("Node on a simulated network", () => {
   it("carries an application's own module messages with send and on", async () => {
     const { sim, start } = simulated();
     const [a, b] = [await start(), await start()];
+    const events: string[] = [];
+    b.onPeer((event) => events.push(`${event.type} ${event.id === a.id}`));
     const heard: string[] = [];
     const subscription = b.on("votes", (msg) => heard.push(`${msg.from === a.id} ${msg.data}`));
     const sent = a.send(b.id, "yes", "votes");
     while (sim.pending > 0) await sim.round();
     await sent;
     assert.deepEqual(heard, ["true yes"]);
+    assert.deepEqual(events, ["connected true"], "b heard a connect");
+    assert.deepEqual(b.peers(), [a.id]);
     subscription.remove();
     await a.send(b.id, "ignored now", "votes");
     while (sim.pending > 0) await sim.round();

@@ -48,6 +48,11 @@ describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_0
       assert.deepEqual(votes, ["true aye"]);
 
       const [victim] = nodes.splice(5, 1);
+      const left: string[] = [];
+      const watcher = nodes.find((node) => node.peers().includes(victim.id))!;
+      watcher.onPeer((event) => {
+        if (event.id === victim.id) left.push(event.type);
+      });
       await victim.network.emitIn({ type: "close" }); // dies without a word to its modules
       await until(
         "nobody is connected to the dead node any more",
@@ -55,6 +60,8 @@ describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_0
         20_000,
       );
       await until("the others are one overlay again", () => oneGraph(nodes), 20_000);
+      assert.deepEqual(left, ["disconnected"], "a neighbour of the dead node heard it leave");
+      assert.ok(!watcher.peers().includes(victim.id));
       for (const node of nodes) assert.ok(node.connectedNodes().length >= 1);
     } finally {
       timer.close();
