@@ -72,5 +72,5 @@ export async function networkStart(
   signalUrl: ServerUrls,
   options: WebNetworkOptions = {},
 ): Promise<Network> {
-  return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
+  return new Network(config.id, await networkBrokerStart(config, signalUrl, options), options);
 }

@@ -97,7 +97,7 @@ export async function networkStart(
   signalUrl: ServerUrls,
   options: NodeNetworkOptions = {},
 ): Promise<Network> {
-  return new Network(config.id, await networkBrokerStart(config, signalUrl, options));
+  return new Network(config.id, await networkBrokerStart(config, signalUrl, options), options);
 }
 
 /**
@@ -124,9 +124,11 @@ export async function startNode(
   const { network, ...nodeOptions } = options;
   const lock = await lockDirectory(dir);
   try {
+    const storage = new FileStorage(dir);
+    await storage.removeLeftovers(); // of a process that died while writing
     return await Node.start({
       ...nodeOptions,
-      storage: new FileStorage(dir),
+      storage,
       startNetwork: (config) => networkBrokerStart(config, signalUrl, network),
       onClosed: async () => {
         await options.onClosed?.();

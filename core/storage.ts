@@ -23,6 +23,23 @@ export interface DataStorage {
   remove(key: string): Promise<void>;
   /** Every key that holds a value. */
   keys(): Promise<string[]>;
+  /**
+   * Moves the value under `key`, readable or damaged, out of the node's way (for a person to
+   * look at) and says where it went; `key` is empty afterwards.
+   */
+  setAside(key: string): Promise<string>;
+}
+
+/**
+ * {@link DataStorage.setAside} for storages whose `get` never fails: the value moves to
+ * `key + ".damaged"` (replacing an older one).
+ */
+export async function setAsideByCopy(storage: DataStorage, key: string): Promise<string> {
+  const value = await storage.get(key);
+  const aside = `${key}.damaged`;
+  if (value !== undefined) await storage.set(aside, value);
+  await storage.remove(key);
+  return `key "${aside}"`;
 }
 
 /** Thrown when stored data cannot be read back: it says which key and why. */
@@ -69,5 +86,10 @@ export class MemoryStorage implements DataStorage {
   /** Every key, in insertion order. */
   keys(): Promise<string[]> {
     return Promise.resolve([...this.#values.keys()]);
+  }
+
+  /** Moves `key`'s value to `key + ".damaged"`. */
+  setAside(key: string): Promise<string> {
+    return setAsideByCopy(this, key);
   }
 }

@@ -10,8 +10,10 @@
  *                   prints {"event":"connected"|"disconnected","id"} as connections change
  *     --mode drive  --to ID: sends text, bytes and 200 numbered messages to an echo peer,
  *                   checks the echoes, prints {"event":"result","ok":…} and exits
- *     --mode node   runs a full Node (fast test timings, see FAST_NODE), prints ready, then
- *                   {"event":"chat",…} per chat message; reads {"chat":"text"} lines on stdin
+ *     --mode node   runs a full Node (fast test timings, see FAST_NODE; in --dir DIR when given),
+ *                   prints ready, then {"event":"chat",…} per chat message; reads {"chat":"text"}
+ *                   lines on stdin, printing {"event":"chat-stored","text"} once sendChat resolved,
+ *                   and {"history":true}, printing {"event":"history","texts":[…]}
  *     --mode swarm  --count N: runs N full Nodes on one timer, prints {"event":"ready","ids"}; on
  *                   {"report":true} prints {"event":"report","nodes":[{id,peers,setupVia,chats}]};
  *                   on {"chat":"text","from":i} node i sends a chat message
@@ -90,7 +92,10 @@ if (mode === "swarm") {
   await new Promise(() => {}); // runs until killed
 }
 if (mode === "node") {
-  const node = await startNode(await mkdtemp(join(tmpdir(), "flnet-peer-")), arg("signal"), {
+  const dir = process.argv.includes("--dir")
+    ? arg("dir")
+    : await mkdtemp(join(tmpdir(), "flnet-peer-"));
+  const node = await startNode(dir, arg("signal"), {
     ...FAST_NODE,
     timer: new IntervalTimer(100),
     newConfig: { name: arg("name", `node-${runtime}-${engine}`), client: `flnet/${runtime}` },
@@ -104,8 +109,14 @@ if (mode === "node") {
     printed = Math.max(printed, history.length);
   });
   for await (const line of createInterface({ input: process.stdin })) {
-    const command = JSON.parse(line) as { chat?: string };
-    if (command.chat !== undefined) await node.sendChat(command.chat);
+    const command = JSON.parse(line) as { chat?: string; history?: boolean };
+    if (command.chat !== undefined) {
+      await node.sendChat(command.chat);
+      print({ event: "chat-stored", text: command.chat });
+    }
+    if (command.history) {
+      print({ event: "history", texts: (await node.chatHistory()).map((m) => m.text) });
+    }
   }
   await new Promise(() => {}); // runs until killed
 }

@@ -28,9 +28,11 @@
  * @module
  */
 
-import { BrokerChannel, type Subscription } from "../core/broker.ts";
+import type { Subscription } from "../core/broker.ts";
 import type { NodeConfig, NodeInfo } from "../core/config.ts";
-import type { NodeID } from "../core/ids.ts";
+import { type NodeID, U256 } from "../core/ids.ts";
+import { Logger } from "../core/log.ts";
+import { Inbox, INBOX_LIMITS, type InboxLimits, type NetworkMessage } from "./inbox.ts";
 import { type PeerEvent, PeerWatch } from "./peer_watch.ts";
 import {
   type ConnectionInfo,
@@ -45,15 +47,9 @@ import { PendingSends } from "./pending_sends.ts";
 export { NetworkError } from "./errors.ts";
 import type { ServerUrls } from "./websocket.ts";
 
-/** A message from another node. */
-export interface NetworkMessage {
-  /** The sender. */
-  from: NodeID;
-  /** The module it belongs to (`""` for plain messages). */
-  module: string;
-  /** Text or bytes, as sent. */
-  data: string | Uint8Array;
-}
+export type { NetworkMessage } from "./inbox.ts";
+
+const log = new Logger("network");
 
 /**
  * Options of {@link openNetwork}: the network settings plus how long to wait for the server.
@@ -63,6 +59,12 @@ export interface NetworkMessage {
 export interface NetworkStartOptions extends NetworkOptions {
   /** Give up if the signalling server has not welcomed this node after this long (10 s). */
   readyTimeoutMs?: number;
+  /**
+   * The most messages, and bytes, waiting for `recv()` / `for await` (default
+   * {@link INBOX_LIMITS}: 4,096 and 64 MiB). A message beyond is refused: `onError` hears
+   * `receive-buffer-full` here, and so does the sender.
+   */
+  receiveBuffer?: Partial<InboxLimits>;
 }
 
 /**
@@ -139,7 +141,11 @@ export function checkSignalUrl(url: string): void {
 
 /** A node's network, ready to use; made by `networkStart` of the entry points. */
 export class Network implements AsyncIterable<NetworkMessage> {
-  readonly #messages = new BrokerChannel<NetworkMessage>();
+  readonly #inbox: Inbox;
+  /** `onMessage` listeners: while there are some and nobody reads, nothing is kept to read. */
+  #listeners = 0;
+  /** True once the application called `recv` or iterated. */
+  #reading = false;
   readonly #sends: PendingSends;
   readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
   readonly #errorListeners = new Set<(error: NetworkError) => void>();
@@ -147,7 +153,12 @@ export class Network implements AsyncIterable<NetworkMessage> {
   #closed: Promise<void> | undefined;
 
   /** Wraps a started network broker. */
-  constructor(readonly id: NodeID, readonly broker: NetworkBroker) {
+  constructor(
+    readonly id: NodeID,
+    readonly broker: NetworkBroker,
+    options: Pick<NetworkStartOptions, "receiveBuffer"> = {},
+  ) {
+    this.#inbox = new Inbox({ ...INBOX_LIMITS, ...options.receiveBuffer });
     this.#sends = new PendingSends(broker);
     this.#peers = new PeerWatch(broker);
     broker.tapOut((out) => this.#observe(out));
@@ -163,19 +174,35 @@ export class Network implements AsyncIterable<NetworkMessage> {
 
   /** The next message from any node. */
   recv(): Promise<NetworkMessage> {
-    return this.#messages.recv();
+    this.#reading = true;
+    return this.#inbox.recv();
   }
 
   /** Iterates over messages as they arrive; ends when the network is closed. */
   [Symbol.asyncIterator](): AsyncIterator<NetworkMessage> {
-    return this.#messages;
+    this.#reading = true;
+    return this.#inbox[Symbol.asyncIterator]();
   }
 
-  /** Calls `listener` for every message (in addition to `recv` and `for await`). */
+  /**
+   * Calls `listener` for every message. Messages are also kept for `recv` and `for await`,
+   * except while there are listeners and the application never read that way: then the
+   * listeners take them and nothing piles up unread.
+   */
   onMessage(listener: (message: NetworkMessage) => void): Subscription {
-    return this.broker.tapOut((out) => {
+    this.#listeners++;
+    const tap = this.broker.tapOut((out) => {
       if (out.type === "message") listener({ from: out.from, module: out.module, data: out.data });
     });
+    let removed = false;
+    return {
+      remove: () => {
+        if (removed) return;
+        removed = true;
+        this.#listeners--;
+        tap.remove();
+      },
+    };
   }
 
   /**
@@ -236,7 +263,7 @@ export class Network implements AsyncIterable<NetworkMessage> {
       const closed = this.#next("closed", 5_000).catch(() => undefined);
       await this.broker.emitIn({ type: "close" });
       await closed;
-      this.#messages.close();
+      this.#inbox.close();
       this.#sends.failAll(
         new NetworkError("closed", "the network was closed before the message was sent"),
       );
@@ -244,10 +271,33 @@ export class Network implements AsyncIterable<NetworkMessage> {
     return this.#closed;
   }
 
+  /** Keeps a message for `recv` / `for await`, or refuses it when the inbox is full. */
+  #keep(out: NetworkOut & { type: "message" }): void {
+    if (this.#listeners > 0 && !this.#reading) return;
+    if (this.#inbox.offer({ from: out.from, module: out.module, data: out.data })) return;
+    const unread = `${this.#inbox.size} messages, ${Math.ceil(this.#inbox.bytes / 1024)} KiB`;
+    const error = new NetworkError(
+      "receive-buffer-full",
+      `refused a message from node ${U256.short(out.from)}: ${unread} wait unread; read with ` +
+        "recv() or for await, or raise the receiveBuffer option",
+      out.from,
+    );
+    if (this.#errorListeners.size === 0) log.warn(error.message);
+    for (const listener of this.#errorListeners) listener(error);
+    if (out.ref === undefined) return;
+    this.broker.enqueueIn({
+      type: "refuse",
+      to: out.from,
+      ref: out.ref,
+      code: "receive-buffer-full",
+      message: `the application of node ${U256.short(this.id)} has ${unread} unread`,
+    });
+  }
+
   #observe(out: NetworkOut): void {
     switch (out.type) {
       case "message":
-        this.#messages.push({ from: out.from, module: out.module, data: out.data });
+        this.#keep(out);
         break;
       case "sent":
       case "error": {

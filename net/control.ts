@@ -41,7 +41,13 @@ export const OVERLAY_MODULES: ReadonlySet<string> = new Set([
 ]);
 
 /** Why a received message was refused. */
-export type RefusalCode = "bad-frame" | "message-too-large";
+export type RefusalCode = "bad-frame" | "message-too-large" | "receive-buffer-full";
+
+const REFUSAL_CODES: readonly RefusalCode[] = [
+  "bad-frame",
+  "message-too-large",
+  "receive-buffer-full",
+];
 
 /** A refusal: which message (the sender's frame id), why, and in words. */
 export interface Refusal {
@@ -76,9 +82,13 @@ export function parseRefusal(data: string | Uint8Array): Refusal {
   if (!Number.isSafeInteger(id) || (id as number) < 0) {
     throw new TypeError("a refusal's id is a non-negative integer");
   }
-  if (code !== "bad-frame" && code !== "message-too-large") {
-    throw new TypeError(`a refusal's code is "bad-frame" or "message-too-large"`);
+  if (!REFUSAL_CODES.includes(code as RefusalCode)) {
+    throw new TypeError(`a refusal's code is one of ${REFUSAL_CODES.join(", ")}`);
   }
   if (typeof message !== "string") throw new TypeError("a refusal's message is text");
-  return { id: id as number, code, message: message.slice(0, MAX_REFUSAL_TEXT) };
+  return {
+    id: id as number,
+    code: code as RefusalCode,
+    message: message.slice(0, MAX_REFUSAL_TEXT),
+  };
 }

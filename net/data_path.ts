@@ -93,8 +93,8 @@ export interface DataPathEvents {
   sent(id: number): void;
   /** The message `id` will never be sent. */
   failed(id: number, code: PeerErrorCode, message: string): void;
-  /** A message from the peer. */
-  message(module: string, data: string | Uint8Array): void;
+  /** A message from the peer; `ref` is its number on this path (to {@link DataPath.refuse} it). */
+  message(module: string, data: string | Uint8Array, ref: number): void;
   /** Incoming data was refused (malformed, too large, incomplete). */
   error(code: PeerErrorCode, message: string): void;
   /**
@@ -233,9 +233,9 @@ export class DataPath {
     for (const result of this.#reassembler.push(bytes)) {
       if (result.kind === "error") {
         this.#events.error(result.code, result.message);
-        if (result.id !== undefined) this.#refuse(result.id, result.code, result.message);
+        if (result.id !== undefined) this.refuse(result.id, result.code, result.message);
       } else if (!result.module.startsWith(RESERVED_MODULE_PREFIX)) {
-        this.#events.message(result.module, result.data);
+        this.#events.message(result.module, result.data, result.id);
       } else if (result.module === CLOSE_MODULE) {
         return this.#events.closedByPeer();
       } else this.#control(result.module, result.data);
@@ -264,7 +264,7 @@ export class DataPath {
   }
 
   /** Tells the peer its message `id` was refused, unless it already heard of many this second. */
-  #refuse(id: number, code: RefusalCode, message: string): void {
+  refuse(id: number, code: RefusalCode, message: string): void {
     const second = Math.floor(Date.now() / 1000);
     if (second !== this.#refusalSecond) [this.#refusalSecond, this.#refusals] = [second, 0];
     if (++this.#refusals > REFUSALS_PER_SECOND) return;

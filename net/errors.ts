@@ -9,6 +9,7 @@ import type { NodeID } from "../core/ids.ts";
 /** Why a message could not be delivered, or what went wrong with one peer's connection. */
 export type PeerErrorCode =
   | "message-too-large"
+  | "receive-buffer-full"
   | "bad-frame"
   | "incomplete-message"
   | "setup-timeout"

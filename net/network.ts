@@ -16,6 +16,7 @@ import { type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import type { CandidateFilter } from "./candidates.ts";
 import type { ConnectionStatus, SetupVia } from "./connection_status.ts";
+import type { RefusalCode } from "./control.ts";
 import type { NetworkErrorCode } from "./errors.ts";
 import type { IncompleteBudget } from "./reassembler.ts";
 import { Peer } from "./peer.ts";
@@ -99,6 +100,12 @@ export type NetworkIn =
   | { type: "connect"; to: NodeID }
   /** Close the connection to a node. */
   | { type: "disconnect"; to: NodeID }
+  /**
+   * Tell the node `to` that its message `ref` (from a `message` output) was not taken, with
+   * why: its `send` rejects, or its `onError` hears of it. At most 10 refusals a second reach
+   * one node (`REFUSALS_PER_SECOND`); beyond, only this node knows.
+   */
+  | { type: "refuse"; to: NodeID; ref: number; code: RefusalCode; message: string }
   /** Ask the signalling server for nodes; a `nodes` output follows. */
   | { type: "list" }
   /** Ask for the status of every connection; a `connections` output follows. */
@@ -124,8 +131,8 @@ export interface ConnectionInfo {
 
 /** Outputs of the Network broker. */
 export type NetworkOut =
-  /** A message from a node. */
-  | { type: "message"; from: NodeID; module: string; data: string | Uint8Array }
+  /** A message from a node; `ref` names it, to `refuse` it. */
+  | { type: "message"; from: NodeID; module: string; data: string | Uint8Array; ref?: number }
   /** The message `id` to `to` was handed to the data channel. */
   | { type: "sent"; to: NodeID; id: number }
   /** A failure: of message `id` when given, else of the connection to `to` or its data. */
@@ -239,6 +246,9 @@ class NetworkCore {
         case "disconnect":
           void this.#peers.get(msg.to)?.disconnect();
           break;
+        case "refuse":
+          this.#peers.get(msg.to)?.refuseMessage(msg.ref, msg.code, msg.message);
+          break;
         case "list":
           this.signal.request({ type: "list" });
           break;
@@ -332,7 +342,7 @@ class NetworkCore {
         emit({ type: "disconnected", id: remote, reason });
         queueMicrotask(() => this.#forgetIfDone(remote));
       },
-      message: (module, data) => emit({ type: "message", from: remote, module, data }),
+      message: (module, data, ref) => emit({ type: "message", from: remote, module, data, ref }),
       sent: (id) => emit({ type: "sent", to: remote, id }),
       error: (code, message, id) =>
         emit({ type: "error", code, message, to: remote, ...(id === undefined ? {} : { id }) }),

@@ -10,7 +10,7 @@ import { type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import type { ConnectionState, ConnectionStatus, SetupVia } from "./connection_status.ts";
 import { DataPath, type DataPathOptions } from "./data_path.ts";
-import { RESERVED_MODULE_PREFIX } from "./control.ts";
+import { type RefusalCode, RESERVED_MODULE_PREFIX } from "./control.ts";
 import type { PeerErrorCode } from "./errors.ts";
 import { payloadBytes } from "./framing.ts";
 import { PeerSetup, type PeerSetupOptions } from "./peer_setup.ts";
@@ -32,8 +32,8 @@ export interface PeerEvents {
   connected(): void;
   /** The connection is gone (after `connected`, or a failed attempt). */
   disconnected(reason: string): void;
-  /** A message from the peer. */
-  message(module: string, data: string | Uint8Array): void;
+  /** A message from the peer; `ref` names it to {@link Peer.refuseMessage}. */
+  message(module: string, data: string | Uint8Array, ref: number): void;
   /** A setup message to carry to the peer. */
   signal(signal: SetupSignal): void;
   /** The message `id` was handed to the data channel whole. */
@@ -95,7 +95,7 @@ export class Peer {
     this.#data = new DataPath(options, {
       sent: (id) => events.sent(id),
       failed: (id, code, message) => events.error(code, message, id),
-      message: (module, data) => events.message(module, data),
+      message: (module, data, ref) => events.message(module, data, ref),
       error: (code, message) => events.error(code, message),
       refusedByPeer: (id, code, message) =>
         events.error(
@@ -148,6 +148,11 @@ export class Peer {
     }
     this.#data.enqueue({ id, module, data });
     if (this.#setup.state === "idle") this.#offerWhenIdle();
+  }
+
+  /** Tells the peer its message `ref` was not taken here, with why. */
+  refuseMessage(ref: number, code: RefusalCode, message: string): void {
+    this.#data.refuse(ref, code, message);
   }
 
   /**

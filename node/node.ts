@@ -326,10 +326,27 @@ export class Node {
     return undefined;
   }
 
-  /** Sends a chat message to every node (over gossip). */
+  /**
+   * Sends a chat message to every node (over gossip). Resolves once the message is signed and
+   * stored in the node's storage, so it survives a crash from then on and spreads as gossip
+   * reaches the other nodes (now, or once this node has neighbours again); rejects when it
+   * could not be signed or stored.
+   */
   async sendChat(text: string): Promise<void> {
     if (!this.gossip) throw new Error("this node does not run the gossip module");
-    await this.gossip.emitIn({ type: "add", category: CATEGORIES.chat, payload: text });
+    const problems: string[] = [];
+    const tap = this.gossip.tapOut((out) => {
+      if (out.type === "error") problems.push(out.message);
+    });
+    try {
+      await this.gossip.emitIn({ type: "add", category: CATEGORIES.chat, payload: text });
+      await this.gossip.emitIn({ type: "flush" });
+    } finally {
+      tap.remove();
+    }
+    if (problems.length > 0) {
+      throw new Error(`the chat message was not stored: ${problems.join("; ")}`);
+    }
   }
 
   /** The chat messages this node has, oldest first. */

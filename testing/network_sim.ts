@@ -252,6 +252,7 @@ export class NetworkSim {
               from: self,
               module: msg.module ?? "",
               data: msg.data,
+              ref: id,
             });
           }
         }, delay);
@@ -264,6 +265,17 @@ export class NetworkSim {
         );
         return [];
       }
+      case "refuse": // the sender hears of it as a real one does, by its send's id
+        this.#later(() =>
+          this.#nodes.get(msg.to)?.broker.enqueueOut({
+            type: "error",
+            code: msg.code,
+            to: self,
+            id: msg.ref,
+            message: `node ${U256.short(self)} refused message ${msg.ref}: ${msg.message}`,
+          })
+        );
+        return [];
       case "status":
         return [{ type: "connections", connections: [] }];
       case "stats":

@@ -11,7 +11,12 @@
  * @module
  */
 
-import { checkStorageKey, type DataStorage, StorageError } from "../../core/storage.ts";
+import {
+  checkStorageKey,
+  type DataStorage,
+  setAsideByCopy,
+  StorageError,
+} from "../../core/storage.ts";
 
 /** Key/value storage in a Web `Storage` object under `namespace + "/"`. */
 export class WebStorage implements DataStorage {
@@ -60,5 +65,10 @@ export class WebStorage implements DataStorage {
       if (name?.startsWith(this.#prefix)) keys.push(name.slice(this.#prefix.length));
     }
     return Promise.resolve(keys);
+  }
+
+  /** Moves `key`'s value to `key + ".damaged"`. */
+  setAside(key: string): Promise<string> {
+    return setAsideByCopy(this, key);
   }
 }

@@ -23,6 +23,8 @@ import { toHex } from "../../core/ids.ts";
 
 const FORMAT = "flnet/storage";
 const SUFFIX = ".json";
+/** The temporary file of a write: `<key>.json.<12 hex>.tmp`. */
+const TEMP = /\.json\.[0-9a-f]{12}\.tmp$/;
 
 /** Key/value storage as one file per key in `dir` (created when first written). */
 export class FileStorage implements DataStorage {
@@ -86,9 +88,41 @@ export class FileStorage implements DataStorage {
     }
   }
 
+  /**
+   * Renames the file of `key` to `<file>.damaged-<time>`, which is no key's file, and returns
+   * its path.
+   */
+  async setAside(key: string): Promise<string> {
+    const path = this.pathOf(key);
+    const aside = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    try {
+      await rename(path, aside);
+    } catch (error) {
+      throw new StorageError(key, `cannot set ${path} aside: ${(error as Error).message}`);
+    }
+    return aside;
+  }
+
   /** Deletes the file of `key`, if any. */
   async remove(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  /**
+   * Deletes the temporary files writes left behind when their process died midway. Call it
+   * only while no other process writes to the directory (startNode holds its lock then).
+   */
+  async removeLeftovers(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return 0;
+      throw error;
+    }
+    const leftovers = names.filter((name) => TEMP.test(name));
+    for (const name of leftovers) await rm(join(this.dir, name), { force: true });
+    return leftovers.length;
   }
 
   /** The keys of every stored file (temporary files are skipped). */

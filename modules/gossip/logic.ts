@@ -92,10 +92,21 @@ export class GossipLogic {
     return this.#store.events(category);
   }
 
-  /** Loads the stored events; a damaged store is an error (never silently emptied). */
+  /** Loads the stored events; a damaged store is set aside with a warning, never read wrong. */
   async load(): Promise<void> {
-    const text = await this.#storage?.get(this.#config.storageKey);
-    if (text !== undefined) this.#store = EventStore.decode(text);
+    if (!this.#storage) return;
+    const key = this.#config.storageKey;
+    try {
+      const text = await this.#storage.get(key);
+      if (text !== undefined) this.#store = EventStore.decode(text);
+    } catch (error) {
+      // module data, not identity: the network has the events again
+      const aside = await this.#storage.setAside(key);
+      log.warn(
+        `the stored gossip events could not be read (${(error as Error).message}); ` +
+          `set aside as ${aside}; starting without them`,
+      );
+    }
   }
 
   /** Takes one input and returns what it causes. */

@@ -31,6 +31,22 @@ describe("FileStorage", () => {
     assert.equal(await storage.get("a/b"), undefined);
   });
 
+  it("sets a file aside, and removes what interrupted writes left, nothing else", async () => {
+    const storage = freshStorage();
+    await storage.set("gossip", "events");
+    await storage.set("nodeConfig", "me");
+    await writeFile(join(storage.dir, "gossip.json.0123456789ab.tmp"), "half");
+    await writeFile(join(storage.dir, "notes.tmp"), "a file of the user's");
+    assert.equal(await storage.removeLeftovers(), 1);
+    const aside = await storage.setAside("gossip");
+    assert.match(aside, /gossip\.json\.damaged-\d{4}-\d\d-\d\dT[\d-]+Z$/);
+    assert.equal(await readFile(aside, "utf8").then((t) => JSON.parse(t).value), "events");
+    assert.equal(await storage.get("gossip"), undefined);
+    assert.deepEqual((await storage.keys()).sort(), ["nodeConfig"]);
+    assert.deepEqual((await readdir(storage.dir)).filter((n) => n.endsWith(".tmp")), ["notes.tmp"]);
+    await assert.rejects(storage.setAside("never-stored"), /cannot set .* aside/);
+  });
+
   it("leaves no temporary files, and the last of concurrent writes wins whole", async () => {
     const storage = freshStorage();
     const values = Array.from({ length: 20 }, (_, i) => `v${i}`.repeat(1000));

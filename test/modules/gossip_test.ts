@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { captureLogs } from "../support/log_capture.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { MemoryStorage } from "../../core/storage.ts";
@@ -145,8 +146,21 @@ describe("gossip logic", () => {
     const second = new GossipLogic(author, {}, storage);
     await second.load();
     assert.deepEqual(second.events("chat").map((e) => e.payload), ["remember"]);
+  });
+
+  it("sets damaged stored events aside with a warning and starts without them", async () => {
+    const storage = new MemoryStorage();
     await storage.set("gossip", "garbage");
-    await assert.rejects(new GossipLogic(author, {}, storage).load(), /not valid JSON/);
+    const fresh = new GossipLogic(author, {}, storage);
+    const lines = await captureLogs(() => fresh.load(), "warn");
+    assert.deepEqual(fresh.events(), []);
+    assert.equal(await storage.get("gossip"), undefined);
+    assert.equal(await storage.get("gossip.damaged"), "garbage", "kept for a person to look at");
+    assert.equal(lines.length, 1);
+    assert.match(
+      String(lines[0].args[0]),
+      /stored gossip events could not be read \(stored gossip events are not valid JSON\); set aside as key "gossip.damaged"; starting without them/,
+    );
   });
 
   it("answers ids with want, want with events, and counts what it cannot read", async () => {
