@@ -78,6 +78,13 @@ export {
 } from "./net/candidates.ts";
 export { type ChatMessage, Node, type NodeOptions, type NodeSnapshot } from "./node/node.ts";
 export {
+  type MemberEvent,
+  Room,
+  type RoomMessage,
+  Rooms,
+  type RoomsOptions,
+} from "./node/rooms.ts";
+export {
   NODE_MODULES,
   type NodeModuleName,
   type NodeModules,

@@ -34,9 +34,9 @@ import type { NetworkMessage } from "../net/api.ts";
 import { NetworkError } from "../net/errors.ts";
 import { PendingSends } from "../net/pending_sends.ts";
 import { type PeerEvent, PeerWatch } from "../net/peer_watch.ts";
-import { CATEGORIES } from "../modules/gossip/event.ts";
+import { CATEGORIES, type GossipEvent } from "../modules/gossip/event.ts";
 import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
-import type { GossipBroker } from "../modules/gossip/module.ts";
+import { addEvent, type GossipBroker, listEvents } from "../modules/gossip/module.ts";
 import type { PingConfig, PingState } from "../modules/ping/messages.ts";
 import type { PingBroker } from "../modules/ping/module.ts";
 import type { RandomConfig, RandomState } from "../modules/random/messages.ts";
@@ -44,6 +44,7 @@ import type { RandomBroker } from "../modules/random/module.ts";
 import type { StatConfig, StatState } from "../modules/stat/messages.ts";
 import type { StatBroker } from "../modules/stat/module.ts";
 import { NODE_MODULES, type NodeModules, wireModules } from "./wiring.ts";
+import { type Room, Rooms, type RoomsOptions } from "./rooms.ts";
 
 const log = new Logger("node");
 
@@ -95,6 +96,8 @@ export interface NodeOptions {
    * it costs every node about 1 KB per node of the network per period (the demo uses 5).
    */
   neighbourListTicks?: number;
+  /** Settings of the rooms ({@link Node.join}). */
+  rooms?: RoomsOptions;
   /** Called once the node has closed (e.g. to give up a lock on its storage). */
   onClosed?: () => void | Promise<void>;
 }
@@ -107,6 +110,9 @@ export class Node {
   readonly #onClosed: (() => void | Promise<void>) | undefined;
   /** The modules' links to the timer, removed on close. */
   readonly #timerLinks: Subscription[];
+  /** The rooms, once one was joined. */
+  #rooms: Rooms | undefined;
+  readonly #roomOptions: RoomsOptions | undefined;
   /** Who is connected, for {@link onPeer} and {@link peers}. */
   readonly #peers: PeerWatch;
   /** The application's sends, waiting for the network's word. */
@@ -125,10 +131,11 @@ export class Node {
     readonly timer: Timer,
     ownsTimer: boolean,
     modules: NodeModules,
-    onClosed?: () => void | Promise<void>,
+    options: Pick<NodeOptions, "onClosed" | "rooms">,
   ) {
     this.#ownsTimer = ownsTimer;
-    this.#onClosed = onClosed;
+    this.#onClosed = options.onClosed;
+    this.#roomOptions = options.rooms;
     this.#timerLinks = modules.timerLinks;
     this.random = modules.random;
     this.gossip = modules.gossip;
@@ -197,7 +204,7 @@ export class Node {
       stat: options.stat,
       neighbourListTicks: options.neighbourListTicks,
     });
-    const node = new Node(config, network, timer, !options.timer, modules, options.onClosed);
+    const node = new Node(config, network, timer, !options.timer, modules, options);
     await node.gossip?.emitIn({
       type: "add",
       category: CATEGORIES.nodeInfo,
@@ -334,19 +341,36 @@ export class Node {
    */
   async sendChat(text: string): Promise<void> {
     if (!this.gossip) throw new Error("this node does not run the gossip module");
-    const problems: string[] = [];
-    const tap = this.gossip.tapOut((out) => {
-      if (out.type === "error") problems.push(out.message);
+    await addEvent(this.gossip, CATEGORIES.chat, text).catch((error) => {
+      throw new Error(`the chat message was ${error.message}`);
     });
-    try {
-      await this.gossip.emitIn({ type: "add", category: CATEGORIES.chat, payload: text });
-      await this.gossip.emitIn({ type: "flush" });
-    } finally {
-      tap.remove();
+  }
+
+  /**
+   * Joins the room `topic` (or returns it, when already joined): publish to it, hear its other
+   * members, see who they are (node/rooms.ts). Carried by gossip over the overlay, signed by
+   * each author; needs the gossip module.
+   *
+   * @example
+   * ```ts
+   * import type { Node } from "./node.ts";
+   * async function lobby(node: Node) {
+   *   const room = await node.join("lobby");
+   *   room.onMessage((message) => console.log(message.from, message.data));
+   *   room.onMember((event) => console.log(event.id, event.type));
+   *   await room.publish("hello, lobby");
+   *   console.log("also here:", room.members());
+   * }
+   * ```
+   */
+  join(topic: string): Promise<Room> {
+    if (!this.gossip) {
+      return Promise.reject(
+        new Error("rooms need the gossip module, which this node does not run"),
+      );
     }
-    if (problems.length > 0) {
-      throw new Error(`the chat message was not stored: ${problems.join("; ")}`);
-    }
+    this.#rooms ??= new Rooms(this.id, this.gossip, this.timer.broker, this.#roomOptions);
+    return this.#rooms.join(topic);
   }
 
   /** The chat messages this node has, oldest first. */
@@ -368,6 +392,7 @@ export class Node {
    */
   async close(timeoutMs = 5_000): Promise<void> {
     for (const link of this.#timerLinks.splice(0)) link.remove();
+    this.#rooms?.close();
     if (this.#ownsTimer) this.timer.close();
     await this.gossip?.emitIn({ type: "flush" });
     let subscription: Subscription | undefined;
@@ -389,17 +414,7 @@ export class Node {
     }
   }
 
-  async #events(category: string) {
-    if (!this.gossip) return [];
-    const reply = this.gossip.channelOut();
-    await this.gossip.emitIn({ type: "list", category });
-    try {
-      for (;;) {
-        const out = await reply.recv();
-        if (out.type === "events" && out.category === category) return out.events;
-      }
-    } finally {
-      reply.close();
-    }
+  #events(category: string): Promise<GossipEvent[]> {
+    return this.gossip ? listEvents(this.gossip, category) : Promise.resolve([]);
   }
 }

@@ -25,6 +25,10 @@ export const CATEGORIES = {
   chat: "chat",
   /** A node's neighbour list (modules/gossip/neighbour_list.ts); one per author. */
   neighbours: "neighbours",
+  /** A message to a room (modules/gossip/room_events.ts). */
+  room: "room",
+  /** The rooms a node is in (modules/gossip/room_events.ts); one per author. */
+  rooms: "rooms",
 } as const;
 
 /** One gossip event. Plain data: it travels as JSON. */

@@ -23,6 +23,7 @@ import type { DataStorage } from "../../core/storage.ts";
 import type { TimerBroker } from "../../core/timer.ts";
 import { linkModule } from "../../net/module_link.ts";
 import type { NetworkBroker } from "../../net/network.ts";
+import type { GossipEvent } from "./event.ts";
 import { GossipLogic } from "./logic.ts";
 import { GOSSIP_MODULE, type GossipConfig, type GossipIn, type GossipOut } from "./messages.ts";
 
@@ -78,4 +79,40 @@ export function linkGossipToNetwork(gossip: GossipBroker, network: NetworkBroker
 /** Feeds the timer's ticks to `gossip`. */
 export function linkGossipToTimer(timer: TimerBroker, gossip: GossipBroker): Subscription {
   return timer.linkOutToIn(gossip, ({ tick }): GossipIn => ({ type: "tick", tick }));
+}
+
+/**
+ * Signs, stores and spreads an event of this node: resolves once it is in the node's storage,
+ * rejects saying why when it could not be signed or stored.
+ */
+export async function addEvent(
+  gossip: GossipBroker,
+  category: string,
+  payload: string,
+): Promise<void> {
+  const problems: string[] = [];
+  const tap = gossip.tapOut((out) => {
+    if (out.type === "error") problems.push(out.message);
+  });
+  try {
+    await gossip.emitIn({ type: "add", category, payload });
+    await gossip.emitIn({ type: "flush" });
+  } finally {
+    tap.remove();
+  }
+  if (problems.length > 0) throw new Error(`not stored: ${problems.join("; ")}`);
+}
+
+/** The events `gossip` keeps of `category`, oldest first. */
+export async function listEvents(gossip: GossipBroker, category: string): Promise<GossipEvent[]> {
+  const reply = gossip.channelOut();
+  await gossip.emitIn({ type: "list", category });
+  try {
+    for (;;) {
+      const out = await reply.recv();
+      if (out.type === "events" && out.category === category) return out.events;
+    }
+  } finally {
+    reply.close();
+  }
 }

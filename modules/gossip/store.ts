@@ -10,6 +10,7 @@
 import type { U256 } from "../../core/ids.ts";
 import { CATEGORIES, type GossipEvent, parseEvent } from "./event.ts";
 import { NEIGHBOUR_LIST_MAX_CHARS } from "./neighbour_list.ts";
+import { PRESENCE_MAX_CHARS } from "./room_events.ts";
 
 /** How a category is kept. */
 export interface CategoryRule {
@@ -29,6 +30,9 @@ export const CATEGORY_RULES: Record<string, CategoryRule> = {
   // at most 128 ids of 67 characters: 10,000 nodes hold at most 90 MB, so the store's byte
   // bound sheds the oldest lists first in a network that large
   [CATEGORIES.neighbours]: { unique: true, max: 10_000, maxPayload: NEIGHBOUR_LIST_MAX_CHARS },
+  // the newest 1,000 room messages of all rooms: each room's history is what is left of it
+  [CATEGORIES.room]: { unique: false, max: 1000 },
+  [CATEGORIES.rooms]: { unique: true, max: 10_000, maxPayload: PRESENCE_MAX_CHARS },
 };
 
 /** Bounds of a whole store. */
