@@ -1,7 +1,8 @@
 /**
  * Runs every example the way its README says, against a real signalling server, on loopback:
  * client_server on Deno (build_npm.ts runs it on Node against the npm package), ping_pong on
- * Deno, Node and in Chromium at once, and chat_cli chatting with the demo page.
+ * Deno, Node and in Chromium at once, room_chat on the three at once with a Deno node in another
+ * room, and chat_cli chatting with the demo page.
  * @module
  */
 
@@ -153,6 +154,75 @@ describe("the examples", { timeout: 120_000 }, () => {
         for (const process of [denoMain, nodeMainRun]) {
           assert.deepEqual(process.lines.filter((l) => l.startsWith("problem")), []);
         }
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await signal.stop();
+    }
+  });
+
+  it("room_chat: Deno, Node and a page in one room hear each other; another room hears nothing", async () => {
+    const site = join(work, "room_chat_site");
+    await esbuild.build({
+      entryPoints: [example("room_chat", "browser_main.ts")],
+      bundle: true,
+      format: "esm",
+      outdir: site,
+      alias,
+      logLevel: "warning",
+    });
+    await copyFile(example("room_chat", "index.html"), join(site, "index.html"));
+    const nodeMain = join(root, ".test-out", "examples", "room_chat.mjs"); // beside node_modules
+    await esbuild.build({
+      entryPoints: [example("room_chat", "main.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      packages: "external",
+      outfile: nodeMain,
+      alias,
+      logLevel: "warning",
+    });
+    const signal = await startSignalProcess(["--static", site]);
+    try {
+      const chat = (runtime: string, topic: string, name: string) => {
+        const args = [topic, "--name", name, "--signal", signal.url, "--loopback"];
+        return runtime === "node"
+          ? start("node", [nodeMain, ...args])
+          : start(deno, ["run", "-A", example("room_chat", "main.ts"), ...args]);
+      };
+      const ann = chat("deno", "lobby", "ann");
+      const bob = chat("node", "lobby", "bob");
+      const eve = chat("deno", "elsewhere", "eve");
+      for (const process of [ann, bob, eve]) await process.waitFor(/^\* in room "/);
+      const context = await loopbackContext(browser);
+      const page = await context.newPage();
+      await page.goto(
+        `${signal.url.replace(/^ws/, "http")}/?room=lobby&name=cy&candidates=loopback`,
+      );
+      const pageLines = async () => (await page.textContent("#log")) ?? "";
+      try {
+        await until(
+          "the page is in the room",
+          async () => (await pageLines()).includes("* in room"),
+          20_000,
+        );
+        await bob.waitFor(/^\* (ann|[0-9a-f]{8}) joined$/, 30_000);
+        await ann.waitFor(/^\* (cy|[0-9a-f]{8}) joined$/, 30_000);
+        ann.write("hello from ann");
+        await bob.waitFor(/^(ann|[0-9a-f]{8}): hello from ann$/, 30_000);
+        await until(
+          "the page has ann's line",
+          async () => /: hello from ann/.test(await pageLines()),
+          30_000,
+        );
+        await page.fill("#text", "hello from cy");
+        await page.press("#text", "Enter");
+        await ann.waitFor(/: hello from cy$/, 30_000);
+        await bob.waitFor(/: hello from cy$/, 30_000);
+        assert.deepEqual(eve.lines.filter((line) => line.includes("hello")), [], "another room");
+        assert.ok(!eve.lines.some((line) => line.includes("joined")), eve.lines.join("\n"));
       } finally {
         await context.close();
       }
