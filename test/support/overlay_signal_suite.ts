@@ -1,7 +1,8 @@
 /**
  * Connection setup through the overlay with real nodes: once A and C share a neighbour B, A's
  * setup messages for C go through B, not the signalling server; with the server gone for good,
- * A and C still connect; the server carries what the overlay cannot. One engine per test file
+ * A and C still connect; the server carries what the overlay cannot, also when the neighbour
+ * carrying a setup hangs. One engine per test file
  * (test/webrtc/overlay_signal_*_test.ts): a process that loaded both engines and closed a server
  * under its nodes crashed at exit now and then (1 run in 6).
  * @module
@@ -13,6 +14,7 @@ import { serveSignal } from "../../signal/serve.ts";
 import { loopbackNode } from "../../harness/network.ts";
 import type { WebRTCEngine } from "../../node.ts";
 import type { Network } from "../../net/api.ts";
+import { startPeer } from "../../harness/peer_process.ts";
 
 async function setupVia(net: Network, peer: string): Promise<string | undefined> {
   const found = (await net.connections()).find((c) => c.id === peer);
@@ -64,6 +66,35 @@ export function overlaySignalSuite(engine: WebRTCEngine): void {
         assert.equal(await setupVia(c, d.id), "overlay");
       } finally {
         for (const net of [a, b, c, d]) await net.close();
+        await server.close();
+      }
+    });
+
+    it(`falls back to the server when the neighbour carrying a setup hangs (${engine})`, async () => {
+      const server = await serveSignal({ port: 0 });
+      // B, the shared neighbour, in a process of its own that the test stops (SIGSTOP): it
+      // takes A's setup message for C into its socket buffer and never passes it on
+      const b = await startPeer("deno", ["--mode", "echo", "--signal", server.url, "--engine", engine]);
+      const quick = { setupTimeoutMs: 6_000 };
+      const [a, c] = [
+        await loopbackNode(server.url, engine, "a", quick),
+        await loopbackNode(server.url, engine, "c", quick),
+      ];
+      try {
+        await a.send(b.id, "a to b");
+        await c.send(b.id, "c to b");
+        await Promise.all([a.recv(), c.recv()]); // the echoes
+        await new Promise((resolve) => setTimeout(resolve, 1_000)); // B's lists went out
+        b.child.kill("SIGSTOP");
+        const relayedBefore = server.server.stats().messagesRelayed;
+        await a.send(c.id, "a to c, despite b");
+        const got = await c.recv();
+        assert.deepEqual([got.from, got.data], [a.id, "a to c, despite b"]);
+        assert.equal(await setupVia(a, c.id), "server", "the retry went through the server");
+        assert.ok(server.server.stats().messagesRelayed > relayedBefore);
+      } finally {
+        b.child.kill("SIGKILL");
+        for (const net of [a, c]) await net.close();
         await server.close();
       }
     });
