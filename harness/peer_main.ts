@@ -10,7 +10,8 @@
  *                   prints {"event":"connected"|"disconnected","id"} as connections change
  *     --mode drive  --to ID: sends text, bytes and 200 numbered messages to an echo peer,
  *                   checks the echoes, prints {"event":"result","ok":…} and exits
- *     --mode node   runs a full Node (fast test timings, see FAST_NODE; in --dir DIR when given),
+ *     --mode node   runs a full Node (fast test timings, see FAST_NODE, publishing its neighbour
+ *                   list every second; in --dir DIR when given),
  *                   prints ready, then {"event":"chat",…} per chat message; reads {"chat":"text"}
  *                   lines on stdin, printing {"event":"chat-stored","text"} once sendChat resolved,
  *                   and {"history":true}, printing {"event":"history","texts":[…]}
@@ -98,6 +99,7 @@ if (mode === "node") {
   const node = await startNode(dir, arg("signal"), {
     ...FAST_NODE,
     timer: new IntervalTimer(100),
+    neighbourListTicks: 10, // so that pages in a test can draw this node's connections
     newConfig: { name: arg("name", `node-${runtime}-${engine}`), client: `flnet/${runtime}` },
     network: loopback(engine, { disconnectGraceMs: 1000, ...extra }),
   });
