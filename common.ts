@@ -51,6 +51,7 @@ export {
 export { type Rng, sample, secureRandom, seededRandom } from "./core/random.ts";
 export { Network, NetworkError, type NetworkMessage, type NetworkStartOptions } from "./net/api.ts";
 export type { PeerEvent } from "./net/peer_watch.ts";
+export { INBOX_LIMITS, type InboxLimits } from "./net/inbox.ts";
 export type {
   ConnectionInfo,
   NetworkBroker,

@@ -6,10 +6,12 @@
  *
  * @example
  * ```ts
+ * import type { NodeID } from "../core/ids.ts";
  * import { Inbox } from "./inbox.ts";
+ * const from = "a".repeat(64) as NodeID;
  * const inbox = new Inbox({ messages: 1, bytes: 1024 });
- * console.log(inbox.offer({ from: "a".repeat(64), module: "", data: "hi" })); // true
- * console.log(inbox.offer({ from: "a".repeat(64), module: "", data: "no room" })); // false
+ * console.log(inbox.offer({ from, module: "", data: "hi" })); // true
+ * console.log(inbox.offer({ from, module: "", data: "no room" })); // false
  * console.log((await inbox.recv()).data); // "hi"
  * ```
  * @module

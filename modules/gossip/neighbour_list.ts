@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import type { NodeID } from "../../core/ids.ts";
  * import { encodeNeighbourList, parseNeighbourList } from "./neighbour_list.ts";
- * const a = "a".repeat(64), b = "b".repeat(64);
+ * const a = "a".repeat(64) as NodeID, b = "b".repeat(64) as NodeID;
  * const payload = encodeNeighbourList([{ id: a, via: "overlay" }, { id: b }]);
  * console.log(parseNeighbourList(payload)); // [{ id: a, via: "overlay" }, { id: b }]
  * ```

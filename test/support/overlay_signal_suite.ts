@@ -74,7 +74,8 @@ export function overlaySignalSuite(engine: WebRTCEngine): void {
       const server = await serveSignal({ port: 0 });
       // B, the shared neighbour, in a process of its own that the test stops (SIGSTOP): it
       // takes A's setup message for C into its socket buffer and never passes it on
-      const b = await startPeer("deno", ["--mode", "echo", "--signal", server.url, "--engine", engine]);
+      const args = ["--mode", "echo", "--signal", server.url, "--engine", engine];
+      const b = await startPeer("deno", args);
       const quick = { setupTimeoutMs: 6_000 };
       const [a, c] = [
         await loopbackNode(server.url, engine, "a", quick),
