@@ -135,7 +135,7 @@ export async function runAll(options: RunAllOptions): Promise<BenchResults> {
     overlaySignal: await step("connection setup through the overlay", async () => {
       const { rows, cost, latency } = await bench("overlay_signal_bench.ts", [
         ...["--sizes", q ? "50" : "1000,10000", "--ticks", q ? "5" : "30"],
-        ...["--rounds", q ? "2" : "20", "--list-nodes", q ? "20" : "300"],
+        ...["--rounds", q ? "2" : "20", "--list-nodes", q ? "20" : "100"],
         ...["--list-ticks", q ? "10" : "90"],
       ]);
       return { rows, cost, latency } as NonNullable<BenchResults["overlaySignal"]>;
