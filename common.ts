@@ -30,6 +30,7 @@ export {
   verifySignature,
 } from "./core/config.ts";
 export { checkStorageKey, type DataStorage, MemoryStorage, StorageError } from "./core/storage.ts";
+export type { NodeSettings } from "./core/node_settings.ts";
 export {
   IntervalTimer,
   SimulatedTimer,

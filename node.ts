@@ -32,9 +32,12 @@ import { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
 import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
 import type { NetworkBroker } from "./net/network.ts";
 import { FileStorage } from "./adapters/node/file_storage.ts";
+import { readSettingsFile, writeSettingsFile } from "./adapters/node/settings_file.ts";
+import { Logger } from "./core/log.ts";
 import { lockDirectory } from "./adapters/node/directory_lock.ts";
 import { Node, type NodeOptions } from "./node/node.ts";
 
+const log = new Logger("node");
 export * from "./common.ts";
 export { FileStorage } from "./adapters/node/file_storage.ts";
 export {
@@ -126,8 +129,10 @@ export async function startNode(
   try {
     const storage = new FileStorage(dir);
     await storage.removeLeftovers(); // of a process that died while writing
-    return await Node.start({
+    const settings = await readSettingsFile(dir);
+    const node = await Node.start({
       ...nodeOptions,
+      ...(settings ? { settings } : {}),
       storage,
       startNetwork: (config) => networkBrokerStart(config, signalUrl, network),
       onClosed: async () => {
@@ -135,6 +140,13 @@ export async function startNode(
         await lock.release();
       },
     });
+    if (!settings) {
+      // one to edit from now on; without it the node runs as well
+      await writeSettingsFile(dir, node.config.info).catch((error) =>
+        log.warn(`could not write ${dir}/settings.json: ${(error as Error).message}`)
+      );
+    }
+    return node;
   } catch (error) {
     await lock.release();
     throw error;

@@ -28,6 +28,7 @@ import { NodeConfig, type NodeConfigOptions, type NodeInfo } from "../core/confi
 import type { NodeID } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import type { DataStorage } from "../core/storage.ts";
+import type { NodeSettings } from "../core/node_settings.ts";
 import { IntervalTimer, type Timer } from "../core/timer.ts";
 import type { NetworkBroker } from "../net/network.ts";
 import type { NetworkMessage } from "../net/api.ts";
@@ -82,6 +83,11 @@ export interface NodeOptions {
   timer?: Timer;
   /** Used when the storage holds no config yet. */
   newConfig?: NodeConfigOptions;
+  /**
+   * Settings a person chose (e.g. from `settings.json`, as `startNode` reads it): they replace
+   * the stored config's name and modules, and the stored config is updated.
+   */
+  settings?: NodeSettings;
   /** Module settings. */
   random?: Partial<RandomConfig>;
   /** Module settings. */
@@ -185,10 +191,14 @@ export class Node {
    * `newConfig.modules` says otherwise), links them, and announces the node's info over gossip.
    */
   static async start(options: NodeOptions): Promise<Node> {
-    const config = await NodeConfig.load(options.storage, "nodeConfig", {
-      ...options.newConfig,
-      modules: options.newConfig?.modules ?? [...NODE_MODULES],
-    });
+    const config = await settled(
+      options.storage,
+      await NodeConfig.load(options.storage, "nodeConfig", {
+        ...options.newConfig,
+        modules: options.newConfig?.modules ?? [...NODE_MODULES],
+      }),
+      options.settings,
+    );
     const network = await options.startNetwork(config);
     const timer = options.timer ?? new IntervalTimer();
     const modules = await wireModules({
@@ -417,4 +427,17 @@ export class Node {
   #events(category: string): Promise<GossipEvent[]> {
     return this.gossip ? listEvents(this.gossip, category) : Promise.resolve([]);
   }
+}
+
+/** `config` with `settings` applied, stored under `nodeConfig` when that changed it. */
+async function settled(
+  storage: DataStorage,
+  config: NodeConfig,
+  settings: NodeSettings | undefined,
+): Promise<NodeConfig> {
+  if (!settings) return config;
+  const changed = await config.with(settings);
+  if (JSON.stringify(changed.info) === JSON.stringify(config.info)) return config;
+  await storage.set("nodeConfig", changed.encode());
+  return changed;
 }
