@@ -113,6 +113,7 @@ async function pack(outDir: string, dev: PackageJson): Promise<string> {
     if (!exports?.[entry]) throw new Error(`deno pack made no export "${entry}"`);
   }
   await restoreSymbolMembers(dir);
+  await declareWebTypes(dir);
   await mkdir(join(dir, "bin"), { recursive: true });
   await writeFile(
     join(dir, "bin", "flnet.js"),
@@ -148,6 +149,44 @@ async function pack(outDir: string, dev: PackageJson): Promise<string> {
 }
 
 /**
+ * The Web API types flnet's declarations name. A Node project compiled without the DOM lib has
+ * none of them; these empty interfaces stand in there, and merge with the DOM lib's where it is
+ * present, so the package's types compile either way.
+ */
+const WEB_TYPES = [
+  "CloseEvent",
+  "RTCConfiguration",
+  "RTCDataChannel",
+  "RTCIceServer",
+  "RTCPeerConnection",
+  "Storage",
+];
+
+/**
+ * Writes `web_types.d.ts` (see {@link WEB_TYPES}) and references it from every declaration file
+ * that names one of them.
+ */
+async function declareWebTypes(dir: string): Promise<void> {
+  await writeFile(
+    join(dir, "web_types.d.ts"),
+    "// Web API types flnet's declarations name, for projects compiled without the DOM lib.\n" +
+      `declare global {\n${WEB_TYPES.map((name) => `  interface ${name} {}\n`).join("")}}\n` +
+      "export {};\n",
+  );
+  const named = new RegExp(`\\b(${WEB_TYPES.join("|")})\\b`);
+  for (const file of (await readdir(dir, { recursive: true })).filter((f) => f.endsWith(".d.ts"))) {
+    if (file === "web_types.d.ts") continue;
+    const declarations = await readFile(join(dir, file), "utf8");
+    if (!named.test(declarations)) continue;
+    const up = "../".repeat(file.split("/").length - 1) || "./";
+    await writeFile(
+      join(dir, file),
+      `/// <reference path="${up}web_types.d.ts" />\n${declarations}`,
+    );
+  }
+}
+
+/**
  * Puts back the `[Symbol.iterator]()` and `[Symbol.asyncIterator]()` methods that deno pack
  * (2.9.5) leaves out of the `.d.ts` of a class, without which `for await (const m of net)`
  * does not type-check for a consumer. Each method must have a declared return type.
@@ -162,6 +201,7 @@ async function restoreSymbolMembers(dir: string): Promise<void> {
     for (const member of members) {
       const owner = [...code.slice(0, member.index).matchAll(/export class (\w+)/g)].at(-1)?.[1];
       const head = new RegExp(`export declare class ${owner}\\b[^{]*\\{`);
+      if (owner && !declarations.includes(`class ${owner}`)) continue; // not in the public types
       if (!owner || !head.test(declarations)) {
         throw new Error(`cannot find the class of ${member[1]} of ${file} in its .d.ts`);
       }

@@ -41,7 +41,7 @@ export interface NetworkOptions {
    */
   iceServers?: RTCIceServer[];
   /** `"relay"` to use TURN only (hides this node's addresses from peers). */
-  iceTransportPolicy?: RTCIceTransportPolicy;
+  iceTransportPolicy?: "all" | "relay";
   /** Which ICE candidates to offer and accept; see `candidateFilters`. */
   candidateFilter?: CandidateFilter;
   /**

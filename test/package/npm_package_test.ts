@@ -24,7 +24,7 @@ describe("the npm package", { timeout: 120_000 }, () => {
       assert.deepEqual(built.steps.map((s) => s.step), [
         "deno pack, then npm pack as flnet",
         "install the tarball offline in a scratch project",
-        "type-check a TypeScript consumer with tsc",
+        "type-check a TypeScript consumer with tsc, with and without DOM",
         "run the client_server example on Node over WebRTC",
         "run the flnet command",
       ]);
