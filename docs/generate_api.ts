@@ -1,8 +1,9 @@
 // deno-lint-ignore-file no-console
 /**
- * Writes docs/api.md from `deno doc --json` of the entry points: every exported symbol with its
- * kind, the first sentence of its documentation and where it is defined. `npm run docs:api`
- * writes it; `--check` (run by `npm run check`) fails when the file is out of date.
+ * Writes docs/api.md from `deno doc` of the entry points: first the calls most programs start
+ * with, each with its signature (and a class's members) and documentation, then every exported
+ * symbol with its kind, the first sentence of its documentation and where it is defined.
+ * `npm run docs:api` writes it; `--check` (run by `npm run check`) fails when it is out of date.
  * @module
  */
 
@@ -23,6 +24,34 @@ const ENTRIES = [
   { file: "cli.ts", name: "flnet/cli", about: "Node and Deno: the flnet chat command" },
   { file: "signal/mod.ts", name: "@flnet/flnet/signal", about: "Deno only: the signalling server" },
 ];
+
+/** The calls most programs start with, in the order a reader meets them. */
+const START_HERE = [
+  { file: "node.ts", name: "networkStart" },
+  { file: "node.ts", name: "Network" },
+  { file: "node.ts", name: "NetworkError" },
+  { file: "node.ts", name: "NodeConfig" },
+  { file: "node.ts", name: "startNode" },
+  { file: "node.ts", name: "Node" },
+  { file: "node.ts", name: "Room" },
+  { file: "browser.ts", name: "startBrowserNode" },
+  { file: "node.ts", name: "serveSignalOnNode" },
+];
+
+/** `deno doc`'s text for the symbol `name` of `file`: signatures and documentation. */
+async function described(file: string, name: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    join(root, "node_modules", ".bin", "deno"),
+    ["doc", "--filter", name, file],
+    { cwd: root, maxBuffer: 16 * 1024 * 1024, env: { ...Deno.env.toObject(), NO_COLOR: "1" } },
+  );
+  const lines = stdout.split("\n");
+  const start = lines.findIndex((line) => line.startsWith("Defined in "));
+  if (start < 0) throw new Error(`deno doc has no symbol ${name} in ${file}`);
+  return lines.slice(start)
+    .map((line) => line.replace(/^Defined in file:\/\/.*?\/?([^/]+(\/[^/]+)*?\.ts):\d+:\d+$/, ""))
+    .join("\n").replace(/\n{3,}/g, "\n\n").trim();
+}
 
 interface DocSymbol {
   name: string;
@@ -48,7 +77,7 @@ type DocJson = {
 /** The first sentence of a JSDoc text, on one line. */
 function firstSentence(doc = ""): string {
   const text = doc.replace(/\{@link ([^}]+)\}/g, "`$1`").replace(/\s+/g, " ").trim();
-  const end = text.search(/\.(\s|$)/);
+  const end = text.search(/(?<!\b(e\.g|i\.e|etc))\.(\s|$)/); // "e.g." ends no sentence
   return (end >= 0 ? text.slice(0, end + 1) : text).replaceAll("|", "\\|");
 }
 
@@ -76,16 +105,27 @@ export async function apiMarkdown(): Promise<string> {
   const lines = [
     "# API reference",
     "",
-    "Generated from the sources by `npm run docs:api` (`deno doc --json`); `npm run check` fails",
+    "Generated from the sources by `npm run docs:api` (`deno doc`); `npm run check` fails",
     "when it is out of date. Every symbol's full documentation is in its JSDoc (`deno doc FILE`).",
     "",
   ];
+  lines.push(
+    "## Start here",
+    "",
+    "The calls most programs start with, as `deno doc` shows them. Import them from `flnet/node` on",
+    "Node and Deno, from `flnet/browser` in a page (the same names), or from `flnet` anywhere.",
+    "",
+  );
+  for (const { file, name } of START_HERE) {
+    lines.push(`### \`${name}\``, "", "```text", await described(file, name), "```", "");
+  }
+  lines.push("## Every symbol, by entry point", "");
   const seen = new Set<string>();
   for (const entry of ENTRIES) {
     const { about, symbols: list } = await symbols(entry.file);
     const own = list.filter((s) => !seen.has(`${s.name}@${s.file}`));
     for (const s of list) seen.add(`${s.name}@${s.file}`);
-    lines.push(`## \`${entry.name}\` (${entry.file}: ${entry.about})`, "", about, "");
+    lines.push(`### \`${entry.name}\` (${entry.file}: ${entry.about})`, "", about, "");
     lines.push("| symbol | kind | what it is | defined in |", "| --- | --- | --- | --- |");
     for (
       const s of own.toSorted((a, b) =>
