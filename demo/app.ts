@@ -50,7 +50,11 @@ function networkOptions(): WebNetworkOptions {
 }
 
 function time(ms: number): string {
-  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return new Date(ms).toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
 }
 
 function logEvent(text: string, problem = false): void {
@@ -63,18 +67,20 @@ function logEvent(text: string, problem = false): void {
   element("log").prepend(item);
 }
 
-function showChat(messages: ChatMessage[]): void {
+function showChat(messages: ChatMessage[], self: NodeID): void {
   const list = element<HTMLOListElement>("chat-list");
   const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
   list.replaceChildren(...messages.map((message) => {
     const item = document.createElement("li");
     item.dataset.author = message.author;
+    if (message.author === self) item.className = "mine";
     const stamp = document.createElement("span");
     stamp.className = "time";
     stamp.textContent = time(message.created);
     const author = document.createElement("span");
     author.className = "author";
-    author.textContent = message.name ?? message.author.slice(0, 8);
+    author.textContent = (message.name ?? message.author.slice(0, 8)) +
+      (message.author === self ? " (you)" : "");
     item.append(stamp, author, message.text);
     return item;
   }));
@@ -86,6 +92,22 @@ function watch({ node }: BrowserNode): void {
   const names = new Map<NodeID, string>();
   const paths = new Map<NodeID, string | undefined>();
   let pending: ReturnType<typeof setTimeout> | undefined;
+  // what the header says: connections, and whether the signalling server is there
+  let serverLost = "";
+  let lastFailure = "";
+  const showStatus = (connected: number) => {
+    const people = connected > 0
+      ? "connected"
+      : lastFailure
+      ? `no connection to any node yet: ${lastFailure}`
+      : "waiting for other nodes";
+    const server = serverLost ? ` · signalling server lost (${serverLost}); reconnecting` : "";
+    element("status").textContent = people + server;
+    element("status").classList.toggle(
+      "problem",
+      Boolean(serverLost || (!connected && lastFailure)),
+    );
+  };
   const render = async () => {
     pending = undefined;
     const snapshot = node.snapshot(); // the latest, not the one that scheduled this render
@@ -119,23 +141,31 @@ function watch({ node }: BrowserNode): void {
     });
     element("picture").innerHTML = renderPicture(picture);
     element("counts").textContent = `${connected.length} connected · ${names.size} known`;
-    element("status").textContent = connected.length ? "connected" : "waiting for other nodes";
-    showChat(await node.chatHistory());
+    showStatus(connected.length);
+    showChat(await node.chatHistory(), node.id);
   };
   node.network.tapOut((out) => {
     if (out.type === "error") {
       const about = out.to ? ` (${names.get(out.to) ?? out.to.slice(0, 8)})` : "";
       logEvent(`${out.code}${about}: ${out.message}`, true);
+      if (out.code === "setup-timeout" || out.code === "setup-failed") {
+        lastFailure = out.message;
+        showStatus(node.connectedNodes().length);
+      }
     } else if (out.type === "signal") {
       const problem = out.state === "error" || out.state === "disconnected";
       logEvent(`signalling server: ${out.state}${out.message ? `: ${out.message}` : ""}`, problem);
+      if (out.state === "disconnected") serverLost = out.message ?? "disconnected";
+      if (out.state === "ready") serverLost = "";
+      showStatus(node.connectedNodes().length);
+    } else if (out.type === "connected") {
+      lastFailure = "";
     }
   });
   node.subscribe(() => {
     pending ??= setTimeout(() => render().catch((e) => logEvent(String(e), true)), 100);
   });
-  element<HTMLFormElement>("chat-form").addEventListener("submit", (event) => {
-    event.preventDefault();
+  element<HTMLFormElement>("chat-form").addEventListener("submit", () => {
     const input = element<HTMLInputElement>("chat-input");
     const text = input.value.trim();
     if (!text) return;
@@ -143,6 +173,9 @@ function watch({ node }: BrowserNode): void {
     node.sendChat(text).catch((error) => logEvent(`chat not sent: ${error.message}`, true));
   });
 }
+
+/** Seconds before a failed start is tried again (it doubles, up to a minute). */
+let retrySeconds = 2;
 
 async function join(sameIdentity: "refuse" | "tab"): Promise<void> {
   element("status").textContent = "connecting to the signalling server";
@@ -164,8 +197,12 @@ async function join(sameIdentity: "refuse" | "tab"): Promise<void> {
       element("identity-in-use").hidden = false;
       element("status").textContent = "not started: identity in use";
     } else {
-      element("status").textContent = `failed: ${(error as Error).message}`;
+      element("status").textContent = `failed: ${
+        (error as Error).message
+      }; trying again in ${retrySeconds} s`;
       logEvent((error as Error).message, true);
+      setTimeout(() => void join(sameIdentity), retrySeconds * 1000);
+      retrySeconds = Math.min(60, retrySeconds * 2);
     }
     return;
   }
@@ -181,8 +218,17 @@ async function join(sameIdentity: "refuse" | "tab"): Promise<void> {
   logEvent(`joined ${signalUrl} as ${running.node.config.info.name}`);
   addEventListener("pagehide", () => void running.close());
   watch(running);
-  showChat(await running.node.chatHistory());
+  showChat(await running.node.chatHistory(), running.node.id);
 }
+
+// the chat form never reloads the page (which would drop the address's settings); before the
+// node runs, a message says so
+element<HTMLFormElement>("chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (element("id").textContent === "…") {
+    logEvent("not started yet: the message was not sent", true);
+  }
+});
 
 element("use-tab-identity").addEventListener("click", () => void join("tab"));
 await join("refuse");

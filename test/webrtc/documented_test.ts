@@ -1,0 +1,213 @@
+/**
+ * Behaviours the docs promise, each on real engines with a real signalling server: the server's
+ * node list from `Network.nodes()`, a real Node's uploaded stats at the server's `GET /nodes`,
+ * messages queued at the broker failed with `closed` when the network closes, forged gossip events
+ * refused by real nodes, random connections' churn on a real network, and a hung peer replaced.
+ * @module
+ */
+
+import { describe, it } from "../support/timed.ts";
+import assert from "node:assert/strict";
+import { NodeConfig } from "../../core/config.ts";
+import type { NodeID } from "../../core/ids.ts";
+import { IntervalTimer } from "../../core/timer.ts";
+import { createEvent } from "../../modules/gossip/event.ts";
+import type { Node } from "../../node/node.ts";
+import { networkBrokerStart } from "../../node.ts";
+import { serveSignal } from "../../signal/serve.ts";
+import {
+  FAST_NODE,
+  loopback,
+  loopbackFullNode,
+  loopbackNode,
+  until,
+} from "../../harness/network.ts";
+import type { NetworkOut } from "../../net/network.ts";
+import { startPeer } from "../../harness/peer_process.ts";
+
+describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
+  it("Network.nodes() lists the other nodes the server knows, with their info", async () => {
+    const server = await serveSignal({ port: 0 });
+    const [a, b] = [
+      await loopbackNode(server.url, "wrtc", "a"),
+      await loopbackNode(server.url, "node-datachannel", "b"),
+    ];
+    try {
+      const seen = await a.nodes();
+      assert.ok(seen.some((info) => info.pubkey === b.id && info.name === "b"), "b is listed");
+      assert.ok(!seen.some((info) => info.pubkey === a.id), "not the asking node itself");
+    } finally {
+      await a.close();
+      await b.close();
+      await server.close();
+    }
+  });
+
+  it("a real Node's stats show at the server's GET /nodes", async () => {
+    const server = await serveSignal({ port: 0 });
+    const timer = new IntervalTimer(100);
+    const nodes: Node[] = [];
+    try {
+      for (const name of ["s1", "s2"]) {
+        nodes.push(
+          await loopbackFullNode(server.url, "node-datachannel", timer, name, {
+            ...FAST_NODE,
+            stat: { intervalTicks: 2 },
+          }),
+        );
+      }
+      const http = server.url.replace(/^ws/, "http");
+      let views: { info: { name: string }; stats?: Record<string, unknown> }[] = [];
+      await until("both nodes uploaded stats with a connection", async () => {
+        views = await (await fetch(`${http}/nodes`)).json();
+        return views.length === 2 && views.every((v) => Number(v.stats?.connections) >= 1);
+      }, 20_000);
+      assert.deepEqual(views.map((v) => v.info.name).sort(), ["s1", "s2"]);
+      for (const view of views) {
+        assert.equal(typeof view.stats!.bytesSent, "number");
+        assert.ok((view.stats!.bytesSent as number) > 0, JSON.stringify(view.stats));
+      }
+    } finally {
+      timer.close();
+      for (const node of nodes) await node.close();
+      await server.close();
+    }
+  });
+
+  it("fails messages still queued at the broker with closed when the network closes", async () => {
+    const server = await serveSignal({ port: 0 });
+    const broker = await networkBrokerStart(
+      await NodeConfig.create(),
+      server.url,
+      loopback("wrtc"),
+    );
+    const outs: NetworkOut[] = [];
+    broker.tapOut((out) => {
+      outs.push(out);
+    });
+    try {
+      // a node that exists nowhere: the connection stays in setup, the messages wait for it
+      const nowhere = (await NodeConfig.create()).id;
+      for (const id of [1, 2, 3]) {
+        await broker.emitIn({ type: "send", to: nowhere, data: `m${id}`, id: 1_000_000 + id });
+      }
+      await broker.emitIn({ type: "close" });
+      await until("the network closed", () => outs.some((out) => out.type === "closed"), 10_000);
+      const failed = outs.flatMap((out) =>
+        out.type === "error" && out.id !== undefined ? [[out.id, out.code]] : []
+      );
+      assert.deepEqual(failed.sort(), [
+        [1_000_001, "closed"],
+        [1_000_002, "closed"],
+        [1_000_003, "closed"],
+      ]);
+      assert.ok(!outs.some((out) => out.type === "sent"), "none claimed sent");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("real nodes refuse a forged gossip event and keep the genuine one", async () => {
+    const server = await serveSignal({ port: 0 });
+    const timer = new IntervalTimer(100);
+    const nodes: Node[] = [];
+    try {
+      for (const name of ["honest", "forger"]) {
+        nodes.push(await loopbackFullNode(server.url, "wrtc", timer, name));
+      }
+      const [honest, forger] = nodes;
+      await until("connected", () => honest.connectedNodes().includes(forger.id), 20_000);
+      const genuine = await createEvent(forger.config, "chat", "I am the honest node", Date.now());
+      const forged = { ...genuine, author: honest.id };
+      const real = await createEvent(forger.config, "chat", "signed by me", Date.now());
+      await forger.network.emitIn({
+        type: "send",
+        to: honest.id,
+        module: "gossip",
+        data: JSON.stringify({ t: "events", events: [forged, real] }),
+      });
+      await until("the genuine event arrived", async () => {
+        return (await honest.chatHistory()).some((m) => m.text === "signed by me");
+      }, 10_000);
+      assert.equal(honest.snapshot().gossip?.forged, 1, "the forgery counted");
+      assert.ok(!(await honest.chatHistory()).some((m) => m.text === "I am the honest node"));
+    } finally {
+      timer.close();
+      for (const node of nodes) await node.close();
+      await server.close();
+    }
+  });
+
+  it("random connections churn on a real network and it stays one overlay that chats", async () => {
+    const server = await serveSignal({ port: 0 });
+    const timer = new IntervalTimer(100);
+    const nodes: Node[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        nodes.push(
+          await loopbackFullNode(server.url, i % 2 ? "wrtc" : "node-datachannel", timer, `c${i}`, {
+            ...FAST_NODE,
+            random: { ...FAST_NODE.random, churnTicks: 10 }, // each node replaces one every second
+          }),
+        );
+      }
+      const disconnects: string[] = [];
+      for (const node of nodes) {
+        node.onPeer((event) => {
+          if (event.type === "disconnected") disconnects.push(event.reason);
+        });
+      }
+      await until("every node has 3 neighbours", () => {
+        return nodes.every((node) => node.connectedNodes().length >= 3);
+      }, 30_000);
+      await until("connections were churned", () => disconnects.length >= 8, 30_000);
+      await nodes[0].sendChat("through the churn");
+      await until("every node has the message", async () => {
+        const all = await Promise.all(nodes.map((node) => node.chatHistory()));
+        return all.every((history) => history.some((m) => m.text === "through the churn"));
+      }, 20_000);
+      assert.ok(nodes.every((node) => node.connectedNodes().length >= 1));
+    } finally {
+      timer.close();
+      for (const node of nodes) await node.close();
+      await server.close();
+    }
+  });
+
+  it("a peer that hangs (SIGSTOP, not killed) is dropped and replaced by its neighbours", async () => {
+    const server = await serveSignal({ port: 0 });
+    const timer = new IntervalTimer(100);
+    const nodes: Node[] = [];
+    const peer = await startPeer("deno", [
+      ...["--mode", "node", "--signal", server.url, "--engine", "wrtc", "--name", "hung"],
+    ]);
+    const hung = { id: peer.id as NodeID, child: peer.child };
+    try {
+      for (let i = 0; i < 5; i++) {
+        nodes.push(await loopbackFullNode(server.url, "wrtc", timer, `live${i}`));
+      }
+      await until("the hung-to-be node is someone's neighbour", () => {
+        return nodes.some((node) => node.connectedNodes().includes(hung.id));
+      }, 30_000);
+      const reasons: string[] = [];
+      for (const node of nodes) {
+        node.onPeer((event) => {
+          if (event.type === "disconnected" && event.id === hung.id) reasons.push(event.reason);
+        });
+      }
+      hung.child.kill("SIGSTOP");
+      await until("nobody keeps the hung node", () => {
+        return nodes.every((node) => !node.connectedNodes().includes(hung.id));
+      }, 20_000);
+      assert.ok(reasons.length > 0, "its neighbours heard it leave");
+      await until("the live nodes refilled (3 each, or all the others)", () => {
+        return nodes.every((node) => node.connectedNodes().length >= 3);
+      }, 30_000);
+    } finally {
+      hung.child.kill("SIGKILL");
+      timer.close();
+      for (const node of nodes) await node.close();
+      await server.close();
+    }
+  });
+});
