@@ -199,7 +199,8 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
       await until("nobody keeps the hung node", () => {
         return nodes.every((node) => !node.connectedNodes().includes(hung.id));
       }, 20_000);
-      assert.ok(reasons.length > 0, "its neighbours heard it leave");
+      // a connection this node closes first lets queued data leave (up to 2 s): then the event
+      await until("its neighbours heard it leave", () => reasons.length > 0, 10_000);
       await until("the live nodes refilled (3 each, or all the others)", () => {
         return nodes.every((node) => node.connectedNodes().length >= 3);
       }, 30_000);
