@@ -7,16 +7,17 @@
  * ```ts
  * import { MemoryStorage } from "../core/storage.ts";
  * import { SimulatedTimer } from "../core/timer.ts";
+ * import { NetworkSim } from "../testing/network_sim.ts";
  * import { Node } from "./node.ts";
- * import type { NetworkBroker } from "../net/network.ts";
- * declare function myNetwork(config: unknown): Promise<NetworkBroker>;
+ * const sim = new NetworkSim(); // in-memory; startNode (flnet/node) gives a real network
  * const node = await Node.start({
  *   storage: new MemoryStorage(),
  *   timer: new SimulatedTimer(),
- *   startNetwork: myNetwork,
+ *   startNetwork: (config) => Promise.resolve(sim.join(config.info)),
  * });
  * node.subscribe((snapshot) => console.log(snapshot.random?.connected.length));
- * await node.sendChat("hello");
+ * await node.sendChat("hello"); // stored; it spreads once the node has neighbours
+ * await node.close(100);
  * ```
  * @module
  */
