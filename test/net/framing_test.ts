@@ -23,6 +23,24 @@ function feed(r: Reassembler, frames: Iterable<Uint8Array>): ReassemblyResult[] 
 }
 
 describe("framing", () => {
+  it("takes a module name of 255 bytes and refuses one of 256, saying why", () => {
+    const r = reassembler();
+    const longest = "é".repeat(127) + "m"; // 255 bytes of UTF-8 in 128 characters
+    assert.deepEqual(feed(r, encodeMessage(1, { module: longest, data: "x" })), [
+      { kind: "message", id: 1, module: longest, data: "x" },
+    ]);
+    assert.throws(
+      () => [...encodeMessage(2, { module: longest + "m", data: "x" })],
+      /a module name may have at most 255 bytes/,
+    );
+  });
+
+  it("counts a payload's bytes: UTF-8 for text, the length for bytes", () => {
+    assert.equal(payloadBytes("héllo"), 6);
+    assert.equal(payloadBytes(new Uint8Array(7)), 7);
+    assert.equal(payloadBytes(""), 0);
+  });
+
   it("round-trips text, bytes and empty messages with their module", () => {
     const r = reassembler();
     const bytes = crypto.getRandomValues(new Uint8Array(50_000));
