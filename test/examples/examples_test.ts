@@ -29,6 +29,35 @@ const alias = {
   "flnet/browser": join(root, "browser.ts"),
 };
 
+/**
+ * Bundles example `name`'s browser main beside its index.html in `dir` (the site a signalling
+ * server serves) and its Node main `nodeEntry` as JavaScript beside node_modules.
+ */
+async function buildExample(dir: string, name: string, nodeEntry: string) {
+  const site = join(dir, `${name}_site`);
+  await esbuild.build({
+    entryPoints: [example(name, "browser_main.ts")],
+    bundle: true,
+    format: "esm",
+    outdir: site,
+    alias,
+    logLevel: "warning",
+  });
+  await copyFile(example(name, "index.html"), join(site, "index.html"));
+  const nodeMain = join(root, ".test-out", "examples", `${name}.mjs`);
+  await esbuild.build({
+    entryPoints: [example(name, nodeEntry)],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    outfile: nodeMain,
+    alias,
+    logLevel: "warning",
+  });
+  return { site, nodeMain };
+}
+
 describe("the examples", { timeout: 120_000 }, () => {
   let work: string;
   let browser: Browser;
@@ -92,27 +121,7 @@ describe("the examples", { timeout: 120_000 }, () => {
   });
 
   it("ping_pong: the Deno, Node and browser mains all ping each other", async () => {
-    const site = join(work, "ping_pong_site");
-    await esbuild.build({
-      entryPoints: [example("ping_pong", "browser_main.ts")],
-      bundle: true,
-      format: "esm",
-      outdir: site,
-      alias,
-      logLevel: "warning",
-    });
-    await copyFile(example("ping_pong", "index.html"), join(site, "index.html"));
-    const nodeMain = join(root, ".test-out", "examples", "node_main.mjs"); // beside node_modules
-    await esbuild.build({
-      entryPoints: [example("ping_pong", "node_main.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      packages: "external",
-      outfile: nodeMain,
-      alias,
-      logLevel: "warning",
-    });
+    const { site, nodeMain } = await buildExample(work, "ping_pong", "node_main.ts");
     const signal = await startSignalProcess(["--static", site]);
     try {
       const denoMain = start(deno, [
@@ -163,27 +172,7 @@ describe("the examples", { timeout: 120_000 }, () => {
   });
 
   it("room_chat: Deno, Node and a page in one room hear each other; another room hears nothing", async () => {
-    const site = join(work, "room_chat_site");
-    await esbuild.build({
-      entryPoints: [example("room_chat", "browser_main.ts")],
-      bundle: true,
-      format: "esm",
-      outdir: site,
-      alias,
-      logLevel: "warning",
-    });
-    await copyFile(example("room_chat", "index.html"), join(site, "index.html"));
-    const nodeMain = join(root, ".test-out", "examples", "room_chat.mjs"); // beside node_modules
-    await esbuild.build({
-      entryPoints: [example("room_chat", "main.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      packages: "external",
-      outfile: nodeMain,
-      alias,
-      logLevel: "warning",
-    });
+    const { site, nodeMain } = await buildExample(work, "room_chat", "main.ts");
     const signal = await startSignalProcess(["--static", site]);
     try {
       const chat = (runtime: string, topic: string, name: string) => {
