@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
+// @ts-types="./ws_types.d.ts"
 import { type WebSocket, WebSocketServer } from "ws";
 import { Logger } from "../../core/log.ts";
 import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 
+// @ts-types="./ws_types.d.ts"
 import { WebSocket as WsWebSocket } from "ws";
 import type { WebSocketConstructor } from "../../net/websocket.ts";
 
