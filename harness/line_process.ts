@@ -7,6 +7,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import process from "node:process";
 
 /** A running process and its output. */
 export interface LineProcess {
@@ -24,9 +25,17 @@ export interface LineProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `command args` in `cwd`. */
-export function startLineProcess(command: string, args: string[], cwd?: string): LineProcess {
-  const child = spawn(command, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
+/**
+ * Starts `command args` in `cwd`. With `group`, the process leads a process group of its own and
+ * `stop` signals the whole group (a shell's or npm's children too).
+ */
+export function startLineProcess(
+  command: string,
+  args: string[],
+  cwd?: string,
+  { group = false }: { group?: boolean } = {},
+): LineProcess {
+  const child = spawn(command, args, { cwd, stdio: ["pipe", "pipe", "pipe"], detached: group });
   let errors = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => errors += chunk);
   const lines: string[] = [];
@@ -63,7 +72,13 @@ export function startLineProcess(command: string, args: string[], cwd?: string):
     write: (line) => child.stdin!.write(line + "\n"),
     exited,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+      if (group) {
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {
+          // the group is gone already
+        }
+      } else if (child.exitCode === null && child.signalCode === null) child.kill();
       await exited;
     },
   };

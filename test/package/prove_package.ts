@@ -3,7 +3,8 @@
  * outside the repository: it installs it offline (from npm's cache, with the versions of this
  * repository's lockfile), type-checks `consumer.ts` (a real file beside this one, which
  * `deno check` and lint see too) with `tsc`, runs the client_server example on Node over real
- * WebRTC on loopback, and runs the `flnet` command.
+ * WebRTC on loopback, runs the READMEs' Node commands as written (as root, in network
+ * namespaces of their own: readme_node_commands.ts), and runs the `flnet` command.
  * @module
  */
 
@@ -19,6 +20,8 @@ import { type NpmBuild, type PackageJson, step } from "../../build_npm.ts";
 import { startLineProcess } from "../../harness/line_process.ts";
 import { serveSignal } from "../../signal/serve.ts";
 import { startNatsCluster } from "../../harness/nats_cluster.ts";
+import { lanNamespaceUnavailable } from "../support/lan_namespace.ts";
+import { runReadmeNodeCommands } from "./readme_node_commands.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..", "..");
@@ -101,7 +104,7 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
     await step(steps, "install the tarball offline in a scratch project", async () => {
       const name = tarball.slice(tarball.lastIndexOf("/") + 1);
       await cp(tarball, join(scratch, name));
-      const lock = await scratchLock(tarball, dev, ["typescript", "@types/node"]);
+      const lock = await scratchLock(tarball, dev, ["typescript", "@types/node", "esbuild"]);
       const manifest = (lock.packages as Record<string, unknown>)[""] as Record<string, unknown>;
       await writeFile(
         join(scratch, "package.json"),
@@ -154,6 +157,13 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
         await signal.close();
       }
     });
+    if (!lanNamespaceUnavailable()) {
+      await step(
+        steps,
+        "run the READMEs' Node commands as written",
+        () => runReadmeNodeCommands(root, scratch),
+      );
+    }
     await step(steps, "run the flnet command", async () => {
       const flnet = join(scratch, "node_modules", ".bin", "flnet");
       const { stdout } = await run(flnet, ["--help"]);

@@ -10,9 +10,13 @@ const CHROMIUM = "/usr/bin/chromium";
 
 /**
  * Launches headless Chromium, with `extraArgs` on its command line (a tag to find its
- * processes by, say); throws, saying how to install it, when it is missing.
+ * processes by, say), through `executablePath` (a wrapper that starts Chromium somewhere else,
+ * say); throws, saying how to install it, when it is missing.
  */
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+export async function launchChromium(
+  extraArgs: string[] = [],
+  executablePath: string = CHROMIUM,
+): Promise<Browser> {
   try {
     await Deno.stat(CHROMIUM);
   } catch {
@@ -22,7 +26,7 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
   }
   return await chromium.launch({
     headless: true,
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       "--no-sandbox",
       "--disable-gpu",

@@ -40,7 +40,8 @@ export function netnsUnavailable(): string | undefined {
   return undefined;
 }
 
-function ip(...args: string[]): void {
+/** Runs `ip args`; throws with its error output when it fails. */
+export function ip(...args: string[]): void {
   const result = spawnSync("ip", args, { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`ip ${args.join(" ")}: ${result.stderr.trim()}`);
 }
