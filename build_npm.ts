@@ -8,8 +8,8 @@
  */
 
 import { execFile } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 const root = new URL(".", import.meta.url).pathname;
@@ -114,6 +114,7 @@ async function pack(outDir: string, dev: PackageJson): Promise<string> {
   }
   await restoreSymbolMembers(dir);
   await declareWebTypes(dir);
+  await shipDocs(dir);
   await mkdir(join(dir, "bin"), { recursive: true });
   await writeFile(
     join(dir, "bin", "flnet.js"),
@@ -146,6 +147,40 @@ async function pack(outDir: string, dev: PackageJson): Promise<string> {
   });
   const [{ filename }] = JSON.parse(stdout);
   return join(outDir, filename);
+}
+
+/**
+ * Puts the documentation into the package beside its README (docs/*.md and their pictures), so
+ * the README's links work where the package is installed: a link to a source file `x.ts` that the
+ * package has as JavaScript points at its declarations `x.d.ts`. Throws naming any relative link of README.md or docs/ that
+ * leads to no file of the package.
+ */
+async function shipDocs(dir: string): Promise<void> {
+  const pages = ["README.md"];
+  await mkdir(join(dir, "docs", "benchmarks"), { recursive: true });
+  for (const file of await readdir(join(root, "docs"), { recursive: true })) {
+    if (!/\.(md|svg)$/.test(file)) continue;
+    await copyFile(join(root, "docs", file), join(dir, "docs", file));
+    if (file.endsWith(".md")) pages.push(`docs/${file}`);
+  }
+  const exists = (path: string) => stat(path).then(() => true, () => false);
+  const broken: string[] = [];
+  for (const page of pages) {
+    const from = join(dir, dirname(page));
+    let text = await readFile(join(dir, page), "utf8");
+    const links = [...text.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)/g)].map((m) => m[1]);
+    for (const target of new Set(links)) {
+      if (await exists(join(from, target))) continue;
+      const declared = target.replace(/\.ts$/, ".d.ts");
+      if (target.endsWith(".ts") && await exists(join(from, declared))) {
+        text = text.replaceAll(`](${target}`, `](${declared}`);
+      } else broken.push(`${page}: ${target}`);
+    }
+    await writeFile(join(dir, page), text);
+  }
+  if (broken.length > 0) {
+    throw new Error(`links that lead nowhere in the package: ${broken.join(", ")}`);
+  }
 }
 
 /**
