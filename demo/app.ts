@@ -1,6 +1,7 @@
 /**
  * The demo page: starts a browser node on the signalling server that served the page and shows
- * its identity, the network it sees, a gossip chat and its connection events. Settings come
+ * its identity, the network it sees, its peers (ids to copy, messages, bytes, round-trip
+ * times), a gossip chat and its connection events. Settings come
  * from the address: `?name=ann` (first start only), `?ice=stun:host:3478` and
  * `?ice=turn:host:3478&ice-user=u&ice-pass=p` (repeatable), `?policy=relay`,
  * `?candidates=loopback`, `?signal=ws://host:port`, `?log=debug` (the browser console).
@@ -21,6 +22,7 @@ import {
   type WebNetworkOptions,
 } from "../browser.ts";
 import { layoutPicture, pathType, renderPicture } from "./picture.ts";
+import { PeerCounters, renderPeerList } from "./peer_list.ts";
 
 /** The demo's networks are small: its nodes tell each other their neighbours every 5 s. */
 const LIST_TICKS = 5;
@@ -90,6 +92,7 @@ function showChat(messages: ChatMessage[], self: NodeID): void {
 /** Keeps the page in step with the node; renders at most every 100 ms. */
 function watch({ node }: BrowserNode): void {
   const names = new Map<NodeID, string>();
+  const counters = new PeerCounters();
   const paths = new Map<NodeID, string | undefined>();
   let pending: ReturnType<typeof setTimeout> | undefined;
   // what the header says: connections, and whether the signalling server is there
@@ -140,11 +143,27 @@ function watch({ node }: BrowserNode): void {
       lists,
     });
     element("picture").innerHTML = renderPicture(picture);
+    counters.keepOnly(connected);
+    updateRows(
+      element("peer-rows"),
+      renderPeerList(
+        connected.toSorted().map((id) => ({
+          id,
+          name: names.get(id) ?? id.slice(0, 8),
+          path: pathType(stats[id]),
+          messages: counters.messages(id),
+          bytes: { in: stats[id]?.bytesReceived ?? 0, out: stats[id]?.bytesSent ?? 0 },
+          rtt: counters.rtt(id),
+        })),
+      ),
+    );
     element("counts").textContent = `${connected.length} connected · ${names.size} known`;
     showStatus(connected.length);
     showChat(await node.chatHistory(), node.id);
   };
   node.network.tapOut((out) => {
+    if (out.type === "message") counters.count(out.from, "in");
+    else if (out.type === "sent") counters.count(out.to, "out");
     if (out.type === "error") {
       const about = out.to ? ` (${names.get(out.to) ?? out.to.slice(0, 8)})` : "";
       logEvent(`${out.code}${about}: ${out.message}`, true);
@@ -160,17 +179,83 @@ function watch({ node }: BrowserNode): void {
       showStatus(node.connectedNodes().length);
     } else if (out.type === "connected") {
       lastFailure = "";
+    } else if (
+      out.type === "disconnected" && (out.code === "setup-timeout" || out.code === "setup-failed")
+    ) {
+      // an attempt to connect that never opened (the random connections module asked for it)
+      logEvent(`${names.get(out.id) ?? out.id.slice(0, 8)}: ${out.reason}`, true);
+      lastFailure = out.reason;
+      showStatus(node.connectedNodes().length);
     }
   });
-  node.subscribe(() => {
+  const schedule = () => {
     pending ??= setTimeout(() => render().catch((e) => logEvent(String(e), true)), 100);
-  });
+  };
+  node.subscribe(schedule);
+  // each peer's round-trip time, once a second, for its sparkline
+  setInterval(() => {
+    const stats = node.snapshot().stat?.connections ?? {};
+    for (const id of node.connectedNodes()) {
+      const rtt = stats[id]?.pingMs ?? stats[id]?.rttMs;
+      if (rtt !== undefined) counters.sampleRtt(id, rtt);
+    }
+    schedule();
+  }, 1_000);
+  copyOnClick(element("peers"), logEvent);
   element<HTMLFormElement>("chat-form").addEventListener("submit", () => {
     const input = element<HTMLInputElement>("chat-input");
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
     node.sendChat(text).catch((error) => logEvent(`chat not sent: ${error.message}`, true));
+  });
+}
+
+/**
+ * Puts the rows of `html` into `body`, keeping the cells that did not change (an id being
+ * selected, a button saying "copied") instead of rewriting the table every second.
+ */
+function updateRows(body: HTMLElement, html: string): void {
+  const fresh = document.createElement("tbody");
+  fresh.innerHTML = html;
+  const old = new Map(
+    [...body.querySelectorAll<HTMLElement>("tr[data-id]")].map((row) => [row.dataset.id, row]),
+  );
+  const rows = [...fresh.children].map((row) => {
+    const kept = old.get((row as HTMLElement).dataset.id);
+    if (!kept) return row;
+    [...row.children].forEach((cell, i) => {
+      const current = kept.children[i];
+      if (cell.classList.contains("peer-id") && current?.classList.contains("peer-id")) return;
+      if (current?.outerHTML !== cell.outerHTML) current?.replaceWith(cell.cloneNode(true));
+    });
+    return kept;
+  });
+  body.replaceChildren(...rows);
+}
+
+/**
+ * Copies the id of a peer's copy button to the clipboard; where the page may not write it (not
+ * a secure context), selects the id for the person to copy, and says which happened.
+ */
+function copyOnClick(table: HTMLElement, say: (text: string, problem?: boolean) => void): void {
+  table.addEventListener("click", (event) => {
+    const button = (event.target as HTMLElement).closest<HTMLButtonElement>("[data-copy]");
+    if (!button) return;
+    const id = button.dataset.copy!;
+    const select = () => {
+      const code = button.parentElement!.querySelector("code")!;
+      getSelection()?.selectAllChildren(code);
+      say(`selected ${id.slice(0, 8)}'s id: copy it with Ctrl+C`);
+    };
+    if (!navigator.clipboard) return select();
+    navigator.clipboard.writeText(id).then(
+      () => {
+        button.textContent = "copied";
+        setTimeout(() => button.textContent = "copy", 1_500);
+      },
+      select,
+    );
   });
 }
 

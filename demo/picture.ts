@@ -139,6 +139,38 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A coordinate with at most one decimal. */
+function at2(value: number): string {
+  return String(Math.round(value * 10) / 10);
+}
+
+/** How far a connection's label sits from its line, in the picture's units. */
+export const LABEL_OFFSET = 12;
+
+/**
+ * Where the label of the line from `a` to `b` goes: beside its middle, {@link LABEL_OFFSET} away
+ * on the side above the line (left of a vertical one), anchored so that the text grows away
+ * from the line (`end`: leftwards, where a line rising to the right falls away; `start`:
+ * rightwards; `middle` above a level line), so the line never runs through the text.
+ */
+export function labelPosition(
+  a: { x: number; y: number },
+  b: { x: number; y: number },
+): { x: number; y: number; anchor: "start" | "middle" | "end" } {
+  const [dx, dy] = [b.x - a.x, b.y - a.y];
+  const length = Math.hypot(dx, dy) || 1;
+  // the normal pointing up (or left when the line is vertical)
+  let [nx, ny] = [-dy / length, dx / length];
+  const level = Math.abs(ny) < 1e-9; // a vertical line (up to rounding)
+  if ((!level && ny > 0) || (level && nx > 0)) [nx, ny] = [-nx, -ny];
+  const anchor = Math.abs(nx) < 1e-9 ? "middle" : nx < 0 ? "end" : "start";
+  return {
+    x: (a.x + b.x) / 2 + nx * LABEL_OFFSET,
+    y: (a.y + b.y) / 2 + ny * LABEL_OFFSET,
+    anchor,
+  };
+}
+
 /**
  * The SVG markup of a picture. Nodes are `<g class="node" data-id>`, this node's connections
  * `<g class="edge" data-to data-path data-via>`, the others' `<g class="link" data-a data-b
@@ -158,11 +190,13 @@ export function renderPicture(picture: Picture): string {
     const via = edge.via === "overlay" ? "via overlay" : "";
     const label = [edge.path ?? "…", rtt, via].filter(Boolean).join(" · ");
     const path = escapeXml(edge.path ?? "unknown");
+    const label0 = labelPosition(self, to);
     const setup = edge.via ? ` data-via="${edge.via}"` : "";
     return [
       `<g class="edge path-${path}" data-to="${escapeXml(edge.to)}" data-path="${path}"${setup}>` +
       `<line x1="${self.x}" y1="${self.y}" x2="${to.x}" y2="${to.y}"/>` +
-      `<text x="${(self.x + to.x) / 2}" y="${(self.y + to.y) / 2 - 4}">${escapeXml(label)}</text>` +
+      `<text x="${at2(label0.x)}" y="${at2(label0.y)}" text-anchor="${label0.anchor}">` +
+      `${escapeXml(label)}</text>` +
       `</g>`,
     ];
   });

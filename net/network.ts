@@ -17,7 +17,7 @@ import { Logger } from "../core/log.ts";
 import type { CandidateFilter } from "./candidates.ts";
 import type { ConnectionStatus, SetupVia } from "./connection_status.ts";
 import type { RefusalCode } from "./control.ts";
-import type { NetworkErrorCode } from "./errors.ts";
+import type { NetworkErrorCode, PeerErrorCode } from "./errors.ts";
 import type { IncompleteBudget } from "./reassembler.ts";
 import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
@@ -142,8 +142,11 @@ export type NetworkOut =
    * server or through a neighbour in the overlay).
    */
   | { type: "connected"; id: NodeID; via?: SetupVia }
-  /** The connection to `id` ended. */
-  | { type: "disconnected"; id: NodeID; reason: string }
+  /**
+   * The connection to `id` ended, or an attempt to set it up failed (`code` `setup-timeout` or
+   * `setup-failed`: it never opened); `code` says why where the network knows.
+   */
+  | { type: "disconnected"; id: NodeID; reason: string; code?: PeerErrorCode }
   /** Nodes the signalling server knows, answering `list`. */
   | { type: "nodes"; nodes: NodeInfo[] }
   /**
@@ -337,9 +340,9 @@ class NetworkCore {
         this.#overlay.neighboursChanged();
         emit({ type: "connected", id: remote, ...(peer.setupVia ? { via: peer.setupVia } : {}) });
       },
-      disconnected: (reason) => {
+      disconnected: (reason, code) => {
         this.#overlay.neighboursChanged();
-        emit({ type: "disconnected", id: remote, reason });
+        emit({ type: "disconnected", id: remote, reason, code });
         queueMicrotask(() => this.#forgetIfDone(remote));
       },
       message: (module, data, ref) => emit({ type: "message", from: remote, module, data, ref }),

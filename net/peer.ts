@@ -30,8 +30,8 @@ export interface PeerOptions extends PeerSetupOptions, DataPathOptions {
 export interface PeerEvents {
   /** The data channel is open. */
   connected(): void;
-  /** The connection is gone (after `connected`, or a failed attempt). */
-  disconnected(reason: string): void;
+  /** The connection is gone (after `connected`, or a failed attempt), with why. */
+  disconnected(reason: string, code: PeerErrorCode): void;
   /** A message from the peer; `ref` names it to {@link Peer.refuseMessage}. */
   message(module: string, data: string | Uint8Array, ref: number): void;
   /** A setup message to carry to the peer. */
@@ -287,7 +287,7 @@ export class Peer {
     if (waiting && was === "open" && code === "peer-gone") {
       log.debug(`reconnecting to ${U256.short(this.#remoteId)} after: ${reason}`);
       this.#recovering = reason;
-      this.#events.disconnected(reason);
+      this.#events.disconnected(reason, code);
       this.#retriesLeft = this.#setupRetries;
       this.#offerWhenIdle(true);
       return;
@@ -307,6 +307,6 @@ export class Peer {
     } else if (lost !== undefined && code !== "closed") {
       this.#data.failAll("peer-gone", `${lost}; reconnecting failed: ${reason}`);
     } else this.#data.failAll(code, reason);
-    if (was !== "idle") this.#events.disconnected(reason);
+    if (was !== "idle") this.#events.disconnected(reason, code);
   }
 }

@@ -319,7 +319,11 @@ export class PeerSetup {
     };
     this.#setupTimer = setTimeout(() => {
       if (pc === this.#pc && this.#state !== "open") {
-        this.#lost("setup-timeout", this.#whyNoConnection(pc));
+        this.#lost(
+          "setup-timeout",
+          `no connection to ${U256.short(this.#o.remoteId)} within ${this.#o.setupTimeoutMs} ms: ` +
+            this.#whyNoConnection(pc),
+        );
       }
     }, this.#deadline - now);
     // checks that found nothing in 4 s or more: a path was down (slower setups are left alone)
@@ -334,21 +338,26 @@ export class PeerSetup {
     return pc;
   }
 
-  /** What an attempt that timed out lacked, and what usually helps. */
+  /** What an attempt that timed out or failed lacked, and what usually helps. */
   #whyNoConnection(pc: RTCPeerConnection): string {
-    const head = `no connection to ${U256.short(this.#o.remoteId)} within ` +
-      `${this.#o.setupTimeoutMs} ms: `;
     const local = this.#localCandidates;
     const remote = this.#signalled.length;
     if (this.#offerer && !this.#remoteDescribed) {
-      return head + "the peer never answered the offer (is it running, and announced to the " +
+      return "the peer never answered the offer (is it running, and announced to the " +
         "same signalling server?)";
     }
     if (local === 0) {
       const refused = this.#localRefused
         ? ` (the candidate filter refused ${this.#localRefused})`
         : "";
-      return head + `this node offered no ICE candidates${refused}; on a machine with loopback ` +
+      const turn = (this.#o.rtcConfig.iceServers ?? []).some((server) =>
+        [server.urls].flat().some((url) => /^turns?:/.test(url))
+      );
+      if (this.#o.rtcConfig.iceTransportPolicy === "relay" && !turn) {
+        return `this node offered no ICE candidates${refused}: iceTransportPolicy is "relay" ` +
+          "but no TURN server is configured (add one to iceServers, or use the policy all)";
+      }
+      return `this node offered no ICE candidates${refused}; on a machine with loopback ` +
         "only, use candidateFilters.loopbackOnly (and bindAddress 127.0.0.1 with " +
         "node-datachannel), otherwise configure a TURN server";
     }
@@ -356,14 +365,14 @@ export class PeerSetup {
       const refused = this.#remoteRefused
         ? ` (this node's filter refused ${this.#remoteRefused})`
         : "";
-      return head + `the peer sent no ICE candidates this node may use${refused}`;
+      return `the peer sent no ICE candidates this node may use${refused}`;
     }
     const ice = pc.iceConnectionState;
     if (ice === "connected" || ice === "completed") {
-      return head + "ICE connected, but the encrypted channel did not open (DTLS or SCTP " +
+      return "ICE connected, but the encrypted channel did not open (DTLS or SCTP " +
         `failed; connection state ${pc.connectionState ?? "unknown"})`;
     }
-    return head + `ICE found no working path between ${local} local and ${remote} remote ` +
+    return `ICE found no working path between ${local} local and ${remote} remote ` +
       `candidates (ICE ${ice}): a firewall in between, or NATs that need a TURN server`;
   }
 
@@ -394,7 +403,14 @@ export class PeerSetup {
 
   #iceChanged(state: RTCIceConnectionState): void {
     if (log.enabled("debug")) log.debug(this.#o.name, "ICE", state);
-    if (state === "failed" || state === "closed") {
+    if (state === "failed" && this.#state === "connecting" && this.#pc) {
+      // an attempt that never opened: say what it lacked, as a timeout would
+      this.#lost(
+        "setup-failed",
+        `no connection to ${U256.short(this.#o.remoteId)}: ICE failed: ` +
+          this.#whyNoConnection(this.#pc),
+      );
+    } else if (state === "failed" || state === "closed") {
       this.#lost("peer-gone", `the ICE connection ${state}`);
     } else if (state === "disconnected") {
       clearTimeout(this.#graceTimer);

@@ -132,10 +132,15 @@ export class RandomLogic {
         this.#heardOf(event.id);
         this.#connected.set(event.id, this.#tick);
         return this.#trim(out);
-      case "disconnected":
+      case "disconnected": {
+        // an attempt that failed before it opened is not tried again until its cooldown ends
+        // (else two nodes that cannot connect would offer each other again at once, for ever)
+        const failedSetup = this.#connecting.has(event.id) && !this.#connected.has(event.id);
         this.#connected.delete(event.id);
         this.#connecting.delete(event.id);
+        if (failedSetup) this.#cooldown.set(event.id, this.#tick + this.#config.cooldownTicks);
         return this.#fill(out);
+      }
       case "error": {
         if (event.to && this.#connecting.has(event.to)) {
           this.#connecting.delete(event.to);

@@ -13,8 +13,8 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBrowser } from "../../build_browser.ts";
-import { BROWSERS, launchBrowser, type TestBrowser } from "../support/browsers.ts";
-import { startedId } from "../support/demo_page.ts";
+import { BROWSERS, launchBrowser, type TestBrowser, type TestPage } from "../support/browsers.ts";
+import { type PeerRowView, readPeers, startedId } from "../support/demo_page.ts";
 import { until } from "../../harness/network.ts";
 import { repoRoot, type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 
@@ -61,6 +61,92 @@ describe("the demo's header when the signalling server goes and comes back", {
       } finally {
         await signal?.kill();
         await browser?.close();
+      }
+    });
+  }
+
+  for (const name of BROWSERS) {
+    it(`lists the peer with its whole id, messages, bytes and round-trip times (${name})`, async () => {
+      const browser = await launchBrowser(name);
+      const signal = await startSignalProcess(["--static", join(dist, "demo")]);
+      try {
+        const site = `${signal.url.replace(/^ws/, "http")}/?candidates=loopback`;
+        const a = await (await browser.newContext()).newPage();
+        await a.goto(`${site}&name=ann`);
+        const other = await (await browser.newContext()).newPage();
+        await other.goto(`${site}&name=bob`);
+        const bob = await startedId(other);
+        await startedId(a);
+        let row: PeerRowView | undefined;
+        await until("ann's list shows bob with traffic both ways and a sparkline", async () => {
+          row = (await readPeers(a)).find((r) => r.id === bob);
+          return Boolean(
+            row && row.name === "bob" && /^[1-9]\d* in · [1-9]\d* out$/.test(row.messages) &&
+              row.rttPoints >= 2,
+          );
+        }, 40_000).catch((error) => {
+          throw new Error(`${error.message}; the row: ${JSON.stringify(row)}`);
+        });
+        assert.equal(row!.id, bob, "the whole id");
+        assert.match(row!.bytes, /^[\d.]+ (B|kB|MB) in · [\d.]+ (B|kB|MB) out$/);
+        assert.match(row!.path, /^(host|prflx)$/);
+        assert.match(row!.rtt, /^\d+\.\d ms$/);
+        assert.ok(row!.visible, "the row is on screen");
+        await a.screenshot({ path: join(output, `demo-peers-${name}.png`), fullPage: true });
+        // the copy button puts the id on the clipboard, or selects it where the page may not
+        await a.click(`button[data-copy="${bob}"]`);
+        await until("the id was copied or selected", async () => {
+          const done = await a.evaluate((id) => ({
+            copied: document.querySelector(`button[data-copy="${id}"]`)?.textContent,
+            selected: getSelection()?.toString(),
+          }), bob);
+          return done.copied === "copied" || done.selected === bob;
+        }, 5_000);
+      } finally {
+        await signal.kill();
+        await browser.close();
+      }
+    });
+
+    it(`says why when no peer can be reached (${name})`, async () => {
+      const browser = await launchBrowser(name);
+      const signal = await startSignalProcess(["--static", join(dist, "demo")]);
+      try {
+        // relay only, and no TURN server: neither page has a candidate to offer
+        const site = `${signal.url.replace(/^ws/, "http")}/?candidates=loopback&policy=relay`;
+        const pages: TestPage[] = [];
+        for (const who of ["ann", "bob"]) {
+          const page = await (await browser.newContext()).newPage();
+          await page.goto(`${site}&name=${who}`);
+          await startedId(page);
+          pages.push(page);
+        }
+        const status = async () => (await pages[0].textContent("#status")) ?? "";
+        await until("the header says why no connection came up", async () => {
+          return /^no connection to any node yet: no connection to [0-9a-f]{8}( within \d+ ms|: ICE failed): .+/
+            .test(await status());
+        }, 60_000).catch(async (error) => {
+          throw new Error(
+            `${error.message}; the header: ${await status()}; log: ${await pages[0].textContent(
+              "#log",
+            )}`,
+          );
+        });
+        assert.match(await status(), /no TURN server is configured/, await status());
+        await until(
+          "the peer list says there is no peer",
+          async () =>
+            ((await pages[0].textContent("#peer-rows")) ?? "").trim() ===
+              "no connected peers yet",
+          5_000,
+        );
+        await pages[0].screenshot({
+          path: join(output, `demo-unreachable-${name}.png`),
+          fullPage: true,
+        });
+      } finally {
+        await signal.kill();
+        await browser.close();
       }
     });
   }

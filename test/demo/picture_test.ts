@@ -1,7 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
-import { escapeXml, layoutPicture, pathType, renderPicture } from "../../demo/picture.ts";
+import {
+  escapeXml,
+  LABEL_OFFSET,
+  labelPosition,
+  layoutPicture,
+  pathType,
+  renderPicture,
+} from "../../demo/picture.ts";
 
 const id = (c: string) => c.repeat(64) as NodeID;
 
@@ -77,6 +84,44 @@ describe("the demo's network picture", () => {
     assert.ok(svg.includes("&#60;me &#38; you&#62;") && svg.includes("&#34;bee&#34;"));
     assert.ok(!svg.includes("<me"));
     assert.equal(escapeXml(`<'&">`), "&#60;&#39;&#38;&#34;&#62;");
+  });
+
+  it("puts a connection's label beside the middle of its line, never on it", () => {
+    // distance of a point from the (infinite) line through a and b
+    const away = (p: { x: number; y: number }, a: { x: number; y: number }, b: typeof a) =>
+      Math.abs((b.x - a.x) * (a.y - p.y) - (a.x - p.x) * (b.y - a.y)) /
+      Math.hypot(b.x - a.x, b.y - a.y);
+    const centre = { x: 200, y: 200 };
+    for (let i = 0; i < 12; i++) {
+      const angle = (2 * Math.PI * i) / 12;
+      const end = { x: 200 + 144 * Math.cos(angle), y: 200 + 144 * Math.sin(angle) };
+      const label = labelPosition(centre, end);
+      assert.ok(Math.abs(away(label, centre, end) - LABEL_OFFSET) < 1e-9, `angle ${i}/12`);
+      // level with the middle along the line
+      const middle = { x: (centre.x + end.x) / 2, y: (centre.y + end.y) / 2 };
+      assert.ok(Math.abs(Math.hypot(label.x - middle.x, label.y - middle.y) - LABEL_OFFSET) < 1e-9);
+      // on the upper side (the text's baseline is above the line), left of a vertical line
+      const above = label.y < middle.y - 1e-9 ||
+        (Math.abs(label.y - middle.y) < 1e-9 && label.x < middle.x);
+      assert.ok(above, `angle ${i}/12: ${JSON.stringify(label)} vs ${JSON.stringify(middle)}`);
+      // the text grows away from the line: along it, the line is further from the label's side
+      const grows = label.anchor === "end" ? -40 : label.anchor === "start" ? 40 : 0;
+      const far = { x: label.x + grows, y: label.y };
+      if (label.anchor !== "middle") {
+        assert.ok(away(far, centre, end) > LABEL_OFFSET, `angle ${i}/12: ${label.anchor}`);
+      } else assert.ok(Math.abs(end.y - centre.y) < 1e-9, "middle only above a level line");
+    }
+    const svg = renderPicture(layoutPicture({
+      self: { id: id("a"), name: "a" },
+      known: new Map([[id("b"), "b"]]),
+      connected: [id("b")],
+      stats: {},
+    }));
+    // b is straight above a (first on the circle): the label sits left of the vertical line
+    assert.match(
+      svg,
+      /<line x1="200" y1="200" x2="200" y2="56"\/><text x="188" y="128" text-anchor="end">/,
+    );
   });
 
   it("draws the other nodes' connections from their lists, once each, without this node's", () => {

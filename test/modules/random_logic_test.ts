@@ -111,6 +111,26 @@ describe("random connections logic", () => {
     assert.deepEqual(asked, [victim], "again once the cooldown is over");
   });
 
+  it("does not offer again at once to a node whose setup failed, only after the cooldown", () => {
+    const { logic, ids, net, requests } = setup(1); // one other node; cooldownTicks: 3
+    const [only] = requests(net({ type: "nodes", nodes: ids.map(info) }), "connect");
+    assert.equal(only, ids[0]);
+    // the network gave up on the attempt before it opened (ICE failed, setup timed out)
+    const outs = net({
+      type: "disconnected",
+      id: only,
+      reason: "ICE failed",
+      code: "setup-failed",
+    });
+    assert.deepEqual(requests(outs, "connect"), [], "not at once: it would loop for ever");
+    const asked: string[] = [];
+    for (let tick = 1; tick <= 3; tick++) {
+      asked.push(...requests(logic.handle({ type: "tick", tick }), "connect"));
+      if (tick < 3) assert.deepEqual(asked, [], `not during the cooldown (tick ${tick})`);
+    }
+    assert.deepEqual(asked, [only], "again once the cooldown is over");
+  });
+
   it("drops a node it gave up on that connects back during the cooldown", () => {
     const { logic, ids, net, requests, fillUp } = setup(6);
     net({ type: "nodes", nodes: ids.map(info) });

@@ -53,3 +53,44 @@ export async function startedId(page: TestPage): Promise<string> {
   );
   return (await readPage(page)).id;
 }
+
+/** One row of the demo's peer list, as a person sees it. */
+export interface PeerRowView {
+  /** The whole id. */
+  id: string;
+  /** The name cell. */
+  name: string;
+  /** The path cell. */
+  path: string;
+  /** The messages cell ("3 in · 4 out"). */
+  messages: string;
+  /** The bytes cell. */
+  bytes: string;
+  /** The last round-trip time ("1.2 ms", or "…"). */
+  rtt: string;
+  /** Points of its sparkline (1 for a dot, 0 for none). */
+  rttPoints: number;
+  /** Whether the row has a size on screen. */
+  visible: boolean;
+}
+
+/** The rows of the demo page's peer list. */
+export function readPeers(page: TestPage): Promise<PeerRowView[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("#peer-rows tr.peer")].map((row) => {
+      const cell = (name: string) => row.querySelector(`.${name}`)?.textContent?.trim() ?? "";
+      const line = row.querySelector(".sparkline polyline")?.getAttribute("points");
+      const box = row.getBoundingClientRect();
+      return {
+        id: row.querySelector(".peer-id code")?.textContent ?? "",
+        name: cell("name"),
+        path: cell("path"),
+        messages: cell("messages"),
+        bytes: cell("bytes"),
+        rtt: row.querySelector(".rtt")?.childNodes[0]?.textContent?.trim() ?? "",
+        rttPoints: line ? line.split(" ").length : row.querySelector(".sparkline circle") ? 1 : 0,
+        visible: box.width > 0 && box.height > 0,
+      };
+    })
+  );
+}

@@ -348,6 +348,7 @@ for (const engine of ENGINES) {
         });
         const ended = await nextOf(bOut, "disconnected");
         assert.match(ended.reason, /the peer sent no ICE candidates this node may use/);
+        assert.equal(ended.code, "setup-timeout", "it never opened, and says so");
       } finally {
         bOut.close();
         await a.close();
