@@ -304,8 +304,9 @@ export class DataPath {
     this.#liveness.stop();
     this.#dc = undefined;
     this.#room = 0;
-    this.#reassembler?.close();
+    const cutOff = this.#reassembler?.close();
     this.#reassembler = undefined;
+    if (cutOff) this.#events.error("incomplete-message", cutOff.message);
     this.#wakeSender?.();
   }
 

@@ -418,6 +418,15 @@ class NetworkCore {
           );
           return;
         }
+        if (out.code === "target-overloaded" && out.to) {
+          // the target is not reading what the server sends it: the setup cannot go through
+          void this.#peers.get(out.to)?.disconnect(
+            "setup-failed",
+            `node ${U256.short(out.to)} is not reading its signalling messages (the server ` +
+              `answered target-overloaded: ${out.message})`,
+          );
+          return;
+        }
         return emit({ type: "signal", state: "error", code: out.code, message: out.message });
       case "send-failed":
         if (out.request.type === "relay") {

@@ -204,10 +204,22 @@ export class Reassembler {
     return name;
   }
 
-  /** Drops any incomplete message and stops the timer. */
-  close(): void {
+  /**
+   * Drops any incomplete message and stops the timer (the connection ended); returns the
+   * report of the message it cut off, if one was arriving.
+   */
+  close(): { id: number; received: number; count: number; message: string } | undefined {
+    const current = this.#current;
     this.#dropCurrent();
     this.#skipping = undefined;
+    if (!current) return undefined;
+    return {
+      id: current.id,
+      received: current.received,
+      count: current.count,
+      message: `message ${current.id} was cut off when the connection ended (${current.received} ` +
+        `of ${current.count} chunks had arrived); it was dropped`,
+    };
   }
 
   /** Forgets the current message: its timer stops and its bytes leave the budget. */

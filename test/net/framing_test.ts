@@ -35,6 +35,27 @@ describe("framing", () => {
     );
   });
 
+  it("reports the message a closing connection cut off, and nothing when none was arriving", () => {
+    const r = reassembler();
+    const frames = [...encodeMessage(9, { module: "m", data: new Uint8Array(3 * FRAME_BYTES) })];
+    assert.ok(frames.length >= 4);
+    assert.deepEqual(feed(r, frames.slice(0, 2)), []);
+    const report = r.close();
+    assert.deepEqual(
+      { id: report?.id, received: report?.received, count: report?.count },
+      { id: 9, received: 2, count: frames.length },
+    );
+    assert.equal(
+      report?.message,
+      `message 9 was cut off when the connection ended (2 of ${frames.length} chunks had ` +
+        "arrived); it was dropped",
+    );
+    assert.equal(r.close(), undefined, "once only");
+    const whole = reassembler();
+    feed(whole, frames);
+    assert.equal(whole.close(), undefined, "a complete message leaves nothing to report");
+  });
+
   it("counts a payload's bytes: UTF-8 for text, the length for bytes", () => {
     assert.equal(payloadBytes("héllo"), 6);
     assert.equal(payloadBytes(new Uint8Array(7)), 7);

@@ -251,14 +251,14 @@ for (const engine of ENGINES) {
     });
 
     it("fails fast with no-route for a node the server does not know, and for itself", async () => {
-      const a = await loopbackNode(server.url, engine, "a");
+      // a setup timeout longer than the test's: the rejection comes from the server's answer
+      const a = await loopbackNode(server.url, engine, "a", { setupTimeoutMs: 600_000 });
       try {
-        const started = Date.now();
         await assert.rejects(
           a.send(U256.random(), "anyone?"),
-          (e: NetworkError) => e.code === "no-route",
+          (e: NetworkError) =>
+            e.code === "no-route" && /is not connected to the signalling server/.test(e.message),
         );
-        assert.ok(Date.now() - started < 2000);
         await assert.rejects(a.send(a.id, "me"), (e: NetworkError) => e.code === "connect-myself");
         await assert.rejects(
           a.send("not-an-id", "x"),
