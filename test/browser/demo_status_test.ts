@@ -1,9 +1,10 @@
 /**
- * What the demo's header says when things go wrong, in each browser of the suite: the
- * signalling server killed under a page (the header says it is lost and being reconnected to),
- * the server back on the same address (the header says so no more), and a message typed before
- * the node started (the page stays, with its address's settings, and says it was not sent).
- * Screenshots go to test-output/.
+ * What the demo page tells a person, in each browser of the suite: the signalling server killed
+ * under a page (the header says it is lost and being reconnected to) and back on the same
+ * address (it says so no more); the peer list (whole id to copy, messages, bytes, round-trip
+ * sparkline); the reason when no peer can be reached; a tab duplicated from a tab with its own
+ * identity running on a temporary one; and a message typed before the node started (the page
+ * stays, with its address's settings, and says it was not sent). Screenshots go to test-output/.
  * @module
  */
 
@@ -13,12 +14,19 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBrowser } from "../../build_browser.ts";
-import { BROWSERS, launchBrowser, type TestBrowser, type TestPage } from "../support/browsers.ts";
+import {
+  BROWSERS,
+  chromiumPage,
+  launchBrowser,
+  type TestBrowser,
+  type TestPage,
+} from "../support/browsers.ts";
+import { launchChromium, loopbackContext } from "../support/chromium.ts";
 import { type PeerRowView, readPeers, startedId } from "../support/demo_page.ts";
 import { until } from "../../harness/network.ts";
 import { repoRoot, type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 
-describe("the demo's header when the signalling server goes and comes back", {
+describe("what the demo page tells a person", {
   timeout: 90_000,
 }, () => {
   let dist: string;
@@ -150,6 +158,45 @@ describe("the demo's header when the signalling server goes and comes back", {
       }
     });
   }
+
+  it("runs a duplicated tab of a tab with its own identity on a temporary one", async () => {
+    const browser = await launchChromium();
+    const signal = await startSignalProcess(["--static", join(dist, "demo")]);
+    try {
+      const site = `${signal.url.replace(/^ws/, "http")}/?candidates=loopback`;
+      const context = await loopbackContext(browser);
+      const first = await context.newPage();
+      await first.goto(site);
+      const origin = await startedId(chromiumPage(first));
+      // a second tab: told the site's identity is in use, it joins with its own
+      const second = await context.newPage();
+      await second.goto(site);
+      await second.waitForSelector("#identity-in-use:not([hidden])", { timeout: 15_000 });
+      await second.click("#use-tab-identity");
+      const tab = await startedId(chromiumPage(second));
+      assert.match((await second.textContent("#identity")) ?? "", /this tab's own/);
+      // a tab opened from it copies its sessionStorage, tab identity included: both are taken
+      const [third] = await Promise.all([
+        context.waitForEvent("page"),
+        second.evaluate(() => void open(location.href)),
+      ]);
+      await third.waitForSelector("#identity-in-use:not([hidden])", { timeout: 15_000 });
+      await third.click("#use-tab-identity");
+      const temporary = await startedId(chromiumPage(third));
+      assert.match((await third.textContent("#identity")) ?? "", /temporary \(gone when the page/);
+      assert.equal(new Set([origin, tab, temporary]).size, 3, "three identities");
+      // gone when the page goes: a reload runs another temporary identity
+      await third.reload();
+      await third.waitForSelector("#identity-in-use:not([hidden])", { timeout: 15_000 });
+      await third.click("#use-tab-identity");
+      const again = await startedId(chromiumPage(third));
+      assert.notEqual(again, temporary);
+      assert.equal(await startedId(chromiumPage(second)), tab, "the tab's own identity stays");
+    } finally {
+      await signal.kill();
+      await browser.close();
+    }
+  });
 
   it("keeps the page and says so when a message is sent before the node started", async () => {
     const browser = await launchBrowser("chromium");

@@ -74,8 +74,9 @@ export async function launchBrowser(name: BrowserName): Promise<TestBrowser> {
   return chromiumBrowser(await launchChromium([`--${tag}`]), tag);
 }
 
-function chromiumBrowser(browser: PlaywrightBrowser, tag: string): TestBrowser {
-  const page = (p: PlaywrightPage): TestPage => ({
+/** A Playwright page as a {@link TestPage}. */
+export function chromiumPage(p: PlaywrightPage): TestPage {
+  return {
     goto: (url) => p.goto(url),
     reload: () => p.reload(),
     evaluate: (fn, arg) => p.evaluate(fn as (arg: unknown) => unknown, arg) as never,
@@ -85,12 +86,18 @@ function chromiumBrowser(browser: PlaywrightBrowser, tag: string): TestBrowser {
     textContent: (selector) => p.textContent(selector),
     waitForSelector: (selector, options) => p.waitForSelector(selector, options),
     screenshot: (options) => p.screenshot(options),
-  });
+  };
+}
+
+function chromiumBrowser(browser: PlaywrightBrowser, tag: string): TestBrowser {
   return {
     name: "chromium",
     newContext: async () => {
       const context = await loopbackContext(browser);
-      return { newPage: async () => page(await context.newPage()), close: () => context.close() };
+      return {
+        newPage: async () => chromiumPage(await context.newPage()),
+        close: () => context.close(),
+      };
     },
     close: () => browser.close(),
     kill: () => void spawnSync("pkill", ["-KILL", "-f", tag]),
