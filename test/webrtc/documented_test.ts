@@ -2,7 +2,8 @@
  * Behaviours the docs promise, each on real engines with a real signalling server: the server's
  * node list from `Network.nodes()`, a real Node's uploaded stats at the server's `GET /nodes`,
  * messages queued at the broker failed with `closed` when the network closes, forged gossip events
- * refused by real nodes, random connections' churn on a real network, and a hung peer replaced.
+ * refused by real nodes, random connections' churn on a real network, a hung peer replaced, and
+ * `disconnectGraceMs` ending a connection whose ICE went quiet when liveness is off.
  * @module
  */
 
@@ -170,6 +171,37 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
     } finally {
       timer.close();
       for (const node of nodes) await node.close();
+      await server.close();
+    }
+  });
+
+  it("with liveness off, ICE disconnected for disconnectGraceMs ends a connection", async () => {
+    const server = await serveSignal({ port: 0 });
+    // the peer answers in its own process; both ends without heartbeats, so only ICE can tell
+    const quiet = JSON.stringify({ livenessTimeoutMs: 0 });
+    const peer = await startPeer("deno", [
+      ...["--mode", "echo", "--signal", server.url, "--engine", "wrtc", "--network", quiet],
+    ]);
+    const a = await loopbackNode(server.url, "wrtc", "a", {
+      livenessTimeoutMs: 0,
+      disconnectGraceMs: 1_000,
+    });
+    const ended = new Promise<string>((resolve) => {
+      a.broker.tapOut((out) => {
+        if (out.type === "disconnected" && out.id === peer.id) resolve(out.reason);
+      });
+    });
+    try {
+      await a.send(peer.id as NodeID, "echo?");
+      assert.equal((await a.recv()).data, "echo?");
+      peer.child.kill("SIGSTOP");
+      const started = Date.now();
+      assert.match(await ended, /^no contact with the peer for 1000 ms$/);
+      // ICE said disconnected first (some seconds), then the grace passed
+      assert.ok(Date.now() - started >= 1_000, "not before the grace");
+    } finally {
+      peer.child.kill("SIGKILL");
+      await a.close();
       await server.close();
     }
   });
