@@ -31,6 +31,55 @@ describe("gossip events", () => {
     assert.throws(() => parseEvent({ ...event, signature: "00" }), /128 hex characters/);
   });
 
+  it("takes each event field at its limit and refuses it one step beyond, saying which", async () => {
+    const event = await createEvent(author, "chat", "hi", 1000);
+    assert.deepEqual(parseEvent({ ...event, extra: 1 }), event, "a clean copy, nothing more");
+    const refused = (value: unknown, why: RegExp) =>
+      assert.throws(() => parseEvent(value), (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, why);
+        return true;
+      });
+    for (const value of [null, "event", 7]) refused(value, /^an event must be an object$/);
+    refused({ ...event, id: "x" }, /^event id and author must be ids$/);
+    refused({ ...event, author: "x" }, /^event id and author must be ids$/);
+    assert.equal(parseEvent({ ...event, category: "c".repeat(32) }).category, "c".repeat(32));
+    for (const category of ["", "c".repeat(33), 5, undefined]) {
+      refused({ ...event, category }, /^event category must be 1 to 32 characters$/);
+    }
+    assert.equal(parseEvent({ ...event, payload: "" }).payload, "");
+    assert.equal(parseEvent({ ...event, payload: "p".repeat(16_384) }).payload.length, 16_384);
+    for (const payload of ["p".repeat(16_385), 5, null]) {
+      refused({ ...event, payload }, /^event payload must be a string of at most 16384$/);
+    }
+    for (const signature of ["0".repeat(127), "0".repeat(129), "A".repeat(128), 5]) {
+      refused({ ...event, signature }, /^event signature must be 128 hex characters$/);
+    }
+    refused({ ...event, signature: "x" + "0".repeat(128) }, /128 hex characters/);
+    refused({ ...event, signature: "0".repeat(128) + "x" }, /128 hex characters/);
+  });
+
+  it("names an event by SHA-256 of its tagged JSON form, as docs/modules.md says", async () => {
+    const content = { category: "chat", author: author.id, created: 1000, payload: "hi" };
+    const json = JSON.stringify(["flnet-gossip-event", "chat", author.id, 1000, "hi"]);
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(json)),
+    );
+    assert.equal(
+      await eventId(content),
+      [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    );
+  });
+
+  it("keeps each verdict apart: another author's event with this one's signature fails", async () => {
+    const mine = await createEvent(author, "chat", "mine", 3000);
+    const theirs = await createEvent(other, "chat", "theirs", 3000);
+    assert.equal(await verifyEvent(mine), true);
+    assert.equal(await verifyEvent(theirs), true);
+    assert.equal(await verifyEvent({ ...theirs, signature: mine.signature }), false);
+    assert.equal(await verifyEvent({ ...mine, signature: theirs.signature }), false);
+  });
+
   it("is not poisoned by a tampered copy with the real id and signature seen first", async () => {
     const genuine = await createEvent(author, "chat", "the real text", 2000);
     const tampered = { ...genuine, payload: "a forgery" };
