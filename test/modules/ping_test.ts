@@ -48,6 +48,100 @@ describe("ping logic", () => {
     assert.deepEqual(failed, [], "it spoke at tick 1, so it is not silent yet");
   });
 
+  it("keeps the counters of a neighbour that stays, forgets one that goes", () => {
+    const logic = new PingLogic({ intervalTicks: 1, timeoutTicks: 100 });
+    const [stays, goes, comes] = [U256.random(), U256.random(), U256.random()];
+    logic.handle({ type: "neighbours", ids: [stays, goes] });
+    logic.handle({ type: "tick", tick: 1 });
+    const changed = logic.handle({ type: "neighbours", ids: [stays, comes] });
+    assert.deepEqual(changed, [{
+      type: "state",
+      state: { [stays]: { sent: 1, received: 0 }, [comes]: { sent: 0, received: 0 } },
+    }]);
+  });
+
+  it("counts pings that never left, only for neighbours, in the state", () => {
+    const logic = new PingLogic({ intervalTicks: 1, timeoutTicks: 100 });
+    const peer = U256.random();
+    logic.handle({ type: "neighbours", ids: [peer] });
+    assert.deepEqual(logic.state[peer], { sent: 0, received: 0 }, "no rttMs, no undelivered");
+    const out = logic.handle({ type: "send-failed", to: peer, code: "peer-gone", message: "gone" });
+    assert.deepEqual(out, [{
+      type: "state",
+      state: { [peer]: { sent: 0, received: 0, undelivered: 1 } },
+    }]);
+    logic.handle({ type: "send-failed", to: peer, code: "peer-gone", message: "gone" });
+    assert.equal(logic.state[peer].undelivered, 2);
+    const stranger = logic.handle({
+      type: "send-failed",
+      to: U256.random(),
+      code: "peer-gone",
+      message: "gone",
+    });
+    assert.deepEqual(Object.keys(stranger[0].type === "state" ? stranger[0].state : {}), [peer]);
+  });
+
+  it("says nothing for a message that changes nothing, and takes strangers' without harm", async () => {
+    let clock = 0;
+    const logic = new PingLogic({ intervalTicks: 1, timeoutTicks: 100 }, () => clock);
+    const [peer, stranger] = [U256.random(), U256.random()];
+    logic.handle({ type: "neighbours", ids: [peer] });
+    const [ping] = logic.handle({ type: "tick", tick: 1 });
+    const nonce = ping.type === "send" ? JSON.parse(ping.data).n : undefined;
+    assert.equal(nonce, 1, "nonces count up from 1");
+    const quiet = await captureLogs(() => {
+      // a pong for a nonce never sent, and one from a node that is no neighbour: no output, no
+      // warning (late pongs are normal)
+      assert.deepEqual(
+        logic.handle({ type: "message", from: peer, data: '{"t":"pong","n":99}' }),
+        [],
+      );
+      assert.deepEqual(
+        logic.handle({ type: "message", from: stranger, data: `{"t":"pong","n":${nonce}}` }),
+        [],
+      );
+    }, "warn");
+    assert.deepEqual(quiet, []);
+    // a stranger's ping is answered (it may be a neighbour the network has not reported yet)
+    const answer = logic.handle({ type: "message", from: stranger, data: '{"t":"ping","n":5}' });
+    assert.deepEqual(answer[0], { type: "send", to: stranger, data: '{"t":"pong","n":5}' });
+    clock = 7;
+    const pong = logic.handle({ type: "message", from: peer, data: `{"t":"pong","n":${nonce}}` });
+    assert.deepEqual(pong.map((o) => o.type), ["rtt", "state"]);
+    assert.deepEqual(logic.state[peer], { sent: 1, received: 1, rttMs: 7 });
+  });
+
+  it("waits for at most 8 pongs per neighbour: the oldest unanswered ping is forgotten", () => {
+    let clock = 0;
+    const logic = new PingLogic({ intervalTicks: 1, timeoutTicks: 100 }, () => clock);
+    const peer = U256.random();
+    logic.handle({ type: "neighbours", ids: [peer] });
+    const nonces: number[] = [];
+    for (let tick = 1; tick <= 9; tick++) {
+      for (const out of logic.handle({ type: "tick", tick })) {
+        if (out.type === "send") nonces.push(JSON.parse(out.data).n);
+      }
+    }
+    assert.deepEqual(nonces, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    clock = 100;
+    const answered = (n: number) =>
+      logic.handle({ type: "message", from: peer, data: `{"t":"pong","n":${n}}` })
+        .some((o) => o.type === "rtt");
+    assert.equal(answered(1), false, "the ninth ping pushed the first out");
+    assert.equal(answered(2), true, "the eight after it are still awaited");
+    assert.equal(answered(9), true);
+  });
+
+  it("reports a neighbour failed exactly timeoutTicks after it was last heard", () => {
+    const logic = new PingLogic({ intervalTicks: 100, timeoutTicks: 3 });
+    const peer = U256.random();
+    logic.handle({ type: "neighbours", ids: [peer] });
+    const failedAt = [1, 2, 3].filter((tick) =>
+      logic.handle({ type: "tick", tick }).some((o) => o.type === "failed")
+    );
+    assert.deepEqual(failedAt, [3]);
+  });
+
   it("reports a silent neighbour once, after the timeout", () => {
     const logic = new PingLogic({ intervalTicks: 1, timeoutTicks: 3 });
     const peer = U256.random();
