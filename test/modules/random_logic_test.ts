@@ -175,4 +175,104 @@ describe("random connections logic", () => {
     const churned = requests(logic.handle({ type: "tick", tick: 2 }), "disconnect");
     assert.equal(churned.length, 1);
   });
+
+  it("asks the server for nodes when welcomed, and while alone, every listTicks", () => {
+    const { logic, net } = setup(0, { listTicks: 3 });
+    const lists = (outs: RandomOut[]) =>
+      outs.filter((o) => o.type === "network" && o.in.type === "list").length;
+    assert.equal(lists(net({ type: "signal", state: "ready" } as NetworkOut)), 1, "on welcome");
+    assert.equal(lists(net({ type: "signal", state: "disconnected" } as NetworkOut)), 0);
+    const asked = [1, 2, 3, 4, 5, 6].map((tick) => lists(logic.handle({ type: "tick", tick })));
+    assert.deepEqual(asked, [0, 0, 1, 0, 0, 1], "three ticks after the last list, alone");
+  });
+
+  it("stops asking the server once two neighbours reach others", () => {
+    const { logic, ids, net } = setup(6, { listTicks: 1, overlayPreference: 0 });
+    net({ type: "nodes", nodes: ids.map(info) });
+    for (const id of logic.state.connecting) net({ type: "connected", id });
+    const lists = (tick: number) =>
+      logic.handle({ type: "tick", tick }).filter((o) =>
+        o.type === "network" && o.in.type === "list"
+      )
+        .length;
+    assert.equal(lists(1), 1, "no node reached through a neighbour yet");
+    net({ type: "reachable", ids: [U256.random()] });
+    assert.equal(lists(2), 0);
+    assert.equal(lists(3), 0);
+  });
+
+  it("never learns itself from the server's list or a neighbour's reach", () => {
+    const { self, logic, net, requests } = setup(0);
+    const outs = [
+      ...net({ type: "nodes", nodes: [info(self)] }),
+      ...net({ type: "reachable", ids: [self] }),
+    ];
+    assert.equal(logic.state.known, 0);
+    assert.deepEqual(requests(outs, "connect"), []);
+  });
+
+  it("cools down a node whose send failed while connecting; unless no-route, it stays known", () => {
+    const { logic, ids, net, requests } = setup(1, { overlayPreference: 0 });
+    const [only] = requests(net({ type: "nodes", nodes: ids.map(info) }), "connect");
+    const outs = net({ type: "error", code: "setup-timeout", message: "slow", to: only });
+    assert.deepEqual(requests(outs, "connect"), [], "not again at once");
+    assert.equal(logic.state.known, 1);
+    assert.deepEqual(logic.state.connecting, []);
+    // an error about a node it was not connecting to changes nothing
+    const other = U256.random();
+    assert.deepEqual(net({ type: "error", code: "setup-timeout", message: "x", to: other }), []);
+    assert.deepEqual(net({ type: "error", code: "closed", message: "x" }), []);
+    const back = [1, 2, 3].flatMap((tick) =>
+      requests(logic.handle({ type: "tick", tick }), "connect")
+    );
+    assert.deepEqual(back, [only], "after cooldownTicks (3)");
+  });
+
+  it("refuses a node reported failed until exactly cooldownTicks later", () => {
+    const { logic, ids, net, requests, fillUp } = setup(6);
+    net({ type: "nodes", nodes: ids.map(info) });
+    fillUp();
+    const victim = logic.state.connected[0];
+    logic.handle({ type: "failed", id: victim });
+    // it connects back after each tick: dropped while refused, taken once cooldownTicks passed
+    const verdicts: string[] = [];
+    for (let tick = 1; tick <= 3; tick++) {
+      logic.handle({ type: "tick", tick });
+      const dropped = requests(net({ type: "connected", id: victim }), "disconnect");
+      verdicts.push(dropped.includes(victim) ? "refused" : "taken");
+    }
+    assert.deepEqual(verdicts, ["refused", "refused", "taken"]);
+    assert.ok(logic.state.connected.includes(victim));
+  });
+
+  it("churns only on its schedule, never with churnTicks 0, and cools the victim down", () => {
+    for (const churnTicks of [0, 3]) {
+      const { logic, ids, net, requests } = setup(5, { churnTicks, overlayPreference: 0 });
+      net({ type: "nodes", nodes: ids.map(info) });
+      for (const id of logic.state.connecting) net({ type: "connected", id });
+      const churned = [1, 2, 3, 4, 5, 6].map((tick) =>
+        requests(logic.handle({ type: "tick", tick }), "disconnect")
+      );
+      const when = churned.flatMap((ids, i) => ids.length > 0 ? [i + 1] : []);
+      assert.deepEqual(when, churnTicks === 0 ? [] : [3, 6], `churnTicks ${churnTicks}`);
+    }
+  });
+
+  it("tells the node's connections when they change, and its state when anything does", () => {
+    const { logic, ids, net } = setup(4, { overlayPreference: 0 });
+    const first = net({ type: "nodes", nodes: ids.map(info) });
+    assert.deepEqual(first.filter((o) => o.type === "connected"), [], "none open yet");
+    assert.equal(first.filter((o) => o.type === "state").length, 1);
+    const opened = logic.state.connecting[0];
+    const outs = net({ type: "connected", id: opened });
+    assert.deepEqual(outs.filter((o) => o.type === "connected"), [{
+      type: "connected",
+      ids: [opened],
+    }]);
+    // the same list again: nothing to say
+    assert.deepEqual(
+      net({ type: "nodes", nodes: ids.map(info) }).filter((o) => o.type !== "network"),
+      [],
+    );
+  });
 });
