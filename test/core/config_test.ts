@@ -6,6 +6,7 @@ import {
   NodeConfigError,
   nodeIdOf,
   parseNodeInfo,
+  randomName,
   verifySignature,
 } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
@@ -153,5 +154,43 @@ describe("parseNodeInfo", () => {
       /at most 16 module names/,
     );
     assert.throws(() => parseNodeInfo({ ...base, modules: [""] }), /modules must be a list/);
+  });
+
+  it("takes each field at its limit and refuses it one step beyond, with the error's name", async () => {
+    const { pubkey } = (await NodeConfig.create()).info;
+    const base = { name: "n", client: "c", pubkey, modules: [] };
+    const ok = (changes: Record<string, unknown>) => parseNodeInfo({ ...base, ...changes });
+    const refused = (changes: Record<string, unknown>, why: RegExp) =>
+      assert.throws(() => parseNodeInfo({ ...base, ...changes }), (error: Error) => {
+        assert.ok(error instanceof NodeConfigError);
+        assert.equal(error.name, "NodeConfigError");
+        assert.match(error.message, why);
+        return true;
+      });
+    assert.equal(ok({ name: "n".repeat(64) }).name.length, 64);
+    refused({ name: "n".repeat(65) }, /^node info\.name must be a string of 1 to 64 characters$/);
+    refused({ name: "" }, /name must be a string of 1 to 64/);
+    assert.equal(ok({ client: "c".repeat(64) }).client.length, 64);
+    refused({ pubkey: "zz".repeat(32) }, /^node info\.pubkey must be 64 hex characters/);
+    refused({ pubkey: 7 }, /pubkey must be 64 hex characters/);
+    assert.equal(ok({ pubkey: pubkey.toUpperCase() }).pubkey, pubkey);
+    refused({ pubkey: "00".repeat(32) }, /^node info\.pubkey is .+, not a usable Ed25519 key$/);
+    assert.equal(ok({ modules: Array(16).fill("m".repeat(32)) }).modules.length, 16);
+    refused({ modules: ["m".repeat(33)] }, /modules must be a list of at most 16 module names/);
+    refused({ modules: [7] }, /modules must be a list/);
+    refused({ modules: "gossip" }, /modules must be a list/);
+    assert.equal(ok({ modules: ["a"] }).modules[0], "a");
+  });
+
+  it("makes names of an adjective and an animal, each a real word", () => {
+    const rng = seededRandom(5);
+    const seen = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      const name = randomName(rng);
+      assert.match(name, /^[a-z]{2,}-[a-z]{2,}$/, name);
+      assert.ok(!name.includes("undefined"), name);
+      seen.add(name);
+    }
+    assert.ok(seen.size > 100, `${seen.size} different names`);
   });
 });
