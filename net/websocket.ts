@@ -268,8 +268,13 @@ export class WebSocketConnection {
     };
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
+      const opened = this.#open;
       this.#socket = undefined;
-      this.#scheduleReconnect(event.code, event.reason);
+      // a socket that never opened gets no reason from the runtime (code 1006, or 0 on Node's
+      // ws): most often nothing listens there
+      const reason = event.reason ||
+        (opened ? "" : "connection refused or unreachable");
+      this.#scheduleReconnect(event.code, reason);
     };
   }
 

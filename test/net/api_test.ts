@@ -26,7 +26,7 @@ describe("networkStart without a WebRTC engine", () => {
         assert.equal(error.code, "signal-unreachable");
         assert.match(
           error.message,
-          /could not join the signalling server at ws:\/\/.*: the connection failed before it was welcomed .*is a flnet signalling server running at this address\?/,
+          /could not join the signalling server at ws:\/\/.*: the connection failed before it was welcomed \(connection refused or unreachable\); is a flnet signalling server running at this address\?/,
         );
         return true;
       },
