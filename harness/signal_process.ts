@@ -42,6 +42,12 @@ export interface SignalProcess {
 }
 
 /**
+ * An address where nothing listens: port 1 (tcpmux), which no test machine serves. A port freed
+ * by closing a server of the test's own can be taken by another process in the meantime.
+ */
+export const NOTHING_LISTENS = "ws://127.0.0.1:1";
+
+/**
  * Starts the server with `args` (a free port unless `--port` is given): on Deno
  * (`signal/main.ts`), or on Node (`flnet signal`, cli.ts bundled by harness/node_cli.ts); `wrapper` goes before the
  * command (`["ip", "netns", "exec", "NAME"]` runs it in a network namespace).

@@ -2,7 +2,7 @@ import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { networkBrokerStart } from "../../mod.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { NOTHING_LISTENS } from "../../harness/signal_process.ts";
 
 describe("networkStart without a WebRTC engine", () => {
   it("says how to get one when the runtime has no RTCPeerConnection", async () => {
@@ -15,10 +15,8 @@ describe("networkStart without a WebRTC engine", () => {
   });
 
   it("fails at once with signal-unreachable when nothing listens at the address", async () => {
-    const unused = await serveSignal({ port: 0 });
-    await unused.close();
     await assert.rejects(
-      networkBrokerStart(await NodeConfig.create(), unused.url, {
+      networkBrokerStart(await NodeConfig.create(), NOTHING_LISTENS, {
         RTCPeerConnection: class {} as never,
         readyTimeoutMs: 60_000, // a refused connection must not wait for this
       }),

@@ -1,4 +1,5 @@
 import { describe, it } from "../support/timed.ts";
+import { NOTHING_LISTENS } from "../../harness/signal_process.ts";
 import assert from "node:assert/strict";
 import type { BrokerChannel } from "../../core/broker.ts";
 import { NodeConfig } from "../../core/config.ts";
@@ -110,10 +111,7 @@ describe("signal client against a real server", () => {
   });
 
   it("reports requests it could not deliver", async () => {
-    const unused = await serveSignal({ port: 0 });
-    const url = unused.url;
-    await unused.close(); // nothing listens there any more
-    const broker = startSignalClient(await NodeConfig.create(), url, WebSocket, {
+    const broker = startSignalClient(await NodeConfig.create(), NOTHING_LISTENS, WebSocket, {
       websocket: { queueMaxAgeMs: 200, backoffInitialMs: 20 },
     });
     const outputs = broker.channelOut();
