@@ -151,6 +151,9 @@ export class Network implements AsyncIterable<NetworkMessage> {
   readonly #errorListeners = new Set<(error: NetworkError) => void>();
   readonly #peers: PeerWatch;
   #closed: Promise<void> | undefined;
+  /** When a refusal nobody listens to was last logged, and how many were not since. */
+  #refusalLoggedAt = -Infinity;
+  #refusalsUnlogged = 0;
 
   /** Wraps a started network broker. */
   constructor(
@@ -282,7 +285,7 @@ export class Network implements AsyncIterable<NetworkMessage> {
         "recv() or for await, or raise the receiveBuffer option",
       out.from,
     );
-    if (this.#errorListeners.size === 0) log.warn(error.message);
+    if (this.#errorListeners.size === 0) this.#warnRefused(error.message);
     for (const listener of this.#errorListeners) listener(error);
     if (out.ref === undefined) return;
     this.broker.enqueueIn({
@@ -292,6 +295,22 @@ export class Network implements AsyncIterable<NetworkMessage> {
       code: "receive-buffer-full",
       message: `the application of node ${U256.short(this.id)} has ${unread} unread`,
     });
+  }
+
+  /**
+   * Logs a refusal nobody listens to: the first at once, then at most one line a second, which
+   * says how many were not logged since the last (a flood of them must not flood the log).
+   */
+  #warnRefused(message: string): void {
+    const now = Date.now();
+    if (now - this.#refusalLoggedAt >= 1_000) {
+      const more = this.#refusalsUnlogged > 0
+        ? ` (and ${this.#refusalsUnlogged} more refused since the last such line)`
+        : "";
+      log.warn(message + more);
+      this.#refusalLoggedAt = now;
+      this.#refusalsUnlogged = 0;
+    } else this.#refusalsUnlogged++;
   }
 
   #observe(out: NetworkOut): void {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
 import { Network, NetworkError } from "../../net/api.ts";
 import { NetworkSim } from "../../testing/network_sim.ts";
+import { captureLogs } from "../support/log_capture.ts";
 
 /** Two Networks on a simulated network; b keeps at most 3 unread messages. */
 function pair() {
@@ -57,5 +58,27 @@ describe("the messages waiting for recv (simulated network)", () => {
     assert.equal(heard.length, 6);
     listening.remove();
     listening.remove(); // twice is harmless
+  });
+
+  it("logs refusals nobody listens to at most once a second, with how many were not", async () => {
+    const sim = new NetworkSim();
+    const [ab, bb] = [sim.join(), sim.join()];
+    const [aId, bId] = sim.ids() as NodeID[];
+    const a = new Network(aId, ab);
+    const b = new Network(bId, bb, { receiveBuffer: { messages: 1 } });
+    a.onError(() => {}); // the sender's side is not what this test reads
+    const lines = await captureLogs(async () => {
+      for (let i = 0; i < 30; i++) await a.send(b.id, `m${i}`);
+      while (sim.pending > 0) await sim.round();
+    }, "warn");
+    const refusals = lines.filter((line) => /refused a message/.test(String(line.args[0])));
+    assert.equal(refusals.length, 1, "29 refused within a second: one line");
+    assert.doesNotMatch(String(refusals[0].args[0]), /more refused/);
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    const later = await captureLogs(async () => {
+      await a.send(b.id, "one more");
+      while (sim.pending > 0) await sim.round();
+    }, "warn");
+    assert.match(String(later[0]?.args[0]), /\(and 28 more refused since the last such line\)$/);
   });
 });
