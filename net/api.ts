@@ -277,6 +277,8 @@ export class Network implements AsyncIterable<NetworkMessage> {
   /** Keeps a message for `recv` / `for await`, or refuses it when the inbox is full. */
   #keep(out: NetworkOut & { type: "message" }): void {
     if (this.#listeners > 0 && !this.#reading) return;
+    // after close() nothing reads any more, and the application asked for that: not "full"
+    if (this.#inbox.closed) return;
     if (this.#inbox.offer({ from: out.from, module: out.module, data: out.data })) return;
     const unread = `${this.#inbox.size} messages, ${Math.ceil(this.#inbox.bytes / 1024)} KiB`;
     const error = new NetworkError(

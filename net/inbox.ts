@@ -57,12 +57,20 @@ export class Inbox implements AsyncIterable<NetworkMessage> {
     return this.#channel.size;
   }
 
+  /** True once {@link close} was called: it takes no more messages. */
+  get closed(): boolean {
+    return this.#channel.closed;
+  }
+
   /** Bytes of data waiting. */
   get bytes(): number {
     return this.#bytes;
   }
 
-  /** Adds `message` if it fits (or a reader waits for it); false when it does not. */
+  /**
+   * Adds `message` if it fits (or a reader waits for it); false when it does not, or when the
+   * inbox is closed (see {@link closed} to tell the two apart).
+   */
   offer(message: NetworkMessage): boolean {
     const bytes = sizeOf(message);
     const full = this.#channel.size >= this.limits.messages ||

@@ -37,8 +37,10 @@ describe("an inbox", () => {
       break;
     }
     assert.ok(inbox.offer(message("second")), "still open");
+    assert.equal(inbox.closed, false);
     assert.equal((await inbox.recv()).data, "second");
     inbox.close();
+    assert.equal(inbox.closed, true, "so a refused offer is told apart from a full inbox");
     assert.equal(inbox.offer(message("late")), false);
     await assert.rejects(inbox.recv(), /closed/);
   });
