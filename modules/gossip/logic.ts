@@ -158,7 +158,14 @@ export class GossipLogic {
       return;
     }
     const event = await createEvent(this.#signer, category, payload);
-    if (this.#keep(event, out)) this.#push([event.id], undefined, out);
+    const refusal = this.#store.refusal(event);
+    if (this.#keep(event, out)) return this.#push([event.id], undefined, out);
+    out.push({
+      type: "error",
+      message: `the event was not kept: ${
+        refusal ?? "the store dropped it at once to stay within its size limit"
+      }`,
+    });
   }
 
   async #receive(from: NodeID, data: string | Uint8Array, out: GossipOut[]): Promise<void> {

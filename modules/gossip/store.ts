@@ -112,21 +112,36 @@ export class EventStore {
     return [...ids].map((id) => this.#events.get(id)!).sort(byAge);
   }
 
+  /** Why {@link add} would not take `event` now, in words; undefined when it would. */
+  refusal(event: GossipEvent): string | undefined {
+    if (this.#events.has(event.id)) return "it is kept already";
+    const rule = this.#rules[event.category] ?? OTHER_CATEGORIES;
+    if (rule.maxPayload !== undefined && event.payload.length > rule.maxPayload) {
+      return `its payload has ${event.payload.length} characters, over the ${rule.maxPayload} ` +
+        `of category "${event.category}"`;
+    }
+    if (
+      !this.#byCategory.has(event.category) && this.#byCategory.size >= this.#limits.categories
+    ) return `the store holds ${this.#limits.categories} categories already`;
+    if (rule.unique) {
+      const previous = this.#events.get(this.#latest.get(`${event.category}\n${event.author}`)!);
+      if (previous && byAge(previous, event) >= 0) {
+        return `a newer "${event.category}" event of its author is kept`;
+      }
+    }
+    return undefined;
+  }
+
   /**
    * Adds a (verified) event; false when it is known, superseded, too old to keep, over its
    * category's payload size, or of a category beyond the store's limit.
    */
   add(event: GossipEvent): boolean {
-    if (this.#events.has(event.id)) return false;
+    if (this.refusal(event) !== undefined) return false;
     const rule = this.#rules[event.category] ?? OTHER_CATEGORIES;
-    if (rule.maxPayload !== undefined && event.payload.length > rule.maxPayload) return false;
-    if (
-      !this.#byCategory.has(event.category) && this.#byCategory.size >= this.#limits.categories
-    ) return false;
     const authorKey = `${event.category}\n${event.author}`;
     if (rule.unique) {
       const previous = this.#events.get(this.#latest.get(authorKey)!);
-      if (previous && byAge(previous, event) >= 0) return false;
       if (previous) this.#delete(previous);
       this.#latest.set(authorKey, event.id);
     }

@@ -80,6 +80,24 @@ describe("gossip events", () => {
     assert.equal(await verifyEvent({ ...mine, signature: theirs.signature }), false);
   });
 
+  it("says why an event of this node's own was not kept, instead of dropping it quietly", async () => {
+    const node = new GossipLogic(author);
+    const tooLong = "x".repeat(CATEGORY_RULES[CATEGORIES.nodeInfo].maxPayload! + 1);
+    const outs = await node.handle({
+      type: "add",
+      category: CATEGORIES.nodeInfo,
+      payload: tooLong,
+    });
+    const errors = outs.filter((o) => o.type === "error");
+    assert.deepEqual(errors, [{
+      type: "error",
+      message: `the event was not kept: its payload has ${tooLong.length} characters, over the ` +
+        `2048 of category "${CATEGORIES.nodeInfo}"`,
+    }]);
+    const fine = await node.handle({ type: "add", category: "chat", payload: "kept" });
+    assert.deepEqual(fine.filter((o) => o.type === "error"), []);
+  });
+
   it("is not poisoned by a tampered copy with the real id and signature seen first", async () => {
     const genuine = await createEvent(author, "chat", "the real text", 2000);
     const tampered = { ...genuine, payload: "a forgery" };
