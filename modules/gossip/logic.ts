@@ -12,7 +12,7 @@ import { type NodeID, U256 } from "../../core/ids.ts";
 import { Logger } from "../../core/log.ts";
 import { type Rng, sample, secureRandom } from "../../core/random.ts";
 import type { DataStorage } from "../../core/storage.ts";
-import { createEvent, type GossipEvent, parseEvent, verifyEvent } from "./event.ts";
+import { createEvent, EVENT_LIMITS, type GossipEvent, parseEvent, verifyEvent } from "./event.ts";
 import {
   GOSSIP_DEFAULTS,
   type GossipConfig,
@@ -155,6 +155,18 @@ export class GossipLogic {
   async #add(category: string, payload: string, out: GossipOut[]): Promise<void> {
     if (!this.#signer) {
       out.push({ type: "error", message: "this node has no key to sign events with" });
+      return;
+    }
+    // what other nodes would refuse (parseEvent) is refused here, where someone hears of it
+    if (
+      payload.length > EVENT_LIMITS.payload || !category || category.length > EVENT_LIMITS.category
+    ) {
+      out.push({
+        type: "error",
+        message: `the event was not made: an event carries at most ${EVENT_LIMITS.payload} ` +
+          `characters in a category of 1 to ${EVENT_LIMITS.category} (this one: ${payload.length} ` +
+          `in "${category.slice(0, 40)}")`,
+      });
       return;
     }
     const event = await createEvent(this.#signer, category, payload);

@@ -94,7 +94,14 @@ describe("gossip events", () => {
       message: `the event was not kept: its payload has ${tooLong.length} characters, over the ` +
         `2048 of category "${CATEGORIES.nodeInfo}"`,
     }]);
-    const fine = await node.handle({ type: "add", category: "chat", payload: "kept" });
+    // what every other node would refuse is refused here, with the limits
+    const big = await node.handle({ type: "add", category: "chat", payload: "x".repeat(16_385) });
+    const [bigError] = big.flatMap((o) => o.type === "error" ? [o.message] : []);
+    assert.match(
+      bigError ?? "",
+      /^the event was not made: an event carries at most 16384 characters in a category of 1 to 32 \(this one: 16385 in "chat"\)$/,
+    );
+    const fine = await node.handle({ type: "add", category: "chat", payload: "x".repeat(16_384) });
     assert.deepEqual(fine.filter((o) => o.type === "error"), []);
   });
 
