@@ -16,7 +16,7 @@
  *                   lines on stdin, printing {"event":"chat-stored","text"} once sendChat resolved,
  *                   and {"history":true}, printing {"event":"history","texts":[…]}
  *     --mode swarm  --count N: runs N full Nodes on one timer, prints {"event":"ready","ids"}; on
- *                   {"report":true} prints {"event":"report","nodes":[{id,peers,setupVia,chats}]};
+ *                   {"report":true} prints {"event":"report","nodes":[{id,peers,setupVia,open,chats}]};
  *                   on {"chat":"text","from":i} node i sends a chat message
  *
  * Options: --signal URL, --engine wrtc|node-datachannel, --network JSON (extra network options
@@ -49,10 +49,18 @@ import {
 } from "./network.ts";
 import type { Node } from "../node/node.ts";
 
-/** How each of `node`'s connections was set up, by peer (every state). */
-async function setupRoutesOf(node: Node): Promise<Record<string, string>> {
+/**
+ * How each of `node`'s connections was set up, by peer (every state), and which are open (a
+ * peer the random connections module lists may be closing or set up anew at that moment).
+ */
+async function setupRoutesOf(
+  node: Node,
+): Promise<{ setupVia: Record<string, string>; open: string[] }> {
   const connections = await nodeConnections(node);
-  return Object.fromEntries(connections.map((c) => [c.id, c.status.setupVia ?? "unknown"]));
+  return {
+    setupVia: Object.fromEntries(connections.map((c) => [c.id, c.status.setupVia ?? "unknown"])),
+    open: connections.filter((c) => c.status.state === "open").map((c) => c.id),
+  };
 }
 
 function arg(name: string, fallback?: string): string {
@@ -84,7 +92,7 @@ if (mode === "swarm") {
         nodes: await Promise.all(nodes.map(async (node) => ({
           id: node.id,
           peers: node.connectedNodes(),
-          setupVia: await setupRoutesOf(node),
+          ...await setupRoutesOf(node),
           chats: (await node.chatHistory()).map((message) => message.text),
         }))),
       });
