@@ -37,25 +37,36 @@ function freeUdpPort(): Promise<number> {
   });
 }
 
+/** What {@link startTurn} takes. */
+interface TurnOptions {
+  authSecret?: string;
+  /** Listen and relay on this address and port, run by `wrapper` (a network namespace). */
+  at?: { ip: string; port: number; wrapper: string[] };
+}
+
 /**
  * Starts coturn on a free loopback port; throws, saying how to install it, when it is missing.
  * With `authSecret`, it takes only short-lived credentials made with that secret (coturn's
- * `use-auth-secret`, the TURN REST scheme); otherwise the long-term user test:testpass.
+ * `use-auth-secret`, the TURN REST scheme); otherwise the long-term user test:testpass. A port
+ * found free can be taken before coturn binds it: then it tries again on another (3 times).
  */
-export async function startTurn(
-  options: {
-    authSecret?: string;
-    /** Listen and relay on this address and port, run by `wrapper` (a network namespace). */
-    at?: { ip: string; port: number; wrapper: string[] };
-  } = {},
-): Promise<TurnServer> {
+export async function startTurn(options: TurnOptions = {}): Promise<TurnServer> {
   if (spawnSync("turnserver", ["--help"], { stdio: "ignore" }).error) {
     throw new Error(
       "coturn is not installed: run `apt-get install -y coturn` (as root, npm test installs it)",
     );
   }
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await launchTurn(options, options.at?.port ?? await freeUdpPort());
+    } catch (error) {
+      if (options.at || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function launchTurn(options: TurnOptions, port: number): Promise<TurnServer> {
   const ip = options.at?.ip ?? TURN_IP;
-  const port = options.at?.port ?? await freeUdpPort();
   const dir = await mkdtemp(join(tmpdir(), "flnet-turn-"));
   const [program, ...wrapped] = [...(options.at?.wrapper ?? []), "turnserver"];
   const child = spawn(program, [
@@ -80,15 +91,25 @@ export async function startTurn(
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`coturn did not start: ${output}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`coturn did not start: ${output}`));
+    }, 10_000);
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       output += chunk;
-      if (output.includes("Total General servers")) {
+      if (/Address already in use|[Cc]annot bind/.test(output)) {
+        clearTimeout(timer);
+        child.kill("SIGKILL");
+        reject(new Error(`coturn could not bind ${ip}:${port}: ${output}`));
+      } else if (output.includes("Total General servers")) {
         clearTimeout(timer);
         resolve();
       }
     });
     child.on("exit", () => reject(new Error(`coturn exited: ${output}`)));
+  }).catch(async (error) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   });
   return {
     iceServer: options.authSecret ? { urls: `turn:${ip}:${port}?transport=udp` } : {
