@@ -198,6 +198,9 @@ describe("signal protocol", () => {
       [server(7)],
       [server("xstun:a")],
       [server("stun:a", { username: 1 })],
+      [server(["stun:a", "http://b"])],
+      [server(["http://b", "stun:a"])],
+      [server("stun:a", { credential: 5 })],
       [server("stun:a", { credential: "c".repeat(513) })],
       [server("stun:a", { username: "u".repeat(513) })],
       [null],
@@ -225,5 +228,26 @@ describe("signal protocol", () => {
       assert.equal(e.message, 'unknown server message type "news"');
       return true;
     });
+    // a long or missing type is quoted in 40 characters at most
+    const long = JSON.stringify({ type: "n".repeat(100) });
+    assert.throws(
+      () => parseServerMessage(long),
+      (e: Error) => e.message === `unknown server message type "${"n".repeat(39)}`,
+    );
+    assert.throws(
+      () => parseServerMessage("{}"),
+      (e: Error) => e.message === "unknown server message type undefined",
+    );
+    assert.throws(
+      () => parseClientMessage(long),
+      (e: Error) =>
+        e.message ===
+          `unknown message type "${"n".repeat(39)}; this server knows announce, list, relay, ` +
+            "stats and ping",
+    );
+    assert.throws(
+      () => parseClientMessage("{}"),
+      (e: Error) => e.message.startsWith("unknown message type undefined;"),
+    );
   });
 });
