@@ -135,7 +135,7 @@ export class RandomLogic {
       case "disconnected": {
         // an attempt that failed before it opened is not tried again until its cooldown ends
         // (else two nodes that cannot connect would offer each other again at once, for ever)
-        const failedSetup = this.#connecting.has(event.id) && !this.#connected.has(event.id);
+        const failedSetup = this.#connecting.has(event.id); // connecting, never connected
         this.#connected.delete(event.id);
         this.#connecting.delete(event.id);
         if (failedSetup) this.#cooldown.set(event.id, this.#tick + this.#config.cooldownTicks);
