@@ -210,6 +210,113 @@ describe("event store", () => {
   });
 });
 
+describe("event store, at its edges", () => {
+  it("answers what it holds: size, categories, bytes, ids, has, get, events by age", async () => {
+    const store = new EventStore();
+    assert.deepEqual([store.size, store.categories, store.bytes, store.ids()], [0, 0, 0, []]);
+    const [a, b, c] = [
+      await createEvent(author, "chat", "b", 2),
+      await createEvent(author, "chat", "a", 1),
+      await createEvent(other, "room", "c", 1),
+    ];
+    for (const event of [a, b, c]) assert.equal(store.add(event), true);
+    assert.equal(store.add(a), false, "a second time");
+    assert.equal(store.refusal(a), "it is kept already");
+    assert.deepEqual([store.size, store.categories], [3, 2]);
+    assert.deepEqual(store.ids().toSorted(), [a.id, b.id, c.id].toSorted());
+    assert.ok(store.has(a.id) && !store.has(U256.random()));
+    assert.equal(store.get(c.id), c);
+    assert.deepEqual(store.events("chat"), [b, a], "oldest first");
+    // same time: by id
+    const [x, y] = [await createEvent(author, "t", "x", 7), await createEvent(other, "t", "y", 7)];
+    store.add(y);
+    store.add(x);
+    assert.deepEqual(store.events("t").map((e) => e.id), [x.id, y.id].toSorted());
+    assert.equal(store.events().length, 5);
+    // each event counts its payload, its category and a fixed overhead
+    const one = new EventStore();
+    one.add(await createEvent(author, "chat", "12345", 1));
+    const two = new EventStore();
+    two.add(await createEvent(author, "chat", "1234567890", 1));
+    assert.equal(two.bytes - one.bytes, 5);
+  });
+
+  it("says why it refuses, for each rule, and gives a category back once its last event goes", async () => {
+    const store = new EventStore({
+      u: { unique: true, max: 10, maxPayload: 4 },
+      c: { unique: false, max: 1 },
+    }, { categories: 2, bytes: 1 << 20 });
+    const long = await createEvent(author, "u", "12345", 1);
+    assert.equal(store.refusal(long), 'its payload has 5 characters, over the 4 of category "u"');
+    assert.equal(
+      store.refusal(await createEvent(author, "u", "1234", 1)),
+      undefined,
+      "at the limit",
+    );
+    store.add(await createEvent(author, "u", "new", 5));
+    assert.equal(
+      store.refusal(await createEvent(author, "u", "old", 4)),
+      'a newer "u" event of its author is kept',
+    );
+    assert.equal(store.refusal(await createEvent(other, "u", "old", 4)), undefined, "other author");
+    const first = await createEvent(author, "c", "1", 1);
+    store.add(first);
+    assert.equal(
+      store.refusal(await createEvent(author, "z", "x", 1)),
+      "the store holds 2 categories already",
+    );
+    // c keeps at most one event: the newer pushes the first out, and the category stays
+    store.add(await createEvent(author, "c", "2", 2));
+    assert.equal(store.has(first.id), false);
+    assert.equal(store.categories, 2);
+    // a unique category's event replaced by its author's newer one leaves no trace of the old
+    const u1 = await createEvent(other, "u", "one", 10);
+    const u2 = await createEvent(other, "u", "two", 11);
+    store.add(u1);
+    const bytes = store.bytes;
+    store.add(u2);
+    assert.equal(store.has(u1.id), false);
+    assert.equal(store.bytes, bytes, "same size, the old one's bytes are gone");
+  });
+
+  it("sheds the largest category first, and a category emptied by it is free again", async () => {
+    const store = new EventStore({}, { categories: 2, bytes: 3_000 });
+    const small = await createEvent(author, "small", "s".repeat(100), 1);
+    store.add(small);
+    for (let t = 1; t <= 5; t++) store.add(await createEvent(author, "big", "b".repeat(800), t));
+    assert.ok(store.bytes <= 3_000, `${store.bytes}`);
+    assert.ok(store.has(small.id), "the small category was not touched");
+    assert.equal(store.events("big").at(-1)?.created, 5, "the newest of the big kept");
+    // one event alone over the limit: dropped at once, and its category does not linger
+    const alone = new EventStore({}, { categories: 1, bytes: 500 });
+    assert.equal(alone.add(await createEvent(author, "huge", "h".repeat(600), 1)), false);
+    assert.deepEqual([alone.size, alone.categories, alone.bytes], [0, 0, 0]);
+    assert.equal(alone.add(await createEvent(author, "next", "n", 1)), true, "room again");
+  });
+
+  it("refuses a stored form of another format, version or shape", () => {
+    for (
+      const text of [
+        '{"format":"other","version":1,"events":[]}',
+        '{"format":"flnet/gossip-events","version":2,"events":[]}',
+        '{"format":"flnet/gossip-events","version":1,"events":{}}',
+        '{"format":"flnet/gossip-events","version":1}',
+        "null",
+      ]
+    ) {
+      assert.throws(
+        () => EventStore.decode(text),
+        /^Error: stored gossip events must be "flnet\/gossip-events" version 1$/,
+        text,
+      );
+    }
+    assert.equal(
+      EventStore.decode('{"format":"flnet/gossip-events","version":1,"events":[]}').size,
+      0,
+    );
+  });
+});
+
 describe("gossip logic", () => {
   it("persists its events on the next tick and loads them back", async () => {
     const storage = new MemoryStorage();
