@@ -13,7 +13,7 @@ import {
 } from "../../modules/gossip/event.ts";
 import { SMALL_ORDER_POINTS } from "../../core/ed25519.ts";
 import { GossipLogic, MAX_WANTED, MAX_WANTED_PER_PEER } from "../../modules/gossip/logic.ts";
-import { GOSSIP_DEFAULTS } from "../../modules/gossip/messages.ts";
+import { GOSSIP_DEFAULTS, type GossipOut } from "../../modules/gossip/messages.ts";
 import { CATEGORY_RULES, EventStore } from "../../modules/gossip/store.ts";
 
 const author = await NodeConfig.create({ name: "author" });
@@ -430,5 +430,139 @@ describe("gossip logic", () => {
       if (count > 0) syncs.push(tick * 10 + count);
     }
     assert.deepEqual(syncs, [31, 61, 91], "one sync at ticks 3, 6 and 9");
+  });
+
+  describe("its wire exchanges, one message at a time", () => {
+    const sends = (outs: GossipOut[]) =>
+      outs.flatMap((o) => o.type === "send" ? [{ to: o.to, wire: JSON.parse(o.data) }] : []);
+    const stateOf = (outs: GossipOut[]) =>
+      outs.flatMap((o) => o.type === "state" ? [o.state] : []).at(-1);
+
+    it("syncs with a new neighbour once, answers a sync with what each side lacks", async () => {
+      const node = new GossipLogic(author, { syncTicks: 1_000 });
+      await node.handle({ type: "add", category: "chat", payload: "mine" });
+      const peer = U256.random();
+      const first = sends(await node.handle({ type: "neighbours", ids: [peer] }));
+      assert.equal(first.length, 1);
+      assert.equal(first[0].to, peer);
+      assert.equal(first[0].wire.t, "sync");
+      assert.equal(first[0].wire.ids.length, 1);
+      assert.deepEqual(sends(await node.handle({ type: "neighbours", ids: [peer] })), [], "once");
+      // the peer's sync: it has one id this node lacks, and lacks this node's one
+      const theirs = U256.random();
+      const answer = sends(
+        await node.handle({
+          type: "message",
+          from: peer,
+          data: JSON.stringify({ t: "sync", ids: [theirs] }),
+        }),
+      );
+      assert.deepEqual(answer.map((s) => [s.wire.t, s.wire.ids]), [
+        ["want", [theirs]],
+        ["ids", first[0].wire.ids],
+      ]);
+      // an ids message is not answered with this node's own ids
+      const ids = sends(
+        await node.handle({
+          type: "message",
+          from: peer,
+          data: JSON.stringify({ t: "ids", ids: [...first[0].wire.ids] }),
+        }),
+      );
+      assert.deepEqual(ids, [], "it has them all, and ids asks nothing back");
+      // a want is answered with the events this node has, none it lacks
+      const events = sends(
+        await node.handle({
+          type: "message",
+          from: peer,
+          data: JSON.stringify({ t: "want", ids: [...first[0].wire.ids, U256.random()] }),
+        }),
+      );
+      assert.equal(events.length, 1);
+      assert.equal(events[0].wire.t, "events");
+      assert.deepEqual(events[0].wire.events.map((e: { payload: string }) => e.payload), ["mine"]);
+    });
+
+    it("counts unreadable messages, and takes none of their ids", async () => {
+      const node = new GossipLogic(author);
+      const peer = U256.random();
+      await node.handle({ type: "neighbours", ids: [peer] });
+      const bad = [
+        "not json",
+        '{"t":"nope","ids":[]}',
+        '{"t":"ids","ids":"x"}',
+        '{"t":"ids","ids":["x"]}',
+        `{"t":"want","ids":${JSON.stringify(Array(20_001).fill(U256.random()))}}`,
+        '{"t":"events","events":{}}',
+        `{"t":"events","events":${JSON.stringify(Array(1_001).fill({}))}}`,
+        "null",
+      ];
+      for (const data of bad) {
+        const outs = await node.handle({ type: "message", from: peer, data });
+        assert.deepEqual(sends(outs), [], data.slice(0, 40));
+      }
+      await node.handle({ type: "message", from: peer, data: new Uint8Array([123, 125]) });
+      assert.equal(node.state.malformed, bad.length + 1);
+      // an events message with one bad event among good ones: the bad one counted, the rest kept
+      const good = await createEvent(other, "chat", "good", 1);
+      const outs = await node.handle({
+        type: "message",
+        from: peer,
+        data: JSON.stringify({ t: "events", events: [{ id: "x" }, good] }),
+      });
+      assert.deepEqual(outs.filter((o) => o.type === "new-event").length, 1);
+      assert.equal(stateOf(outs)?.malformed, bad.length + 2);
+    });
+
+    it("spreads a new event to every neighbour but the one it came from", async () => {
+      const node = new GossipLogic(author);
+      const [from, other1, other2] = [U256.random(), U256.random(), U256.random()];
+      await node.handle({ type: "neighbours", ids: [from, other1, other2] });
+      const event = await createEvent(other, "chat", "news", 1);
+      await node.handle({
+        type: "message",
+        from,
+        data: JSON.stringify({ t: "ids", ids: [event.id] }),
+      });
+      const outs = await node.handle({
+        type: "message",
+        from,
+        data: JSON.stringify({ t: "events", events: [event] }),
+      });
+      const told = sends(outs);
+      assert.deepEqual(told.map((s) => s.to).toSorted(), [other1, other2].toSorted());
+      assert.ok(told.every((s) => s.wire.t === "ids" && s.wire.ids[0] === event.id));
+      // the same events again: nothing new, nothing said
+      const again = await node.handle({
+        type: "message",
+        from,
+        data: JSON.stringify({ t: "events", events: [event] }),
+      });
+      assert.deepEqual(sends(again), []);
+      assert.deepEqual(again.filter((o) => o.type === "new-event"), []);
+    });
+
+    it("counts what was not delivered and syncs that neighbour again when it is one again", async () => {
+      const node = new GossipLogic(author);
+      const peer = U256.random();
+      await node.handle({ type: "neighbours", ids: [peer] });
+      await node.handle({ type: "send-failed", to: peer, code: "peer-gone", message: "gone" });
+      assert.equal(node.state.undelivered, 1);
+      const again = sends(await node.handle({ type: "neighbours", ids: [peer] }));
+      assert.deepEqual(again.map((s) => s.wire.t), ["sync"]);
+    });
+
+    it("answers list with the events of a category, oldest first", async () => {
+      const node = new GossipLogic(author);
+      await node.handle({ type: "add", category: "chat", payload: "one" });
+      await node.handle({ type: "add", category: "other", payload: "two" });
+      const outs = await node.handle({ type: "list", category: "chat" });
+      const listed = outs.find((o) => o.type === "events");
+      assert.ok(listed?.type === "events");
+      assert.equal(listed.category, "chat");
+      assert.deepEqual(listed.events.map((e) => e.payload), ["one"]);
+      const all = (await node.handle({ type: "list" })).find((o) => o.type === "events");
+      assert.equal(all?.type === "events" && all.events.length, 2);
+    });
   });
 });
