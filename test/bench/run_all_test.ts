@@ -34,7 +34,11 @@ describe("npm run bench (smoke run with tiny sizes)", { timeout: 180_000 }, () =
         assert.ok(rows.some((r) => r.against === against), `no comparison with ${against}`);
       }
       for (const r of rows) {
-        assert.ok(r.flnet > 0 && r.other > 0, `${r.measure}: ${r.flnet} / ${r.other}`);
+        // memory grown over a tiny run is noise around zero (a collection can make it negative,
+        // seen in CI: -21.2 kB per connection with 50 clients); every other figure is positive
+        const memory = /RSS|memory|heap/i.test(r.measure);
+        const fine = (x: number) => memory ? Number.isFinite(x) : x > 0;
+        assert.ok(fine(r.flnet) && fine(r.other), `${r.measure}: ${r.flnet} / ${r.other}`);
       }
       const saved = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
       assert.equal(saved.quick, true);
