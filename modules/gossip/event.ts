@@ -65,7 +65,11 @@ export async function eventId(
   );
 }
 
-/** Creates and signs an event by `author`. */
+/**
+ * Creates and signs an event by `author`. Throws the TypeError {@link parseEvent} would give
+ * every other node for it (a payload over 16,384 characters, say) instead of making an event
+ * nobody would take.
+ */
 export async function createEvent(
   author: NodeConfig,
   category: string,
@@ -74,7 +78,7 @@ export async function createEvent(
 ): Promise<GossipEvent> {
   const content = { category, author: author.id, created, payload };
   const id = await eventId(content);
-  return { id, ...content, signature: toHex(await author.sign(U256.toBytes(id))) };
+  return parseEvent({ id, ...content, signature: toHex(await author.sign(U256.toBytes(id))) });
 }
 
 // Verifying costs a signature check; its verdict is kept for the exact author, id and signature

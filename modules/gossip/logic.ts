@@ -12,7 +12,7 @@ import { type NodeID, U256 } from "../../core/ids.ts";
 import { Logger } from "../../core/log.ts";
 import { type Rng, sample, secureRandom } from "../../core/random.ts";
 import type { DataStorage } from "../../core/storage.ts";
-import { createEvent, EVENT_LIMITS, type GossipEvent, parseEvent, verifyEvent } from "./event.ts";
+import { createEvent, type GossipEvent, parseEvent, verifyEvent } from "./event.ts";
 import {
   GOSSIP_DEFAULTS,
   type GossipConfig,
@@ -157,21 +157,15 @@ export class GossipLogic {
       out.push({ type: "error", message: "this node has no key to sign events with" });
       return;
     }
-    // what other nodes would refuse (parseEvent) is refused here, where someone hears of it
-    if (
-      payload.length > EVENT_LIMITS.payload || !category || category.length > EVENT_LIMITS.category
-    ) {
-      out.push({
-        type: "error",
-        message: `the event was not made: an event carries at most ${EVENT_LIMITS.payload} ` +
-          `characters in a category of 1 to ${EVENT_LIMITS.category} (this one: ${payload.length} ` +
-          `in "${category.slice(0, 40)}")`,
-      });
+    let event: GossipEvent;
+    try {
+      event = await createEvent(this.#signer, category, payload);
+    } catch (error) {
+      out.push({ type: "error", message: `the event was not made: ${(error as Error).message}` });
       return;
     }
-    const event = await createEvent(this.#signer, category, payload);
-    const refusal = this.#store.refusal(event);
     if (this.#keep(event, out)) return this.#push([event.id], undefined, out);
+    const refusal = this.#store.refusal(event); // what the store says now, after declining it
     out.push({
       type: "error",
       message: `the event was not kept: ${
