@@ -404,28 +404,9 @@ class NetworkCore {
       case "relay":
         return this.#guard.incoming(out.from, out.signal);
       case "error":
-        if (out.code === "unknown-node" && out.to) {
-          void this.#peers.get(out.to)?.disconnect(
-            "no-route",
-            `node ${U256.short(out.to)} is not connected to the signalling server`,
-          );
-          return;
-        }
-        if (out.code === "relay-failed" && out.to) {
-          void this.#peers.get(out.to)?.disconnect(
-            "setup-failed",
-            `the signalling servers could not carry the setup: ${out.message}`,
-          );
-          return;
-        }
-        if (out.code === "target-overloaded" && out.to) {
-          // the target is not reading what the server sends it: the setup cannot go through
-          void this.#peers.get(out.to)?.disconnect(
-            "setup-failed",
-            `node ${U256.short(out.to)} is not reading its signalling messages (the server ` +
-              `answered target-overloaded: ${out.message})`,
-          );
-          return;
+        if (out.to) {
+          const failed = relayFailure(out.code, out.to, out.message);
+          if (failed) return void this.#peers.get(out.to)?.disconnect(...failed);
         }
         return emit({ type: "signal", state: "error", code: out.code, message: out.message });
       case "send-failed":
@@ -510,4 +491,30 @@ async function within<T>(work: Promise<T>, ms: number, fallback: () => T): Promi
  */
 function statusWithin(peer: Peer): Promise<ConnectionStatus> {
   return within(peer.status(), STATUS_WAIT_MS, () => peer.briefStatus());
+}
+
+/**
+ * What a server's answer to a relay for `to` means for the connection being set up to it: the
+ * code and reason it ends with, or undefined for an answer that does not end it.
+ */
+function relayFailure(
+  code: string,
+  to: NodeID,
+  message: string,
+): [PeerErrorCode, string] | undefined {
+  switch (code) {
+    case "unknown-node":
+      return ["no-route", `node ${U256.short(to)} is not connected to the signalling server`];
+    case "relay-failed":
+      return ["setup-failed", `the signalling servers could not carry the setup: ${message}`];
+    case "target-overloaded":
+      // the target is not reading what the server sends it: the setup cannot go through
+      return [
+        "setup-failed",
+        `node ${U256.short(to)} is not reading its signalling messages (the server answered ` +
+        `target-overloaded: ${message})`,
+      ];
+    default:
+      return undefined;
+  }
 }
