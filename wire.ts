@@ -27,6 +27,7 @@ export {
 } from "./net/framing.ts";
 export {
   type IncompleteBudget,
+  type IncompleteReport,
   Reassembler,
   type ReassemblerOptions,
   type ReassemblyResult,

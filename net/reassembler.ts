@@ -26,6 +26,18 @@ export type ReassemblyResult =
   | { kind: "message"; id: number; module: string; data: string | Uint8Array }
   | { kind: "error"; code: "bad-frame" | "message-too-large"; id?: number; message: string };
 
+/** A message given up on before all its chunks arrived. */
+export interface IncompleteReport {
+  /** The message's id. */
+  id: number;
+  /** Chunks that arrived. */
+  received: number;
+  /** Chunks it has. */
+  count: number;
+  /** What happened, in words. */
+  message: string;
+}
+
 /** Options of a {@link Reassembler}. */
 export interface ReassemblerOptions {
   /** Messages larger than this are refused with `message-too-large`. */
@@ -33,7 +45,7 @@ export interface ReassemblerOptions {
   /** An incomplete message that gets no chunk for this long is dropped and reported. */
   incompleteTimeoutMs: number;
   /** Called when an incomplete message times out. */
-  onTimeout?: (report: { id: number; received: number; count: number; message: string }) => void;
+  onTimeout?: (report: IncompleteReport) => void;
   /**
    * A limit on the bytes of unfinished messages shared by several reassemblers (all the peers
    * of a node): a chunk that would go over it gets its message refused.
@@ -208,17 +220,24 @@ export class Reassembler {
    * Drops any incomplete message and stops the timer (the connection ended); returns the
    * report of the message it cut off, if one was arriving.
    */
-  close(): { id: number; received: number; count: number; message: string } | undefined {
+  close(): IncompleteReport | undefined {
+    this.#skipping = undefined;
+    return this.#giveUp((received, count) =>
+      `was cut off when the connection ended (${received} of ${count} chunks had arrived)`
+    );
+  }
+
+  /** Drops the current message, if any, and reports it: `what` happened to it, in words. */
+  #giveUp(what: (received: number, count: number) => string): IncompleteReport | undefined {
     const current = this.#current;
     this.#dropCurrent();
-    this.#skipping = undefined;
     if (!current) return undefined;
+    const { id, received, count } = current;
     return {
-      id: current.id,
-      received: current.received,
-      count: current.count,
-      message: `message ${current.id} was cut off when the connection ended (${current.received} ` +
-        `of ${current.count} chunks had arrived); it was dropped`,
+      id,
+      received,
+      count,
+      message: `message ${id} ${what(received, count)}; it was dropped`,
     };
   }
 
@@ -298,16 +317,11 @@ export class Reassembler {
   #arm(): void {
     this.#clear();
     this.#timer = setTimeout(() => {
-      const current = this.#current;
-      this.#dropCurrent();
-      if (!current) return;
-      this.#options.onTimeout?.({
-        id: current.id,
-        received: current.received,
-        count: current.count,
-        message: `message ${current.id} stayed incomplete (${current.received} of ` +
-          `${current.count} chunks) for ${this.#options.incompleteTimeoutMs} ms; it was dropped`,
-      });
+      const report = this.#giveUp((received, count) =>
+        `stayed incomplete (${received} of ${count} chunks) for ` +
+        `${this.#options.incompleteTimeoutMs} ms`
+      );
+      if (report) this.#options.onTimeout?.(report);
     }, this.#options.incompleteTimeoutMs);
   }
 
