@@ -15,7 +15,7 @@ import { IntervalTimer } from "../../core/timer.ts";
 import { createEvent } from "../../modules/gossip/event.ts";
 import type { Node } from "../../node/node.ts";
 import { networkBrokerStart } from "../../node.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import {
   FAST_NODE,
   loopback,
@@ -25,6 +25,27 @@ import {
 } from "../../harness/network.ts";
 import type { NetworkOut } from "../../net/network.ts";
 import { startPeer } from "../../harness/peer_process.ts";
+
+/**
+ * Runs `body` with a signalling server, a 100 ms timer and a list of the full nodes it starts;
+ * closes those nodes, the timer and the server afterwards, whatever happened.
+ */
+async function withFullNodes(
+  body: (context: { server: RunningSignalServer; timer: IntervalTimer; nodes: Node[] }) => Promise<
+    void
+  >,
+): Promise<void> {
+  const server = await serveSignal({ port: 0 });
+  const timer = new IntervalTimer(100);
+  const nodes: Node[] = [];
+  try {
+    await body({ server, timer, nodes });
+  } finally {
+    timer.close();
+    for (const node of nodes) await node.close();
+    await server.close();
+  }
+}
 
 describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
   it("Network.nodes() lists the other nodes the server knows, with their info", async () => {
@@ -45,10 +66,7 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
   });
 
   it("a real Node's stats show at the server's GET /nodes", async () => {
-    const server = await serveSignal({ port: 0 });
-    const timer = new IntervalTimer(100);
-    const nodes: Node[] = [];
-    try {
+    await withFullNodes(async ({ server, timer, nodes }) => {
       for (const name of ["s1", "s2"]) {
         nodes.push(
           await loopbackFullNode(server.url, "node-datachannel", timer, name, {
@@ -68,11 +86,7 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
         assert.equal(typeof view.stats!.bytesSent, "number");
         assert.ok((view.stats!.bytesSent as number) > 0, JSON.stringify(view.stats));
       }
-    } finally {
-      timer.close();
-      for (const node of nodes) await node.close();
-      await server.close();
-    }
+    });
   });
 
   it("fails messages still queued at the broker with closed when the network closes", async () => {
@@ -109,10 +123,7 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
   });
 
   it("real nodes refuse a forged gossip event and keep the genuine one", async () => {
-    const server = await serveSignal({ port: 0 });
-    const timer = new IntervalTimer(100);
-    const nodes: Node[] = [];
-    try {
+    await withFullNodes(async ({ server, timer, nodes }) => {
       for (const name of ["honest", "forger"]) {
         nodes.push(await loopbackFullNode(server.url, "wrtc", timer, name));
       }
@@ -132,18 +143,11 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
       }, 10_000);
       assert.equal(honest.snapshot().gossip?.forged, 1, "the forgery counted");
       assert.ok(!(await honest.chatHistory()).some((m) => m.text === "I am the honest node"));
-    } finally {
-      timer.close();
-      for (const node of nodes) await node.close();
-      await server.close();
-    }
+    });
   });
 
   it("random connections churn on a real network and it stays one overlay that chats", async () => {
-    const server = await serveSignal({ port: 0 });
-    const timer = new IntervalTimer(100);
-    const nodes: Node[] = [];
-    try {
+    await withFullNodes(async ({ server, timer, nodes }) => {
       for (let i = 0; i < 8; i++) {
         nodes.push(
           await loopbackFullNode(server.url, i % 2 ? "wrtc" : "node-datachannel", timer, `c${i}`, {
@@ -168,11 +172,7 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
         return all.every((history) => history.some((m) => m.text === "through the churn"));
       }, 20_000);
       assert.ok(nodes.every((node) => node.connectedNodes().length >= 1));
-    } finally {
-      timer.close();
-      for (const node of nodes) await node.close();
-      await server.close();
-    }
+    });
   });
 
   it("with liveness off, ICE disconnected for disconnectGraceMs ends a connection", async () => {
@@ -207,40 +207,36 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
   });
 
   it("a peer that hangs (SIGSTOP, not killed) is dropped and replaced by its neighbours", async () => {
-    const server = await serveSignal({ port: 0 });
-    const timer = new IntervalTimer(100);
-    const nodes: Node[] = [];
-    const peer = await startPeer("deno", [
-      ...["--mode", "node", "--signal", server.url, "--engine", "wrtc", "--name", "hung"],
-    ]);
-    const hung = { id: peer.id as NodeID, child: peer.child };
-    try {
-      for (let i = 0; i < 5; i++) {
-        nodes.push(await loopbackFullNode(server.url, "wrtc", timer, `live${i}`));
+    await withFullNodes(async ({ server, timer, nodes }) => {
+      const peer = await startPeer("deno", [
+        ...["--mode", "node", "--signal", server.url, "--engine", "wrtc", "--name", "hung"],
+      ]);
+      const hung = { id: peer.id as NodeID, child: peer.child };
+      try {
+        for (let i = 0; i < 5; i++) {
+          nodes.push(await loopbackFullNode(server.url, "wrtc", timer, `live${i}`));
+        }
+        await until("the hung-to-be node is someone's neighbour", () => {
+          return nodes.some((node) => node.connectedNodes().includes(hung.id));
+        }, 30_000);
+        const reasons: string[] = [];
+        for (const node of nodes) {
+          node.onPeer((event) => {
+            if (event.type === "disconnected" && event.id === hung.id) reasons.push(event.reason);
+          });
+        }
+        hung.child.kill("SIGSTOP");
+        await until("nobody keeps the hung node", () => {
+          return nodes.every((node) => !node.connectedNodes().includes(hung.id));
+        }, 20_000);
+        // a connection this node closes first lets queued data leave (up to 2 s): then the event
+        await until("its neighbours heard it leave", () => reasons.length > 0, 10_000);
+        await until("the live nodes refilled (3 each, or all the others)", () => {
+          return nodes.every((node) => node.connectedNodes().length >= 3);
+        }, 30_000);
+      } finally {
+        hung.child.kill("SIGKILL");
       }
-      await until("the hung-to-be node is someone's neighbour", () => {
-        return nodes.some((node) => node.connectedNodes().includes(hung.id));
-      }, 30_000);
-      const reasons: string[] = [];
-      for (const node of nodes) {
-        node.onPeer((event) => {
-          if (event.type === "disconnected" && event.id === hung.id) reasons.push(event.reason);
-        });
-      }
-      hung.child.kill("SIGSTOP");
-      await until("nobody keeps the hung node", () => {
-        return nodes.every((node) => !node.connectedNodes().includes(hung.id));
-      }, 20_000);
-      // a connection this node closes first lets queued data leave (up to 2 s): then the event
-      await until("its neighbours heard it leave", () => reasons.length > 0, 10_000);
-      await until("the live nodes refilled (3 each, or all the others)", () => {
-        return nodes.every((node) => node.connectedNodes().length >= 3);
-      }, 30_000);
-    } finally {
-      hung.child.kill("SIGKILL");
-      timer.close();
-      for (const node of nodes) await node.close();
-      await server.close();
-    }
+    });
   });
 });
