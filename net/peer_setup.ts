@@ -58,13 +58,16 @@ export interface PeerSetupOptions {
   rtcConfig?: RTCConfiguration & Record<string, unknown>;
   /** Which ICE candidates to offer and accept (all by default). */
   candidateFilter?: CandidateFilter;
-  /** Give up connecting after this long (default 20 s). */
+  /** Give up connecting after this long (default {@link DEFAULT_SETUP_TIMEOUT_MS}). */
   setupTimeoutMs?: number;
   /** Treat ICE "disconnected" lasting this long as a lost peer (default 5 s). */
   disconnectGraceMs?: number;
   /** Name in logs. */
   name?: string;
 }
+
+/** How long a setup may take before it ends as `setup-timeout`, unless set otherwise: 20 s. */
+export const DEFAULT_SETUP_TIMEOUT_MS = 20_000;
 
 /** What a {@link PeerSetup} reports. */
 export interface PeerSetupEvents {
@@ -128,7 +131,7 @@ export class PeerSetup {
       RTCPeerConnection: options.RTCPeerConnection,
       rtcConfig: options.rtcConfig ?? {},
       candidateFilter: options.candidateFilter ?? candidateFilters.all,
-      setupTimeoutMs: options.setupTimeoutMs ?? 20_000,
+      setupTimeoutMs: options.setupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS,
       disconnectGraceMs: options.disconnectGraceMs ?? 5_000,
       name: options.name ?? `webrtc:${U256.short(options.remoteId)}`,
     };

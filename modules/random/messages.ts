@@ -7,12 +7,18 @@
 
 import type { NodeID } from "../../core/ids.ts";
 import type { NetworkIn, NetworkOut } from "../../net/network.ts";
+import { DEFAULT_SETUP_TIMEOUT_MS } from "../../net/peer_setup.ts";
 
 /** Settings, in ticks (one tick is a second with the real timer). */
 export interface RandomConfig {
   /** The smallest target degree, however few nodes are known (default 3). */
   minDegree: number;
-  /** Give up on a connection still not open after this many ticks (default 10). */
+  /**
+   * Give up on a connection still not open after this many ticks (default 30). A safety net
+   * only: the network ends every attempt itself within its `setupTimeoutMs` (20 s) and says why,
+   * and makes the offer again halfway through; giving up sooner cut both off and left the user
+   * with no reason (a page with no usable candidate said nothing at all).
+   */
   connectingTimeoutTicks: number;
   /** Replace one random connection this often; 0 never (default 300). */
   churnTicks: number;
@@ -40,7 +46,7 @@ export interface RandomConfig {
 /** The defaults of {@link RandomConfig}. */
 export const RANDOM_DEFAULTS: RandomConfig = {
   minDegree: 3,
-  connectingTimeoutTicks: 10,
+  connectingTimeoutTicks: DEFAULT_SETUP_TIMEOUT_MS / 1000 + 10,
   churnTicks: 300,
   listTicks: 60,
   cooldownTicks: 30,

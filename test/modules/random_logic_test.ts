@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { type NodeID, U256 } from "../../core/ids.ts";
 import { seededRandom } from "../../core/random.ts";
 import { RandomLogic } from "../../modules/random/logic.ts";
-import type { RandomOut } from "../../modules/random/messages.ts";
+import { RANDOM_DEFAULTS, type RandomOut } from "../../modules/random/messages.ts";
+import { DEFAULT_SETUP_TIMEOUT_MS } from "../../net/peer_setup.ts";
 import type { NetworkOut } from "../../net/network.ts";
 
 const info = (pubkey: string) => ({ name: "n", client: "c", pubkey, modules: [] });
@@ -149,6 +150,19 @@ describe("random connections logic", () => {
     const stuck = [...logic.state.connecting];
     logic.handle({ type: "tick", tick: 1 });
     const outs = logic.handle({ type: "tick", tick: 2 });
+    assert.deepEqual(requests(outs, "disconnect").sort(), stuck.sort());
+  });
+
+  it("by default waits out the network's setup timeout, which says why a setup failed", () => {
+    const { logic, ids, net, requests } = setup(4);
+    net({ type: "nodes", nodes: ids.map(info) });
+    const stuck = [...logic.state.connecting];
+    const last = RANDOM_DEFAULTS.connectingTimeoutTicks;
+    assert.ok(last > DEFAULT_SETUP_TIMEOUT_MS / 1000, "longer than the network's own timeout");
+    for (let tick = 1; tick < last; tick++) {
+      assert.deepEqual(requests(logic.handle({ type: "tick", tick }), "disconnect"), [], `${tick}`);
+    }
+    const outs = logic.handle({ type: "tick", tick: last });
     assert.deepEqual(requests(outs, "disconnect").sort(), stuck.sort());
   });
 

@@ -1,15 +1,15 @@
 /**
  * A network namespace that looks like a small machine on a LAN: loopback and one interface
- * (`lan0` at 10.213.9.1, the end of a veth pair whose other end, also inside, drops all), so programs run in it with their
- * default settings (WebRTC host candidates on the LAN address, a server on localhost:8765)
- * exactly as a user runs them, while nothing they send can leave the namespace. Root and `ip`
+ * (`lan0` at 10.213.9.1 and fd13:9::1, the end of a veth pair whose other end, also inside,
+ * drops all), so programs run in it with their default settings (WebRTC host candidates on the
+ * LAN address, a server on localhost:8765) exactly as a user runs them, while nothing they send
+ * can leave the namespace. Root and `ip`
  * needed ({@link lanNamespaceUnavailable}).
  * @module
  */
 
 import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { ip } from "./netns.ts";
 import { type LineProcess, startLineProcess } from "../../harness/line_process.ts";
 
 /** A namespace made by {@link createLanNamespace}. */
@@ -34,23 +34,16 @@ export function lanNamespaceUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Creates a fresh namespace with loopback and `lan0` (10.213.9.1/24) up. */
+/**
+ * Creates a fresh namespace with loopback and `lan0` (10.213.9.1/24, fd13:9::1/64) up, made by
+ * `lan_namespace.sh` beside this file (which CI's namespace is made by too).
+ */
 export function createLanNamespace(): LanNamespace {
   const name = `fl${Deno.pid % 100000}lan${Math.floor(Math.random() * 1000)}`;
-  ip("netns", "add", name);
-  try {
-    ip("-n", name, "link", "set", "lo", "up");
-    // a veth pair with both ends inside: what leaves by lan0 reaches lan1, which has no address
-    ip("-n", name, "link", "add", "lan0", "type", "veth", "peer", "name", "lan1");
-    ip("-n", name, "link", "set", "lan1", "up");
-    ip("-n", name, "addr", "add", "10.213.9.1/24", "dev", "lan0");
-    ip("-n", name, "link", "set", "lan0", "up");
-    // a default route for programs that look for "the" local address
-    ip("-n", name, "route", "add", "default", "dev", "lan0");
-  } catch (error) {
-    spawnSync("ip", ["netns", "delete", name]);
-    throw error;
-  }
+  const made = spawnSync("sh", [new URL("./lan_namespace.sh", import.meta.url).pathname, name], {
+    encoding: "utf8",
+  });
+  if (made.status !== 0) throw new Error(`could not make namespace ${name}: ${made.stderr}`);
   return {
     name,
     shell: (commandLine, cwd) =>
