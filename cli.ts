@@ -119,7 +119,7 @@ export function formatChat(message: ChatMessage): string {
  */
 function follow(node: Node, print: (line: string) => void): void {
   let lost = false;
-  node.network.tapOut((out) => {
+  node.network.broker.tapOut((out) => {
     if (out.type !== "signal") return;
     if (out.state === "disconnected" && !lost) {
       lost = true;

@@ -50,18 +50,30 @@ export {
   setLogSink,
 } from "./core/log.ts";
 export { type Rng, sample, secureRandom, seededRandom } from "./core/random.ts";
-export { Network, NetworkError, type NetworkMessage, type NetworkStartOptions } from "./net/api.ts";
+export {
+  type ModuleChannel,
+  Network,
+  NetworkError,
+  type NetworkMessage,
+  type NetworkStartOptions,
+} from "./net/api.ts";
 export type { PeerEvent } from "./net/peer_watch.ts";
 export { INBOX_LIMITS, type InboxLimits } from "./net/inbox.ts";
-export type {
-  ConnectionInfo,
+export {
+  type ConnectionInfo,
   NetworkBroker,
-  NetworkIn,
-  NetworkOptions,
-  NetworkOut,
+  type NetworkIn,
+  type NetworkOptions,
+  type NetworkOut,
 } from "./net/network.ts";
 export type { NetworkErrorCode, PeerErrorCode } from "./net/errors.ts";
-export { newSendId } from "./net/send_id.ts";
+export type {
+  MessageRefusal,
+  ModuleHandler,
+  Registrar,
+  Registration,
+  SendOptions,
+} from "./net/registrar.ts";
 export {
   linkModule,
   type ModuleLinkIn,

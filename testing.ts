@@ -1,8 +1,8 @@
 /**
  * flnet/testing: an in-memory network for unit tests of your own modules, and simulations of
- * many nodes. {@link NetworkSim} gives each node a broker with the Network broker's inputs and
- * outputs (connect on demand, `sent` or an `error` for every message, node lists, loss and
- * delay if you ask); {@link overlay} runs whole nodes on it, wired as a real `Node` is.
+ * many nodes. {@link NetworkSim} gives each node a Network broker of its own (connect on demand,
+ * messages to the receiver's registered modules, every send settled, node lists, loss and delay
+ * if you ask); {@link overlay} runs whole nodes on it, wired as a real `Node` is.
  *
  * @example A module of your own, tested on two simulated nodes
  * ```ts
@@ -24,9 +24,8 @@
  * const b = sim.join();
  * linkModule(startEcho(), b, "echo", (out) => out, (msg) => msg);
  * const replies: string[] = [];
- * a.tapOut((out) => void (out.type === "message" && replies.push(String(out.data))));
- * const bId = sim.ids()[1];
- * await a.emitIn({ type: "send", to: bId, module: "echo", data: "hi" });
+ * const echo = a.registrar.register("echo", (message) => void replies.push(String(message.data)));
+ * await echo.send(sim.ids()[1], "hi");
  * while (sim.pending > 0) await sim.round();
  * console.log(replies); // ["echo hi"]
  * ```

@@ -69,10 +69,10 @@ export type SetupMode = "overlay" | "server";
 function countSetups(node: Node, row: GossipRealRow): void {
   const asked = new Set<string>();
   let opened = 0;
-  node.network.tapIn((msg) => {
+  node.network.broker.tapIn((msg) => {
     if (msg.type === "connect") asked.add(msg.to);
   });
-  node.network.tapOut((out) => {
+  node.network.broker.tapOut((out) => {
     if (out.type !== "connected") return;
     const overlay = out.via === "overlay";
     row.connections += 0.5; // seen at both ends

@@ -109,3 +109,29 @@ export class Logger {
     if (LOG_LEVELS.indexOf(level) <= threshold) sink(level, this.scope, args);
   }
 }
+
+/**
+ * A warning that a peer can make repeat as fast as it likes: the first is logged at once, then
+ * at most one line a second, which says how many were not logged since the last (a flood of
+ * them must not flood the log).
+ */
+export class ThrottledWarning {
+  #loggedAt = -Infinity;
+  #unlogged = 0;
+
+  /** Writes through `logger`, at most once in `periodMs` (default 1 s). */
+  constructor(readonly logger: Logger, readonly periodMs = 1_000) {}
+
+  /** Logs `message` now, or counts it for the next line. */
+  warn(message: string): void {
+    const now = Date.now();
+    if (now - this.#loggedAt < this.periodMs) {
+      this.#unlogged++;
+      return;
+    }
+    const more = this.#unlogged ? ` (and ${this.#unlogged} more since the last such line)` : "";
+    this.logger.warn(message + more);
+    this.#loggedAt = now;
+    this.#unlogged = 0;
+  }
+}

@@ -151,7 +151,10 @@ function watch({ node }: BrowserNode): void {
           id,
           name: names.get(id) ?? id.slice(0, 8),
           path: pathType(stats[id]),
-          messages: counters.messages(id),
+          messages: {
+            in: stats[id]?.messagesReceived ?? 0,
+            out: stats[id]?.messagesSent ?? 0,
+          },
           bytes: { in: stats[id]?.bytesReceived ?? 0, out: stats[id]?.bytesSent ?? 0 },
           rtt: counters.rtt(id),
         })),
@@ -161,9 +164,7 @@ function watch({ node }: BrowserNode): void {
     showStatus(connected.length);
     showChat(await node.chatHistory(), node.id);
   };
-  node.network.tapOut((out) => {
-    if (out.type === "message") counters.count(out.from, "in");
-    else if (out.type === "sent") counters.count(out.to, "out");
+  node.network.broker.tapOut((out) => {
     if (out.type === "error") {
       const about = out.to ? ` (${names.get(out.to) ?? out.to.slice(0, 8)})` : "";
       logEvent(`${out.code}${about}: ${out.message}`, true);

@@ -1,7 +1,7 @@
 /**
  * The demo's list of connected peers: each with its name, its whole id (copyable), the path, the
- * messages and bytes each way, and its round-trip times as a small sparkline. {@link PeerCounters}
- * keeps the per-peer history (bounded: {@link RTT_SAMPLES} samples, forgotten when the peer
+ * messages and bytes each way (the network counts them), and its round-trip times as a small
+ * sparkline. {@link PeerCounters} keeps the per-peer history (bounded: {@link RTT_SAMPLES} samples, forgotten when the peer
  * disconnects); {@link renderPeerList} and {@link sparkline} are pure, so they are tested without a
  * browser.
  * @module
@@ -21,7 +21,7 @@ export interface PeerRow {
   name: string;
   /** The path type, once known. */
   path?: string;
-  /** Messages received from it and sent to it (confirmed sent). */
+  /** Messages received from it and handed to the connection to it. */
   messages: { in: number; out: number };
   /** Bytes received and sent on the connection's selected path. */
   bytes: { in: number; out: number };
@@ -29,17 +29,9 @@ export interface PeerRow {
   rtt: number[];
 }
 
-/** Messages counted and round-trip times sampled per peer. */
+/** Round-trip times sampled per peer. */
 export class PeerCounters {
-  #messages = new Map<NodeID, { in: number; out: number }>();
   #rtt = new Map<NodeID, number[]>();
-
-  /** Counts one message received from (`in`) or sent to (`out`) `id`. */
-  count(id: NodeID, direction: "in" | "out"): void {
-    const counts = this.#messages.get(id) ?? { in: 0, out: 0 };
-    counts[direction]++;
-    this.#messages.set(id, counts);
-  }
 
   /** Adds a round-trip time of `id`, keeping the last {@link RTT_SAMPLES}. */
   sampleRtt(id: NodeID, ms: number): void {
@@ -47,11 +39,6 @@ export class PeerCounters {
     samples.push(ms);
     if (samples.length > RTT_SAMPLES) samples.shift();
     this.#rtt.set(id, samples);
-  }
-
-  /** The messages counted for `id` so far. */
-  messages(id: NodeID): { in: number; out: number } {
-    return { ...(this.#messages.get(id) ?? { in: 0, out: 0 }) };
   }
 
   /** The round-trip times of `id`, oldest first. */
@@ -62,9 +49,7 @@ export class PeerCounters {
   /** Forgets every peer but `keep` (the connected ones). */
   keepOnly(keep: Iterable<NodeID>): void {
     const kept = new Set(keep);
-    for (const map of [this.#messages, this.#rtt]) {
-      for (const id of map.keys()) if (!kept.has(id)) map.delete(id);
-    }
+    for (const id of this.#rtt.keys()) if (!kept.has(id)) this.#rtt.delete(id);
   }
 }
 

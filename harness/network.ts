@@ -10,7 +10,6 @@ import { candidateFilters } from "../net/candidates.ts";
 import { MemoryStorage } from "../core/storage.ts";
 import type { Timer } from "../core/timer.ts";
 import { Node, type NodeOptions } from "../node/node.ts";
-import type { ConnectionInfo } from "../net/network.ts";
 import {
   type Network,
   networkBrokerStart,
@@ -129,17 +128,4 @@ export async function until(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return Date.now() - started;
-}
-
-/** Every connection of a full `node` with its status (the `Network.connections()` of a Node). */
-export function nodeConnections(node: Node): Promise<ConnectionInfo[]> {
-  const reply = new Promise<ConnectionInfo[]>((resolve) => {
-    const tap = node.network.tapOut((out) => {
-      if (out.type !== "connections") return;
-      tap.remove();
-      resolve(out.connections);
-    });
-  });
-  node.network.enqueueIn({ type: "status" });
-  return reply;
 }

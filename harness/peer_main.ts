@@ -39,14 +39,7 @@ import {
   startNode,
   type WebRTCEngine,
 } from "../node.ts";
-import {
-  FAST_NODE,
-  loopback,
-  loopbackFullNode,
-  nodeConnections,
-  randomBytes,
-  sha256,
-} from "./network.ts";
+import { FAST_NODE, loopback, loopbackFullNode, randomBytes, sha256 } from "./network.ts";
 import type { Node } from "../node/node.ts";
 
 /**
@@ -56,7 +49,7 @@ import type { Node } from "../node/node.ts";
 async function setupRoutesOf(
   node: Node,
 ): Promise<{ setupVia: Record<string, string>; open: string[] }> {
-  const connections = await nodeConnections(node);
+  const connections = await node.network.connections();
   return {
     setupVia: Object.fromEntries(connections.map((c) => [c.id, c.status.setupVia ?? "unknown"])),
     open: connections.filter((c) => c.status.state === "open").map((c) => c.id),
@@ -149,7 +142,7 @@ const net = await networkStart(
 print({ event: "ready", id: net.id, runtime, engine });
 
 if (mode === "echo") {
-  for await (const msg of net) await net.send(msg.from, msg.data, msg.module);
+  for await (const msg of net) await net.send(msg.from, msg.data);
 } else if (mode === "sink") {
   for await (const msg of net) {
     const text = typeof msg.data === "string" ? { text: msg.data } : {};
@@ -175,7 +168,7 @@ if (mode === "echo") {
     const msg = await net.recv();
     if (msg.from !== to || !(await check(msg.data))) problems.push(`${what} came back wrong`);
   };
-  await net.send(to, "hello from " + runtime, "test");
+  await net.send(to, "hello from " + runtime);
   await expect("text", (d) => Promise.resolve(d === "hello from " + runtime));
   const bytes = randomBytes(300_000);
   await net.send(to, bytes);

@@ -31,7 +31,7 @@
 import type { Subscription } from "../core/broker.ts";
 import type { NodeConfig, NodeInfo } from "../core/config.ts";
 import { type NodeID, U256 } from "../core/ids.ts";
-import { Logger } from "../core/log.ts";
+import { Logger, ThrottledWarning } from "../core/log.ts";
 import { Inbox, INBOX_LIMITS, type InboxLimits, type NetworkMessage } from "./inbox.ts";
 import { type PeerEvent, PeerWatch } from "./peer_watch.ts";
 import {
@@ -42,7 +42,7 @@ import {
   startNetwork,
 } from "./network.ts";
 import { NetworkError } from "./errors.ts";
-import { PendingSends } from "./pending_sends.ts";
+import type { MessageRefusal, Registration } from "./registrar.ts";
 
 export { NetworkError } from "./errors.ts";
 import type { ServerUrls } from "./websocket.ts";
@@ -139,21 +139,38 @@ export function checkSignalUrl(url: string): void {
   );
 }
 
+/** A module name of the application on a {@link Network}, and the way to send under it. */
+export interface ModuleChannel extends Subscription {
+  /** The module name. */
+  readonly name: string;
+  /**
+   * Sends `data` to the node `to`'s module of this name, connecting first if needed. Resolves
+   * once the message is handed to the data channel; rejects with a {@link NetworkError} saying
+   * why it could not be.
+   */
+  send(to: NodeID | string, data: string | Uint8Array): Promise<void>;
+}
+
+/** One module name the application uses: its registration, and its handler while it has one. */
+interface NamedModule {
+  registration: Registration;
+  handler?: (message: NetworkMessage) => void;
+}
+
 /** A node's network, ready to use; made by `networkStart` of the entry points. */
 export class Network implements AsyncIterable<NetworkMessage> {
   readonly #inbox: Inbox;
   /** `onMessage` listeners: while there are some and nobody reads, nothing is kept to read. */
-  #listeners = 0;
+  readonly #listeners = new Set<(message: NetworkMessage) => void>();
   /** True once the application called `recv` or iterated. */
   #reading = false;
-  readonly #sends: PendingSends;
+  /** The module names of the application, `""` (this object's own messages) first. */
+  readonly #modules = new Map<string, NamedModule>();
   readonly #waiters: { type: NetworkOut["type"]; resolve: (out: NetworkOut) => void }[] = [];
   readonly #errorListeners = new Set<(error: NetworkError) => void>();
   readonly #peers: PeerWatch;
+  readonly #refusals = new ThrottledWarning(log);
   #closed: Promise<void> | undefined;
-  /** When a refusal nobody listens to was last logged, and how many were not since. */
-  #refusalLoggedAt = -Infinity;
-  #refusalsUnlogged = 0;
 
   /** Wraps a started network broker. */
   constructor(
@@ -162,17 +179,60 @@ export class Network implements AsyncIterable<NetworkMessage> {
     options: Pick<NetworkStartOptions, "receiveBuffer"> = {},
   ) {
     this.#inbox = new Inbox({ ...INBOX_LIMITS, ...options.receiveBuffer });
-    this.#sends = new PendingSends(broker);
+    this.#modules.set("", {
+      registration: broker.registrar.register("", (message) => this.#keep(message)),
+    });
     this.#peers = new PeerWatch(broker);
     broker.tapOut((out) => this.#observe(out));
   }
 
   /**
-   * Sends `data` to the node `to`, connecting first if needed. Resolves once the message is
-   * handed to the data channel; rejects with a {@link NetworkError} saying why it could not be.
+   * Sends `data` to the node `to`, connecting first if needed: to its `recv`, `for await` and
+   * `onMessage`, or, with `module`, to its handler of that name ({@link on}). Resolves once the
+   * message is handed to the data channel; rejects with a {@link NetworkError} saying why it
+   * could not be (a TypeError for a module name flnet's own modules hold).
    */
   send(to: NodeID | string, data: string | Uint8Array, module = ""): Promise<void> {
-    return this.#sends.send(to, data, module);
+    try {
+      return this.#module(module).registration.send(to, data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Calls `handler` with every message other nodes send to this node's module `module` (a
+   * non-empty name of the application's); the returned channel sends under that name. One
+   * handler per name: remove the channel before giving the name another. Messages for a name
+   * without a handler are refused to their sender (`unknown-module`).
+   *
+   * @example
+   * ```ts
+   * import type { Network } from "./api.ts";
+   * async function greet(net: Network, other: string) {
+   *   const greetings = net.on("greetings", (msg) => console.log(msg.from, "says", msg.data));
+   *   await greetings.send(other, "hello");
+   * }
+   * ```
+   */
+  on(module: string, handler: (message: NetworkMessage) => void): ModuleChannel {
+    if (module === "") {
+      throw new TypeError('the module name "" is for recv(), for await and onMessage; pick a name');
+    }
+    const named = this.#module(module);
+    if (named.handler) {
+      throw new TypeError(
+        `module "${module}" has a handler on this node already; remove that one first`,
+      );
+    }
+    named.handler = handler;
+    return {
+      name: module,
+      send: (to, data) => named.registration.send(to, data),
+      remove: () => {
+        if (named.handler === handler) named.handler = undefined;
+      },
+    };
   }
 
   /** The next message from any node. */
@@ -188,24 +248,15 @@ export class Network implements AsyncIterable<NetworkMessage> {
   }
 
   /**
-   * Calls `listener` for every message. Messages are also kept for `recv` and `for await`,
-   * except while there are listeners and the application never read that way: then the
-   * listeners take them and nothing piles up unread.
+   * Calls `listener` for every message sent to this node without a module name (as
+   * {@link send} without one sends). Messages are also kept for `recv` and `for await`, except
+   * while there are listeners and the application never read that way: then the listeners take
+   * them and nothing piles up unread.
    */
   onMessage(listener: (message: NetworkMessage) => void): Subscription {
-    this.#listeners++;
-    const tap = this.broker.tapOut((out) => {
-      if (out.type === "message") listener({ from: out.from, module: out.module, data: out.data });
-    });
-    let removed = false;
-    return {
-      remove: () => {
-        if (removed) return;
-        removed = true;
-        this.#listeners--;
-        tap.remove();
-      },
-    };
+    const own = (message: NetworkMessage) => listener(message);
+    this.#listeners.add(own);
+    return { remove: () => this.#listeners.delete(own) };
   }
 
   /**
@@ -260,72 +311,69 @@ export class Network implements AsyncIterable<NetworkMessage> {
     return out.type === "connections" ? out.connections : [];
   }
 
-  /** Closes every connection; messages still queued are rejected with `closed`. */
-  close(): Promise<void> {
+  /**
+   * Closes every connection; messages still queued are rejected with `closed`. Resolves once
+   * the network reported itself closed (every connection ended), or after `timeoutMs`.
+   */
+  close(timeoutMs = 5_000): Promise<void> {
     this.#closed ??= (async () => {
-      const closed = this.#next("closed", 5_000).catch(() => undefined);
+      const closed = this.#next("closed", timeoutMs).catch(() => undefined);
       await this.broker.emitIn({ type: "close" });
       await closed;
       this.#inbox.close();
-      this.#sends.failAll(
+      this.broker.registrar.failAll(
         new NetworkError("closed", "the network was closed before the message was sent"),
       );
     })();
     return this.#closed;
   }
 
-  /** Keeps a message for `recv` / `for await`, or refuses it when the inbox is full. */
-  #keep(out: NetworkOut & { type: "message" }): void {
-    if (this.#listeners > 0 && !this.#reading) return;
-    // after close() nothing reads any more, and the application asked for that: not "full"
-    if (this.#inbox.closed) return;
-    if (this.#inbox.offer({ from: out.from, module: out.module, data: out.data })) return;
-    const unread = `${this.#inbox.size} messages, ${Math.ceil(this.#inbox.bytes / 1024)} KiB`;
-    const error = new NetworkError(
-      "receive-buffer-full",
-      `refused a message from node ${U256.short(out.from)}: ${unread} wait unread; read with ` +
-        "recv() or for await, or raise the receiveBuffer option",
-      out.from,
-    );
-    if (this.#errorListeners.size === 0) this.#warnRefused(error.message);
-    for (const listener of this.#errorListeners) listener(error);
-    if (out.ref === undefined) return;
-    this.broker.enqueueIn({
-      type: "refuse",
-      to: out.from,
-      ref: out.ref,
-      code: "receive-buffer-full",
-      message: `the application of node ${U256.short(this.id)} has ${unread} unread`,
+  /**
+   * The application's module `name`, registered on first use. Throws a TypeError when the
+   * name is not a module name or one of flnet's own modules holds it.
+   */
+  #module(name: string): NamedModule {
+    let named = this.#modules.get(name);
+    if (named) return named;
+    const registration = this.broker.registrar.register(name, (message) => {
+      if (!named!.handler) {
+        return { code: "unknown-module", message: `no handler for module "${name}" there` };
+      }
+      named!.handler(message);
     });
+    named = { registration };
+    this.#modules.set(name, named);
+    return named;
   }
 
   /**
-   * Logs a refusal nobody listens to: the first at once, then at most one line a second, which
-   * says how many were not logged since the last (a flood of them must not flood the log).
+   * A message sent without a module name: to the listeners, and kept for `recv` / `for await`,
+   * or refused when the inbox is full.
    */
-  #warnRefused(message: string): void {
-    const now = Date.now();
-    if (now - this.#refusalLoggedAt >= 1_000) {
-      const more = this.#refusalsUnlogged > 0
-        ? ` (and ${this.#refusalsUnlogged} more refused since the last such line)`
-        : "";
-      log.warn(message + more);
-      this.#refusalLoggedAt = now;
-      this.#refusalsUnlogged = 0;
-    } else this.#refusalsUnlogged++;
+  #keep(message: NetworkMessage): MessageRefusal | undefined {
+    for (const listener of this.#listeners) listener(message);
+    if (this.#listeners.size > 0 && !this.#reading) return;
+    // after close() nothing reads any more, and the application asked for that: not "full"
+    if (this.#inbox.closed || this.#inbox.offer(message)) return;
+    const unread = `${this.#inbox.size} messages, ${Math.ceil(this.#inbox.bytes / 1024)} KiB`;
+    const error = new NetworkError(
+      "receive-buffer-full",
+      `refused a message from node ${U256.short(message.from)}: ${unread} wait unread; read ` +
+        "with recv() or for await, or raise the receiveBuffer option",
+      message.from,
+    );
+    if (this.#errorListeners.size === 0) this.#refusals.warn(error.message);
+    for (const listener of this.#errorListeners) listener(error);
+    return {
+      code: "receive-buffer-full",
+      message: `the application of node ${U256.short(this.id)} has ${unread} unread`,
+    };
   }
 
   #observe(out: NetworkOut): void {
-    switch (out.type) {
-      case "message":
-        this.#keep(out);
-        break;
-      case "sent":
-      case "error": {
-        const unclaimed = this.#sends.settle(out);
-        if (unclaimed) { for (const listener of this.#errorListeners) listener(unclaimed); }
-        break;
-      }
+    if (out.type === "error") {
+      const error = new NetworkError(out.code, out.message, out.to);
+      for (const listener of this.#errorListeners) listener(error);
     }
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       if (this.#waiters[i].type === out.type) this.#waiters.splice(i, 1)[0].resolve(out);

@@ -31,6 +31,10 @@ export interface ConnectionStatus {
   bytesSent: number;
   /** Bytes received on the selected path. */
   bytesReceived: number;
+  /** Modules' messages handed to the data channel, over every connection to this node. */
+  messagesSent?: number;
+  /** Modules' messages received, over every connection to this node. */
+  messagesReceived?: number;
   /** The current round-trip time of the selected path, in ms. */
   rttMs?: number;
   /** `RTCPeerConnection.signalingState`. */

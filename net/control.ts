@@ -5,7 +5,8 @@
  * - `"\0close"` (empty bytes): the sender closes after everything it sent before.
  * - `"\0beat"` (empty bytes): a heartbeat, sent when nothing else was (net/liveness.ts).
  * - `"\0refused"` (JSON text `{"id","code","message"}`): the sender refused the message `id`
- *   it received (malformed, or over its size limit), so the other side hears of it.
+ *   it received (malformed, over its size limit, its reader's buffer full, or for a module it
+ *   does not run), so the other side hears of it.
  * - `"\0near"`, `"\0sig"`, `"\0signo"`: connection setup through the overlay (neighbour lists,
  *   a setup message to carry, one that could not be carried); net/overlay_signals.ts.
  *
@@ -41,12 +42,17 @@ export const OVERLAY_MODULES: ReadonlySet<string> = new Set([
 ]);
 
 /** Why a received message was refused. */
-export type RefusalCode = "bad-frame" | "message-too-large" | "receive-buffer-full";
+export type RefusalCode =
+  | "bad-frame"
+  | "message-too-large"
+  | "receive-buffer-full"
+  | "unknown-module";
 
 const REFUSAL_CODES: readonly RefusalCode[] = [
   "bad-frame",
   "message-too-large",
   "receive-buffer-full",
+  "unknown-module",
 ];
 
 /** A refusal: which message (the sender's frame id), why, and in words. */

@@ -142,6 +142,8 @@ export class DataPath {
   #refusals = 0;
   #refusalSecond = 0;
   readonly #liveness: Liveness;
+  /** Modules' messages handed to a channel and received, over every connection of the peer. */
+  readonly counts = { sent: 0, received: 0 };
 
   /** Creates an empty data path with no channel. */
   constructor(options: DataPathOptions, events: DataPathEvents) {
@@ -235,6 +237,7 @@ export class DataPath {
         this.#events.error(result.code, result.message);
         if (result.id !== undefined) this.refuse(result.id, result.code, result.message);
       } else if (!result.module.startsWith(RESERVED_MODULE_PREFIX)) {
+        this.counts.received++;
         this.#events.message(result.module, result.data, result.id);
       } else if (result.module === CLOSE_MODULE) {
         return this.#events.closedByPeer();
@@ -385,6 +388,7 @@ export class DataPath {
    */
   #sent({ id }: Outgoing, frameId: number): void {
     if (id === undefined) return;
+    this.counts.sent++;
     this.#recent.set(frameId, id);
     if (this.#recent.size > RECENT_SENDS) this.#recent.delete(this.#recent.keys().next().value!);
     this.#events.sent(id);

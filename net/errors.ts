@@ -10,6 +10,7 @@ import type { NodeID } from "../core/ids.ts";
 export type PeerErrorCode =
   | "message-too-large"
   | "receive-buffer-full"
+  | "unknown-module"
   | "bad-frame"
   | "incomplete-message"
   | "setup-timeout"

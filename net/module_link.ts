@@ -1,8 +1,9 @@
 /**
- * Puts a module on the Network broker under a name: the module's messages leave tagged with
- * that name, and the network hands the module, directly, the messages tagged with it and the
- * failures of what the module sent. No other module sits in between: a received module
- * message crosses two queues (the network's outputs, the module's inputs).
+ * Puts a module broker on the Network broker under a name, registered with the network's
+ * registrar (net/registrar.ts): the module's messages leave tagged with that name, and the
+ * registrar hands the module, directly, the messages tagged with it and the failures of what the
+ * module sent. Nothing else sits in between: a received module message is looked up by name and
+ * queued as one of the module's inputs.
  *
  * @example A module that answers every message it gets with "pong"
  * ```ts
@@ -30,8 +31,7 @@
 import type { Broker, Subscription } from "../core/broker.ts";
 import type { NodeID } from "../core/ids.ts";
 import type { NetworkErrorCode } from "./errors.ts";
-import type { NetworkBroker, NetworkIn } from "./network.ts";
-import { newSendId } from "./send_id.ts";
+import type { NetworkBroker } from "./network.ts";
 
 /** What the network hands a linked module. */
 export type ModuleLinkIn =
@@ -59,8 +59,9 @@ export interface ModuleLinkOptions {
 }
 
 /**
- * Links `module` to `network` under the module name `name`: what `down` picks of its outputs
- * is sent, and the messages tagged `name` and the failures of its sends come up through `up`.
+ * Links `module` to `network` under the module name `name` (throws a TypeError when another
+ * handler holds it): what `down` picks of its outputs is sent, and the messages for `name` and
+ * the failures of its sends come up through `up`. Removing the subscription frees the name.
  */
 export function linkModule<In, Out>(
   module: Broker<In, Out>,
@@ -71,35 +72,34 @@ export function linkModule<In, Out>(
   options: ModuleLinkOptions = {},
 ): Subscription {
   const connect = options.connect ?? true;
-  /** The destinations of this module's messages the network has not yet reported on. */
-  const inFlight = new Map<number, NodeID>();
-  return module.linkChain(
-    network,
-    (out): NetworkIn | undefined => {
-      const send = down(out);
-      if (!send) return undefined;
-      const id = newSendId();
-      inFlight.set(id, send.to);
-      return { type: "send", to: send.to, data: send.data, module: name, id, connect };
-    },
-    (out): In | undefined => {
-      switch (out.type) {
-        case "message":
-          return out.module === name
-            ? up({ type: "message", from: out.from, data: out.data })
-            : undefined;
-        case "sent":
-          inFlight.delete(out.id);
-          return undefined;
-        case "error": {
-          const to = out.id === undefined ? undefined : inFlight.get(out.id);
-          if (to === undefined) return undefined;
-          inFlight.delete(out.id!);
-          return up({ type: "send-failed", to, code: out.code, message: out.message });
-        }
-        default:
-          return undefined;
-      }
-    },
+  const take = (msg: ModuleLinkIn) => {
+    const input = up(msg);
+    if (input !== undefined) module.enqueueIn(input);
+  };
+  const registration = network.registrar.register(
+    name,
+    (message) => take({ type: "message", from: message.from, data: message.data }),
   );
+  const sends = module.linkOutToIn(network, (out) => {
+    const send = down(out);
+    if (!send) return undefined;
+    return registration.request(
+      send.to,
+      send.data,
+      { connect },
+      (error) =>
+        take({
+          type: "send-failed",
+          to: send.to,
+          code: error.code as NetworkErrorCode,
+          message: error.message,
+        }),
+    );
+  });
+  return {
+    remove: () => {
+      sends.remove();
+      registration.remove();
+    },
+  };
 }

@@ -1,8 +1,10 @@
 /**
  * The Network broker: `send(NodeID, message)` connects on demand through the signalling
- * server, queues until the data channel is open, delivers, and reports each message as `sent`
- * or as an `error` with its id (no route, setup timeout, peer gone). It also passes on the
- * node list, connection events and connection statuses.
+ * server, queues until the data channel is open, and delivers. Messages and the outcome of
+ * sends do not travel as outputs: the broker's {@link Registrar} hands each received message to
+ * the one handler of its module name, and settles each send it tracked (handed to the data
+ * channel, or failed with why: no route, setup timeout, peer gone). The outputs are about nodes
+ * and connections: the node list, connection events and statuses, and failures no send claims.
  *
  * Runtime pieces come in through {@link NetworkOptions}: the RTCPeerConnection constructor
  * and, in the signalling options, the WebSocket constructor. `net/api.ts` wraps this broker in
@@ -21,7 +23,7 @@ import type { NetworkErrorCode, PeerErrorCode } from "./errors.ts";
 import type { IncompleteBudget } from "./reassembler.ts";
 import { Peer } from "./peer.ts";
 import type { RTCPeerConnectionConstructor } from "./peer_setup.ts";
-import { newSendId } from "./send_id.ts";
+import { Registrar } from "./registrar.ts";
 import { SetupGuard } from "./setup_guard.ts";
 import { SETUP_LIMITS, type SetupSignal, type SignedSetup } from "./setup_signal.ts";
 import { OverlaySignals } from "./overlay_signals.ts";
@@ -83,17 +85,16 @@ export interface NetworkOptions {
 /** Inputs of the Network broker. */
 export type NetworkIn =
   /**
-   * Send to a node, connecting first if needed; `sent` or `error` with `id` follows. Take `id`
-   * from `newSendId()` (never count your own: other callers share the network); without one,
-   * the network assigns one. With `connect: false` it goes only over an open connection (else
-   * `error` `not-connected`).
+   * Send to a node's module, connecting first if needed; the registrar settles the send `id`
+   * (made by a registration of `module`: {@link Registrar.register}). With `connect: false` it
+   * goes only over an open connection (else it fails with `not-connected`).
    */
   | {
     type: "send";
     to: NodeID;
     data: string | Uint8Array;
-    module?: string;
-    id?: number;
+    module: string;
+    id: number;
     connect?: boolean;
   }
   /** Connect to a node without sending anything. */
@@ -101,8 +102,8 @@ export type NetworkIn =
   /** Close the connection to a node. */
   | { type: "disconnect"; to: NodeID }
   /**
-   * Tell the node `to` that its message `ref` (from a `message` output) was not taken, with
-   * why: its `send` rejects, or its `onError` hears of it. At most 10 refusals a second reach
+   * Tell the node `to` that its message `ref` (as the registrar was given it) was not taken,
+   * with why: its `send` rejects, or its `onError` hears of it. At most 10 refusals a second reach
    * one node (`REFUSALS_PER_SECOND`); beyond, only this node knows.
    */
   | { type: "refuse"; to: NodeID; ref: number; code: RefusalCode; message: string }
@@ -131,11 +132,10 @@ export interface ConnectionInfo {
 
 /** Outputs of the Network broker. */
 export type NetworkOut =
-  /** A message from a node; `ref` names it, to `refuse` it. */
-  | { type: "message"; from: NodeID; module: string; data: string | Uint8Array; ref?: number }
-  /** The message `id` to `to` was handed to the data channel. */
-  | { type: "sent"; to: NodeID; id: number }
-  /** A failure: of message `id` when given, else of the connection to `to` or its data. */
+  /**
+   * A failure no waiting send claims: of the connection to `to` or its incoming data, or of the
+   * message `id` when the peer refused it after its send had resolved.
+   */
   | { type: "error"; code: NetworkErrorCode; message: string; to?: NodeID; id?: number }
   /**
    * A data channel to `id` opened; `via` says how its setup travelled (through the signalling
@@ -167,8 +167,14 @@ export type NetworkOut =
   /** The network is closed. */
   | { type: "closed" };
 
-/** The Network broker type. */
-export type NetworkBroker = Broker<NetworkIn, NetworkOut>;
+/**
+ * The Network broker: a broker of {@link NetworkIn} and {@link NetworkOut} with the
+ * {@link Registrar} that receives its messages and tracks its sends.
+ */
+export class NetworkBroker extends Broker<NetworkIn, NetworkOut> {
+  /** Module names and their handlers; every send is made and settled through it. */
+  readonly registrar: Registrar = new Registrar((msg) => this.enqueueIn(msg));
+}
 
 const log = new Logger("network");
 
@@ -178,7 +184,7 @@ export function startNetwork(
   signalUrl: ServerUrls,
   options: NetworkOptions,
 ): NetworkBroker {
-  const broker: NetworkBroker = new Broker("network");
+  const broker = new NetworkBroker("network");
   const core = new NetworkCore(config, options, broker);
   core.signal = new SignalConnection(
     config,
@@ -241,7 +247,7 @@ class NetworkCore {
     for (const msg of batch) {
       switch (msg.type) {
         case "send":
-          this.#send(msg, msg.id ?? newSendId(), out);
+          this.#send(msg, out);
           break;
         case "connect":
           if (msg.to !== this.id && !this.#closing) this.#peer(msg.to).connect();
@@ -286,29 +292,24 @@ class NetworkCore {
     return out;
   }
 
-  #send(msg: NetworkIn & { type: "send" }, id: number, out: NetworkOut[]) {
-    const to = msg.to;
-    if (this.#closing) {
-      out.push({ type: "error", code: "closed", to, id, message: "the network is closed" });
-    } else if (to === this.id) {
-      out.push({
-        type: "error",
-        code: "connect-myself",
-        to,
-        id,
-        message: "a node cannot send to itself over the network",
-      });
+  #send(msg: NetworkIn & { type: "send" }, out: NetworkOut[]) {
+    const { to, id } = msg;
+    const fail = (code: NetworkErrorCode, message: string) => {
+      if (!this.broker.registrar.failed(id, code, message, to)) {
+        out.push({ type: "error", code, to, id, message });
+      }
+    };
+    if (this.#closing) fail("closed", "the network is closed");
+    else if (to === this.id) {
+      fail("connect-myself", "a node cannot send to itself over the network");
     } else if (msg.connect === false && this.#peers.get(to)?.state !== "open") {
-      out.push({
-        type: "error",
-        code: "not-connected",
-        to,
-        id,
-        message: `no open connection to ${U256.short(to)} (this message may not open one)`,
-      });
+      fail(
+        "not-connected",
+        `no open connection to ${U256.short(to)} (this message may not open one)`,
+      );
     } else {
       const peer = this.#peer(to);
-      peer.send(id, msg.data, msg.module ?? "");
+      peer.send(id, msg.data, msg.module);
       this.#toFlush.add(peer);
     }
   }
@@ -318,6 +319,7 @@ class NetworkCore {
     if (existing) return existing;
     const o = this.options;
     const emit = (msg: NetworkOut) => this.broker.enqueueOut(msg);
+    const registrar = this.broker.registrar;
     const peer: Peer = new Peer({
       localId: this.id,
       remoteId: remote,
@@ -345,10 +347,12 @@ class NetworkCore {
         emit({ type: "disconnected", id: remote, reason, code });
         queueMicrotask(() => this.#forgetIfDone(remote));
       },
-      message: (module, data, ref) => emit({ type: "message", from: remote, module, data, ref }),
-      sent: (id) => emit({ type: "sent", to: remote, id }),
-      error: (code, message, id) =>
-        emit({ type: "error", code, message, to: remote, ...(id === undefined ? {} : { id }) }),
+      message: (module, data, ref) => registrar.deliver(remote, module, data, ref),
+      sent: (id) => registrar.sent(id),
+      error: (code, message, id) => {
+        if (id !== undefined && registrar.failed(id, code, message, remote)) return;
+        emit({ type: "error", code, message, to: remote, ...(id === undefined ? {} : { id }) });
+      },
       overlay: (module, data) => this.#overlay.receive(remote, module, data),
     });
     this.#peers.set(remote, peer);

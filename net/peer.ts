@@ -234,14 +234,24 @@ export class Peer {
   async status(): Promise<ConnectionStatus> {
     let status: ConnectionStatus = this.briefStatus();
     await this.#step(async () => {
-      status = await this.#setup.status();
+      status = { ...this.briefStatus(), ...await this.#setup.status() };
     });
-    return this.setupVia ? { ...status, setupVia: this.setupVia } : status;
+    return status;
   }
 
-  /** The state and how the connection was set up, without asking the engine (no counters). */
+  /**
+   * The state, how the connection was set up and the messages counted, without asking the
+   * engine (no byte counters).
+   */
   briefStatus(): ConnectionStatus {
-    const status = { state: this.#setup.state, bytesSent: 0, bytesReceived: 0 };
+    const { sent, received } = this.#data.counts;
+    const status = {
+      state: this.#setup.state,
+      bytesSent: 0,
+      bytesReceived: 0,
+      messagesSent: sent,
+      messagesReceived: received,
+    };
     return this.setupVia ? { ...status, setupVia: this.setupVia } : status;
   }
 

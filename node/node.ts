@@ -27,15 +27,13 @@ import { directoryEntry } from "../modules/gossip/directory.ts";
 import { type NeighbourList, neighbourList } from "../modules/gossip/neighbour_list.ts";
 import { NodeConfig, type NodeConfigOptions, type NodeInfo } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
-import { Logger } from "../core/log.ts";
 import type { DataStorage } from "../core/storage.ts";
 import type { NodeSettings } from "../core/node_settings.ts";
 import { IntervalTimer, type Timer } from "../core/timer.ts";
 import type { NetworkBroker } from "../net/network.ts";
-import type { NetworkMessage } from "../net/api.ts";
-import { NetworkError } from "../net/errors.ts";
-import { PendingSends } from "../net/pending_sends.ts";
-import { type PeerEvent, PeerWatch } from "../net/peer_watch.ts";
+import { type ModuleChannel, Network, type NetworkMessage } from "../net/api.ts";
+import type { InboxLimits } from "../net/inbox.ts";
+import type { PeerEvent } from "../net/peer_watch.ts";
 import { CATEGORIES, type GossipEvent } from "../modules/gossip/event.ts";
 import type { GossipConfig, GossipState } from "../modules/gossip/messages.ts";
 import { addEvent, type GossipBroker, listEvents } from "../modules/gossip/module.ts";
@@ -47,8 +45,6 @@ import type { StatConfig, StatState } from "../modules/stat/messages.ts";
 import type { StatBroker } from "../modules/stat/module.ts";
 import { NODE_MODULES, type NodeModules, wireModules } from "./wiring.ts";
 import { type Room, Rooms, type RoomsOptions } from "./rooms.ts";
-
-const log = new Logger("node");
 
 /** The latest state of every module the node runs. */
 export interface NodeSnapshot {
@@ -105,6 +101,11 @@ export interface NodeOptions {
   neighbourListTicks?: number;
   /** Settings of the rooms ({@link Node.join}). */
   rooms?: RoomsOptions;
+  /**
+   * The most messages, and bytes, waiting for `node.network.recv()` (see
+   * `NetworkStartOptions.receiveBuffer`).
+   */
+  receiveBuffer?: Partial<InboxLimits>;
   /** Called once the node has closed (e.g. to give up a lock on its storage). */
   onClosed?: () => void | Promise<void>;
 }
@@ -120,20 +121,12 @@ export class Node {
   /** The rooms, once one was joined. */
   #rooms: Rooms | undefined;
   readonly #roomOptions: RoomsOptions | undefined;
-  /** Who is connected, for {@link onPeer} and {@link peers}. */
-  readonly #peers: PeerWatch;
-  /** The application's sends, waiting for the network's word. */
-  readonly #sends: PendingSends;
-  /** The application's handlers, by module name. */
-  readonly #handlers = new Map<string, Set<(message: NetworkMessage) => void>>();
-  /** flnet's own module names on the wire (an application may not use them). */
-  readonly #ownModules: ReadonlySet<string>;
 
   private constructor(
     /** The node's identity. */
     readonly config: NodeConfig,
-    /** The Network broker the modules run on. */
-    readonly network: NetworkBroker,
+    /** The network the modules run on; `network.broker` is the Network broker. */
+    readonly network: Network,
     /** The timer driving the modules. */
     readonly timer: Timer,
     ownsTimer: boolean,
@@ -156,25 +149,6 @@ export class Node {
     this.gossip?.tapOut((out) => out.type === "state" ? keep("gossip", out.state) : undefined);
     this.ping?.tapOut((out) => out.type === "state" ? keep("ping", out.state) : undefined);
     this.stat?.tapOut((out) => out.type === "state" ? keep("stat", out.state) : undefined);
-    this.#sends = new PendingSends(network);
-    this.#peers = new PeerWatch(network);
-    this.#ownModules = modules.names;
-    const reported = new Set<string>();
-    network.tapOut((out) => {
-      // errors no send of the application claims are the modules' (linkModule reports them)
-      // or the connection's (on node.network); they are not the application's to hear here
-      if (out.type === "sent" || out.type === "error") return void this.#sends.settle(out);
-      if (out.type !== "message" || modules.names.has(out.module)) return;
-      const handlers = this.#handlers.get(out.module);
-      if (handlers) {
-        const message = { from: out.from, module: out.module, data: out.data };
-        for (const handler of handlers) handler(message);
-        return;
-      }
-      if (reported.has(out.module)) return;
-      reported.add(out.module); // once per module name, so a chatty peer cannot flood the log
-      log.warn(`dropped a message for module "${out.module}", which this node does not run`);
-    });
   }
 
   /** Random connections, when the config runs them. */
@@ -200,11 +174,11 @@ export class Node {
       }),
       options.settings,
     );
-    const network = await options.startNetwork(config);
+    const network = new Network(config.id, await options.startNetwork(config), options);
     const timer = options.timer ?? new IntervalTimer();
     const modules = await wireModules({
       id: config.id,
-      network,
+      network: network.broker,
       timer: timer.broker,
       modules: config.info.modules,
       signer: config,
@@ -260,7 +234,7 @@ export class Node {
    * ```
    */
   onPeer(listener: (event: PeerEvent) => void): Subscription {
-    return this.#peers.onPeer(listener);
+    return this.network.onPeer(listener);
   }
 
   /**
@@ -268,7 +242,7 @@ export class Node {
    * and the nodes the application talks to directly.
    */
   peers(): NodeID[] {
-    return this.#peers.peers();
+    return this.network.peers();
   }
 
   /** The node directory: every node whose signed info reached this node over gossip. */
@@ -296,9 +270,9 @@ export class Node {
 
   /**
    * Sends `data` to the node `to` for `module`, a module of the application (any name but
-   * flnet's own), connecting on demand: the other node's {@link on} handlers for that module get
-   * it. Resolves once the message is handed to the data channel; rejects with a `NetworkError`
-   * saying why it could not be, as `Network.send` does.
+   * flnet's own, `gossip` and `ping`), connecting on demand: the other node's {@link on} handler
+   * for that module gets it. Resolves once the message is handed to the data channel; rejects
+   * with a `NetworkError` saying why it could not be, as `Network.send` does.
    *
    * @example
    * ```ts
@@ -310,38 +284,19 @@ export class Node {
    * ```
    */
   send(to: NodeID | string, data: string | Uint8Array, module: string): Promise<void> {
-    const refused = this.#moduleProblem(module);
-    if (refused) return Promise.reject(refused);
-    return this.#sends.send(to, data, module);
+    if (typeof module !== "string" || module === "") {
+      return Promise.reject(new TypeError("a module name is a non-empty string"));
+    }
+    return this.network.send(to, data, module);
   }
 
   /**
    * Calls `handler` with every message other nodes send to this node for `module` (see
-   * {@link send}); remove the subscription to stop.
+   * {@link send}); one handler per module name. The returned channel also sends under that
+   * name; remove it to stop.
    */
-  on(module: string, handler: (message: NetworkMessage) => void): Subscription {
-    const refused = this.#moduleProblem(module);
-    if (refused) throw refused;
-    let handlers = this.#handlers.get(module);
-    if (!handlers) this.#handlers.set(module, handlers = new Set());
-    handlers.add(handler);
-    return {
-      remove: () => {
-        handlers.delete(handler);
-        if (handlers.size === 0) this.#handlers.delete(module);
-      },
-    };
-  }
-
-  /** Why `module` cannot be an application's module name, if it cannot. */
-  #moduleProblem(module: string): TypeError | undefined {
-    if (typeof module !== "string" || module.length === 0 || module.startsWith("\u0000")) {
-      return new TypeError("a module name is a non-empty string not starting with U+0000");
-    }
-    if (this.#ownModules.has(module)) {
-      return new TypeError(`"${module}" is a module of flnet's own; pick another name`);
-    }
-    return undefined;
+  on(module: string, handler: (message: NetworkMessage) => void): ModuleChannel {
+    return this.network.on(module, handler);
   }
 
   /**
@@ -406,21 +361,9 @@ export class Node {
     this.#rooms?.close();
     if (this.#ownsTimer) this.timer.close();
     await this.gossip?.emitIn({ type: "flush" });
-    let subscription: Subscription | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const closed = new Promise<void>((resolve) => {
-      subscription = this.network.tapOut((out) => out.type === "closed" ? resolve() : undefined);
-      timer = setTimeout(resolve, timeoutMs);
-    });
     try {
-      await this.network.emitIn({ type: "close" });
-      await closed;
+      await this.network.close(timeoutMs);
     } finally {
-      subscription?.remove();
-      clearTimeout(timer);
-      this.#sends.failAll(
-        new NetworkError("closed", "the node was closed before the message was sent"),
-      );
       await this.#onClosed?.();
     }
   }

@@ -112,8 +112,10 @@ export async function wireModules(options: WiringOptions): Promise<NodeModules> 
   const { network, timer } = options;
   const names = new Set<string>();
   const timerLinks: Subscription[] = [];
-  const random = runs("random") || runs("gossip") || runs("ping")
-    ? startRandom(options.id, options.random, options.rng?.random)
+  // a neighbour must run every module of the overlay this node runs
+  const overlay = (["random", "gossip", "ping"] as const).filter(runs);
+  const random = overlay.length > 0
+    ? startRandom(options.id, { needs: overlay, ...options.random }, options.rng?.random)
     : undefined;
   if (random) {
     linkRandomToNetwork(random, network);

@@ -5,16 +5,15 @@
  *
  * Real connections are covered by the WebRTC tests; this hub only has to behave like the
  * Network broker towards the modules: connect on demand, `connected`/`disconnected` on both
- * ends, `sent` or an `error` with the message id, node lists, and optional message loss.
+ * ends, messages handed to the receiver's registrar and each send settled in the sender's,
+ * node lists, and optional message loss.
  * @module
  */
 
-import { Broker } from "../core/broker.ts";
 import type { NodeInfo } from "../core/config.ts";
 import { type NodeID, U256 } from "../core/ids.ts";
 import { type Rng, sample, seededRandom } from "../core/random.ts";
-import type { NetworkBroker, NetworkIn, NetworkOut } from "../net/network.ts";
-import { newSendId } from "../net/send_id.ts";
+import { NetworkBroker, type NetworkIn, type NetworkOut } from "../net/network.ts";
 
 /** Options of a {@link NetworkSim}. */
 export interface NetworkSimOptions {
@@ -95,7 +94,7 @@ export class NetworkSim {
   /** Adds a node and returns its network broker (it reports `signal ready` in the next round). */
   join(info: NodeInfo = simInfo()): NetworkBroker {
     const id = info.pubkey as NodeID;
-    const broker: NetworkBroker = new Broker(`sim:${U256.short(id)}`);
+    const broker = new NetworkBroker(`sim:${U256.short(id)}`);
     const node: SimNode = {
       muted: false,
       opened: 0,
@@ -227,14 +226,20 @@ export class NetworkSim {
         }
         return [];
       case "send": {
-        const id = msg.id ?? newSendId();
-        if (!this.#nodes.has(msg.to)) {
-          const message = `node ${U256.short(msg.to)} is not in the simulated network`;
-          return [{ type: "error", code: "no-route", to: msg.to, id, message }];
+        const { id, to } = msg;
+        const registrar = node.broker.registrar;
+        if (!this.#nodes.has(to)) {
+          registrar.failed(
+            id,
+            "no-route",
+            `node ${U256.short(to)} is not in the simulated network`,
+            to,
+          );
+          return [];
         }
-        if (msg.connect === false && !node.peers.has(msg.to)) {
-          const message = `no open connection to ${U256.short(msg.to)}`;
-          return [{ type: "error", code: "not-connected", to: msg.to, id, message }];
+        if (msg.connect === false && !node.peers.has(to)) {
+          registrar.failed(id, "not-connected", `no open connection to ${U256.short(to)}`, to);
+          return [];
         }
         this.#connect(node, msg.to);
         const bytes = typeof msg.data === "string"
@@ -247,16 +252,11 @@ export class NetworkSim {
         this.#later(() => {
           const target = this.#nodes.get(msg.to);
           if (!lost && target?.peers.has(self)) {
-            target.broker.enqueueOut({
-              type: "message",
-              from: self,
-              module: msg.module ?? "",
-              data: msg.data,
-              ref: id,
-            });
+            target.broker.registrar.deliver(self, msg.module, msg.data, id);
           }
         }, delay);
-        return [{ type: "sent", to: msg.to, id }];
+        registrar.sent(id);
+        return [];
       }
       case "list": {
         const others = [...this.#nodes.values()].filter((n) => n !== node).map((n) => n.info);
@@ -266,15 +266,13 @@ export class NetworkSim {
         return [];
       }
       case "refuse": // the sender hears of it as a real one does, by its send's id
-        this.#later(() =>
-          this.#nodes.get(msg.to)?.broker.enqueueOut({
-            type: "error",
-            code: msg.code,
-            to: self,
-            id: msg.ref,
-            message: `node ${U256.short(self)} refused message ${msg.ref}: ${msg.message}`,
-          })
-        );
+        this.#later(() => {
+          const sender = this.#nodes.get(msg.to)?.broker;
+          const message = `node ${U256.short(self)} refused message ${msg.ref}: ${msg.message}`;
+          if (sender && !sender.registrar.failed(msg.ref, msg.code, message, self)) {
+            sender.enqueueOut({ type: "error", code: msg.code, to: self, id: msg.ref, message });
+          }
+        });
         return [];
       case "status":
         return [{ type: "connections", connections: [] }];

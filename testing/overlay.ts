@@ -96,14 +96,20 @@ export function overlay(options: OverlayOptions = {}): Overlay {
   const nodes = new Map<NodeID, SimNode>();
 
   const join = async (signer?: NodeConfig): Promise<SimNode> => {
-    const info = signer ? signer.info : simInfo();
+    const runs = [
+      "random",
+      ...(options.gossip ? ["gossip"] : []),
+      ...(options.ping ? ["ping"] : []),
+    ];
+    // announced to the simulated server as a real node announces what it runs
+    const info = { ...(signer ? signer.info : simInfo()), modules: runs };
     const id = info.pubkey as NodeID;
     const network = sim.join(info);
     const modules = await wireModules({
       id,
       network,
       timer: timer.broker,
-      modules: ["random", ...(options.gossip ? ["gossip"] : []), ...(options.ping ? ["ping"] : [])],
+      modules: runs,
       signer,
       ping: options.ping,
       random: options.random,

@@ -5,17 +5,28 @@
  * @module
  */
 
-import { Broker, type NetworkBroker, type NetworkIn, type NetworkOut, type NodeID } from "flnet";
+import {
+  Broker,
+  linkModule,
+  type ModuleLinkIn,
+  type NetworkBroker,
+  type NodeID,
+  type NodeInfo,
+} from "flnet";
 
 /** The module name its messages travel under. */
 export const PING_PONG = "ping-pong";
 
-/** Inputs: the network's outputs, and a new round. */
-export type PingPongIn = { type: "network"; out: NetworkOut } | { type: "round" };
+/**
+ * Inputs: the messages for the module and the failures of its sends (`linkModule` hands them
+ * over), the nodes the signalling server listed, and a new round.
+ */
+export type PingPongIn = ModuleLinkIn | { type: "nodes"; nodes: NodeInfo[] } | { type: "round" };
 
-/** Outputs: requests for the network, and what happened. */
+/** Outputs: a message to send, a request for the node list, and what happened. */
 export type PingPongOut =
-  | { type: "network"; in: NetworkIn }
+  | { type: "send"; to: NodeID; data: string }
+  | { type: "list" }
   | { type: "pong"; from: NodeID; name: string; rttMs: number }
   | { type: "ping"; from: NodeID; name: string }
   | { type: "problem"; text: string };
@@ -40,34 +51,44 @@ export function startPingPong(
 ): Broker<PingPongIn, PingPongOut> {
   const pingPong = new Broker<PingPongIn, PingPongOut>(PING_PONG);
   const send = (to: NodeID, kind: Wire["kind"], sent: number): PingPongOut => ({
-    type: "network",
-    in: { type: "send", to, module: PING_PONG, data: JSON.stringify({ kind, name, sent }) },
+    type: "send",
+    to,
+    data: JSON.stringify({ kind, name, sent }),
   });
   pingPong.addHandler({
     messages: (batch) =>
       batch.flatMap((msg): PingPongOut[] => {
-        if (msg.type === "round") return [{ type: "network", in: { type: "list" } }];
-        const out = msg.out;
-        if (out.type === "nodes") {
-          return out.nodes.map((node) => send(node.pubkey as NodeID, "ping", Date.now()));
+        switch (msg.type) {
+          case "round":
+            return [{ type: "list" }];
+          case "nodes":
+            return msg.nodes.map((node) => send(node.pubkey as NodeID, "ping", Date.now()));
+          case "send-failed":
+            return [{ type: "problem", text: `${msg.code}: ${msg.message}` }];
         }
-        if (out.type === "error") return [{ type: "problem", text: `${out.code}: ${out.message}` }];
-        if (out.type !== "message" || out.module !== PING_PONG) return [];
-        const wire = parseWire(out.data);
-        if (!wire) return [{ type: "problem", text: `unreadable message from ${out.from}` }];
+        const wire = parseWire(msg.data);
+        if (!wire) return [{ type: "problem", text: `unreadable message from ${msg.from}` }];
         if (wire.kind === "ping") {
           return [
-            { type: "ping", from: out.from, name: wire.name },
-            send(out.from, "pong", wire.sent),
+            { type: "ping", from: msg.from, name: wire.name },
+            send(msg.from, "pong", wire.sent),
           ];
         }
-        return [{ type: "pong", from: out.from, name: wire.name, rttMs: Date.now() - wire.sent }];
+        return [{ type: "pong", from: msg.from, name: wire.name, rttMs: Date.now() - wire.sent }];
       }),
   });
+  // its messages travel under its name; the node list comes from the network broker itself
+  linkModule(
+    pingPong,
+    network,
+    PING_PONG,
+    (out) => out.type === "send" ? out : undefined,
+    (msg) => msg,
+  );
   pingPong.linkChain(
     network,
-    (out) => out.type === "network" ? out.in : undefined,
-    (out) => ({ type: "network", out }),
+    (out) => out.type === "list" ? out : undefined,
+    (out) => out.type === "nodes" ? out : undefined,
   );
   return pingPong;
 }

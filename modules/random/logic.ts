@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { NodeInfo } from "../../core/config.ts";
 import type { NodeID } from "../../core/ids.ts";
 import { type Rng, sample, secureRandom } from "../../core/random.ts";
 import type { NetworkOut } from "../../net/network.ts";
@@ -50,6 +51,13 @@ export class RandomLogic {
   readonly #refused = new Map<NodeID, number>();
   /** Nodes reachable through a neighbour, as the network last said. */
   #reachable = new Set<NodeID>();
+  /**
+   * Nodes known not to run what a neighbour needs (`needs`), the one learnt longest ago first;
+   * at most `maxKnown`.
+   */
+  readonly #unfit = new Set<NodeID>();
+  /** Nodes this module asked the network to connect to, while their connection lasts. */
+  readonly #asked = new Set<NodeID>();
   /** The tick when this node last had no connection. */
   #aloneAt = 0;
   #tick = 0;
@@ -108,6 +116,27 @@ export class RandomLogic {
     }
   }
 
+  /** Remembers `id` as a node that does not run what a neighbour needs, and forgets it as one. */
+  #notFit(id: NodeID, out: RandomOut[]): void {
+    this.#unfit.delete(id);
+    this.#unfit.add(id);
+    if (this.#unfit.size > this.#config.maxKnown) {
+      this.#unfit.delete(this.#unfit.values().next().value!);
+    }
+    this.#known.delete(id);
+    this.#reachable.delete(id);
+    const neighbour = this.#connected.delete(id) || this.#connecting.delete(id);
+    // a connection this module opened is its to close; another's (the application's) stays
+    if (neighbour && this.#asked.delete(id)) {
+      out.push({ type: "network", in: { type: "disconnect", to: id } });
+    }
+  }
+
+  /** True when `info` announces every module a neighbour needs. */
+  #fit(info: NodeInfo): boolean {
+    return this.#config.needs.every((name) => info.modules.includes(name));
+  }
+
   #fromNetwork(event: NetworkOut, out: RandomOut[]): void {
     switch (event.type) {
       case "signal":
@@ -115,14 +144,20 @@ export class RandomLogic {
         return;
       case "nodes":
         for (const node of event.nodes) {
-          if (node.pubkey !== this.#self) this.#heardOf(node.pubkey as NodeID);
+          const id = node.pubkey as NodeID;
+          if (id === this.#self) continue;
+          if (this.#fit(node)) {
+            this.#unfit.delete(id);
+            this.#heardOf(id);
+          } else this.#notFit(id, out);
         }
         return this.#fill(out);
       case "reachable":
-        this.#reachable = new Set(event.ids);
-        for (const id of event.ids) if (id !== this.#self) this.#heardOf(id);
+        this.#reachable = new Set(event.ids.filter((id) => !this.#unfit.has(id)));
+        for (const id of this.#reachable) if (id !== this.#self) this.#heardOf(id);
         return this.#fill(out);
       case "connected":
+        if (this.#unfit.has(event.id)) return; // the application's connection, not a neighbour
         if (this.#refused.has(event.id)) {
           // A node reported unresponsive came back on its own: not before its cooldown ends.
           out.push({ type: "network", in: { type: "disconnect", to: event.id } });
@@ -138,10 +173,16 @@ export class RandomLogic {
         const failedSetup = this.#connecting.has(event.id); // connecting, never connected
         this.#connected.delete(event.id);
         this.#connecting.delete(event.id);
+        this.#asked.delete(event.id);
         if (failedSetup) this.#cooldown.set(event.id, this.#tick + this.#config.cooldownTicks);
         return this.#fill(out);
       }
       case "error": {
+        if (event.to && event.code === "unknown-module") {
+          // a module of the overlay sent it a message it had no module for
+          this.#notFit(event.to, out);
+          return this.#fill(out);
+        }
         if (event.to && this.#connecting.has(event.to)) {
           this.#connecting.delete(event.to);
           this.#cooldown.set(event.to, this.#tick + this.#config.cooldownTicks);
@@ -201,6 +242,7 @@ export class RandomLogic {
       candidates.splice(candidates.indexOf(id), 1);
       if (near.includes(id)) near.splice(near.indexOf(id), 1);
       this.#connecting.set(id, this.#tick);
+      this.#asked.add(id);
       out.push({ type: "network", in: { type: "connect", to: id } });
     }
     if (short && this.#tick - this.#lastList >= 5) this.#askList(out);
@@ -219,6 +261,7 @@ export class RandomLogic {
   #drop(id: NodeID, out: RandomOut[], cooldown: boolean): void {
     this.#connected.delete(id);
     this.#connecting.delete(id);
+    this.#asked.delete(id);
     if (cooldown) this.#cooldown.set(id, this.#tick + this.#config.cooldownTicks);
     out.push({ type: "network", in: { type: "disconnect", to: id } });
   }

@@ -41,6 +41,13 @@ export interface RandomConfig {
    * to any known node, which keeps the overlay one well-mixed graph.
    */
   overlayPreference: number;
+  /**
+   * The modules a node must announce (in its info) to be chosen as a neighbour (default
+   * `["random"]`; a `Node` asks for every module of the overlay it runs). A node known to lack
+   * one, or whose peer refused a module's message as `unknown-module`, is never chosen, and its
+   * connection to this node (an application's) is not counted as a neighbour.
+   */
+  needs: readonly string[];
 }
 
 /** The defaults of {@link RandomConfig}. */
@@ -52,6 +59,7 @@ export const RANDOM_DEFAULTS: RandomConfig = {
   cooldownTicks: 30,
   maxKnown: 10_000,
   overlayPreference: 0.9,
+  needs: ["random"],
 };
 
 /** What the module knows, published on every change. */

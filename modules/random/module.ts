@@ -44,14 +44,14 @@ export function startRandom(
 }
 
 /**
- * Puts `random` on top of `network`: its requests go down, and the network's outputs about
- * nodes and connections come up (module messages and their reports do not: they are not its).
+ * Puts `random` on top of `network`: its requests go down, and the network's outputs (about
+ * nodes and connections: module messages go to their modules through the registrar) come up.
  */
 export function linkRandomToNetwork(random: RandomBroker, network: NetworkBroker): Subscription {
   return random.linkChain(
     network,
     (out) => (out.type === "network" ? out.in : undefined),
-    (out) => (out.type === "message" || out.type === "sent" ? undefined : { type: "network", out }),
+    (out) => ({ type: "network", out }),
   );
 }
 

@@ -35,10 +35,12 @@ describe("gossip on a simulated network of 1,000 nodes", { timeout: 300_000 }, (
     const genuine = await createEvent(forger, "chat", "I am the author", Date.now());
     const forged = { ...genuine, author: author.id };
     for (const neighbour of bad.randomState!.connected) {
+      // straight into its network broker, as a hostile node's own code would (id 0: no one waits)
       await bad.network.emitIn({
         type: "send",
         to: neighbour,
         module: "gossip",
+        id: 0,
         data: JSON.stringify({ t: "events", events: [forged] }),
       });
     }

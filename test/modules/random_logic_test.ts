@@ -7,7 +7,13 @@ import { RANDOM_DEFAULTS, type RandomOut } from "../../modules/random/messages.t
 import { DEFAULT_SETUP_TIMEOUT_MS } from "../../net/peer_setup.ts";
 import type { NetworkOut } from "../../net/network.ts";
 
-const info = (pubkey: string) => ({ name: "n", client: "c", pubkey, modules: [] });
+const infoWith = (pubkey: string, modules: string[]) => ({
+  name: "n",
+  client: "c",
+  pubkey,
+  modules,
+});
+const info = (pubkey: string) => infoWith(pubkey, ["random", "gossip"]);
 
 function setup(known: number, config = {}) {
   const self = U256.random();
@@ -164,6 +170,47 @@ describe("random connections logic", () => {
     }
     const outs = logic.handle({ type: "tick", tick: last });
     assert.deepEqual(requests(outs, "disconnect").sort(), stuck.sort());
+  });
+
+  it("chooses only nodes that announce every module it needs, and counts no other as neighbour", () => {
+    const { logic, ids, net, requests } = setup(6, { needs: ["random", "gossip"] });
+    const [bare, partial] = ids;
+    const outs = net({
+      type: "nodes",
+      nodes: ids.map((id) =>
+        id === bare ? infoWith(id, []) : id === partial ? infoWith(id, ["random"]) : info(id)
+      ),
+    });
+    assert.equal(logic.state.known, 4, "the bare node and the one without gossip are not known");
+    const asked = [...requests(outs, "connect")];
+    for (let tick = 1; tick <= 40; tick++) {
+      for (const id of logic.state.connecting) net({ type: "connected", id });
+      asked.push(...requests(logic.handle({ type: "tick", tick }), "connect"));
+    }
+    assert.ok(asked.length >= 3, `asked ${asked.length}`);
+    assert.ok(!asked.includes(bare) && !asked.includes(partial), "never chosen");
+    // through a neighbour, it still is not; its own connection here is the application's
+    net({ type: "reachable", ids: [bare, partial] });
+    assert.deepEqual(net({ type: "connected", id: bare }), []);
+    assert.ok(!logic.state.connected.includes(bare), "not a neighbour");
+    assert.deepEqual(requests(net({ type: "disconnected", id: bare, reason: "x" }), "connect"), []);
+  });
+
+  it("forgets a neighbour that refused a module's message as unknown-module, closing only its own", () => {
+    const { logic, ids, net, requests } = setup(8);
+    net({ type: "nodes", nodes: ids.map((id) => info(id)) });
+    const mine = logic.state.connecting[0];
+    net({ type: "connected", id: mine });
+    const stranger = U256.random(); // connected to this node on its own: not this module's
+    net({ type: "connected", id: stranger });
+    assert.ok(logic.state.connected.includes(stranger));
+    const refusal = (to: NodeID) =>
+      net({ type: "error", code: "unknown-module", message: "no module", to, id: 7 });
+    assert.deepEqual(requests(refusal(mine), "disconnect"), [mine], "it opened it: it closes it");
+    assert.deepEqual(requests(refusal(stranger), "disconnect"), [], "the other stays open");
+    assert.ok(!logic.state.connected.includes(mine) && !logic.state.connected.includes(stranger));
+    net({ type: "nodes", nodes: [info(mine)] }); // a server's list of it, fit again: known again
+    assert.ok(logic.state.known >= 1);
   });
 
   it("drops random connections above twice the target", () => {

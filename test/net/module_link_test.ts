@@ -4,7 +4,7 @@ import { Broker } from "../../core/broker.ts";
 import type { NodeID } from "../../core/ids.ts";
 import { MemoryStorage } from "../../core/storage.ts";
 import { SimulatedTimer } from "../../core/timer.ts";
-import { Network, NetworkError } from "../../net/api.ts";
+import { NetworkError } from "../../net/api.ts";
 import { linkModule, type ModuleLinkIn } from "../../net/module_link.ts";
 import { Node } from "../../node/node.ts";
 import { NetworkSim } from "../../testing/network_sim.ts";
@@ -38,7 +38,7 @@ describe("module link (simulated network)", () => {
     const other = recorder("other");
     linkModule(chat.module, b, "chat", (out) => out, (msg) => msg);
     linkModule(other.module, b, "other", (out) => out, (msg) => msg);
-    await a.emitIn({ type: "send", to: bId, module: "chat", data: "for chat" });
+    await a.registrar.register("chat", () => {}).send(bId, "for chat");
     await deliver(sim);
     assert.deepEqual(chat.seen.map((m) => m.type === "message" && m.data), ["for chat"]);
     assert.deepEqual(other.seen, []);
@@ -78,7 +78,7 @@ describe("module link (simulated network)", () => {
     assert.ok(nodes[0].connectedNodes().length > 0, "the modules talk to each other");
     // Sends of the Network to nodes that do not exist all fail; the modules' sends (gossip,
     // ping), which succeed, must not resolve any of them, nor their failures reject others.
-    const net = new Network(nodes[0].id, nodes[0].network);
+    const net = nodes[0].network;
     const nowhere = Array.from({ length: 20 }, (_, i) => i.toString(16).padStart(64, "f"));
     const results = nowhere.map((to) => net.send(to, "lost").then(() => "sent", (e) => e));
     const good = net.send(nodes[1].id, "hello");

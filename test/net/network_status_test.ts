@@ -27,7 +27,7 @@ describe("status rounds and closing", { timeout: 30_000 }, () => {
     });
     const out = network.channelOut();
     try {
-      network.enqueueIn({ type: "send", to: other.id, data: "x" }); // its offer never ends
+      network.enqueueIn({ type: "connect", to: other.id }); // its offer never ends
       network.enqueueIn({ type: "status" });
       const first = await nextOf(out, "connections");
       assert.deepEqual(first.connections.map((c) => c.id), [other.id]);

@@ -4,6 +4,7 @@ import { MemoryStorage } from "../../core/storage.ts";
 import { SimulatedTimer } from "../../core/timer.ts";
 import { Node, type NodeSnapshot } from "../../node/node.ts";
 import { captureLogs } from "../support/log_capture.ts";
+import type { NetworkError } from "../../net/errors.ts";
 import { NetworkSim } from "../../testing/network_sim.ts";
 
 /** A shared simulated timer and network, and a way to start Nodes on them. */
@@ -37,8 +38,12 @@ describe("Node on a simulated network", () => {
     await a.send(b.id, "ignored now", "votes");
     while (sim.pending > 0) await sim.round();
     assert.deepEqual(heard, ["true yes"], "no handler after remove");
-    await assert.rejects(a.send(b.id, "x", "gossip"), /module of flnet's own/);
-    assert.throws(() => a.on("", () => {}), /non-empty string/);
+    await assert.rejects(a.send(b.id, "x", "gossip"), /"gossip" is taken on this node/);
+    assert.throws(() => a.on("", () => {}), /"" is for recv\(\)/);
+    assert.throws(() => a.on("ping", () => {}), /"ping" is taken on this node/);
+    const again = a.on("votes", () => {});
+    assert.throws(() => a.on("votes", () => {}), /has a handler on this node already/);
+    again.remove();
     await assert.rejects(
       a.send("not-an-id", "x", "votes"),
       (e: Error) => e.name === "NetworkError",
@@ -101,21 +106,20 @@ describe("Node on a simulated network", () => {
       assert.deepEqual(history.map((m) => `${m.name}: ${m.text}`), ["node2: hello from node2"]);
     }
 
-    // A message for a module this node does not run is reported, not dropped silently.
+    // A message for a module the other node does not run is refused to its sender (whose
+    // send had resolved: its onError hears it), and logged there.
+    const refused: NetworkError[] = [];
+    nodes[1].network.onError((error) => refused.push(error));
     const lines = await captureLogs(async () => {
-      await nodes[1].network.emitIn({
-        type: "send",
-        to: nodes[1].connectedNodes()[0],
-        module: "unknown-module",
-        data: "x",
-      });
+      await nodes[1].send(nodes[1].connectedNodes()[0], "x", "nobody-runs-this");
       while (sim.pending > 0) await sim.round();
     }, "warn");
     assert.ok(
       lines.some((l) =>
-        /module "unknown-module", which this node does not run/.test(String(l.args[0]))
+        /module "nobody-runs-this", which this node does not run/.test(String(l.args[0]))
       ),
     );
+    assert.deepEqual(refused.map((e) => e.code), ["unknown-module"]);
 
     // Restart node 3 from its storage: same identity, chat history kept.
     const id = nodes[3].id;

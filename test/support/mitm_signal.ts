@@ -18,7 +18,7 @@ import { offerForAnswering, type RTCPeerConnectionConstructor } from "../../net/
 import { type SetupSignal, signSetup } from "../../net/setup_signal.ts";
 import type { NetworkOut } from "../../net/network.ts";
 import { loopback } from "../../harness/network.ts";
-import { type Network, networkStart } from "../../node.ts";
+import { type Network, type NetworkMessage, networkStart } from "../../node.ts";
 import type { WebRTCEngine } from "../../adapters/node/webrtc.ts";
 
 /** One data-channel message the attacker carried (and read). */
@@ -231,8 +231,8 @@ export interface Victim {
   net: Network;
   /** The errors it reported. */
   errors: (NetworkOut & { type: "error" })[];
-  /** The connections it made and the messages it got. */
-  heard: NetworkOut[];
+  /** The connections it made and the messages it got (without a module name, or for chat). */
+  heard: (NetworkOut | NetworkMessage)[];
 }
 
 /**
@@ -246,11 +246,13 @@ export async function victimNode(
 ): Promise<Victim> {
   const net = await networkStart(config, url, loopback(engine, { setupTimeoutMs: 8_000 }));
   const errors: (NetworkOut & { type: "error" })[] = [];
-  const heard: NetworkOut[] = [];
+  const heard: (NetworkOut | NetworkMessage)[] = [];
   net.broker.tapOut((out) => {
     if (out.type === "error") errors.push(out);
-    if (out.type === "message" || out.type === "connected") heard.push(out);
+    if (out.type === "connected") heard.push(out);
   });
+  net.onMessage((message) => heard.push(message));
+  net.on("chat", (message) => heard.push(message));
   return { net, errors, heard };
 }
 

@@ -54,13 +54,13 @@ for (const engine of ENGINES) {
           `${JSON.stringify(mitm.failures)}; a's errors ${JSON.stringify(a.errors)}, b's ` +
           JSON.stringify(b.errors);
         await within(
-          a.net.send(b.net.id, "secret plans", "chat"),
+          a.net.send(b.net.id, "secret plans"),
           20_000,
           () => `send: ${where()}`,
         );
         assert.deepEqual(await within(b.net.recv(), 10_000, () => `receive: ${where()}`), {
           from: a.net.id,
-          module: "chat",
+          module: "",
           data: "secret plans",
         });
         assert.equal(mitm.bridged, 1, `both victims connected to the attacker ${mitm.failures}`);

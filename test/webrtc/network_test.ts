@@ -67,8 +67,8 @@ for (const engine of ENGINES) {
 
     it("exchanges text and binary messages both ways, connecting on demand", async () => {
       await withPair(server.url, engine, async (a, b) => {
-        await a.send(b.id, "hello b", "chat");
-        assert.deepEqual(await b.recv(), { from: a.id, module: "chat", data: "hello b" });
+        await a.send(b.id, "hello b");
+        assert.deepEqual(await b.recv(), { from: a.id, module: "", data: "hello b" });
         const bytes = new Uint8Array([0, 1, 2, 253, 254, 255]);
         const heard: unknown[] = [];
         const listener = a.onMessage((msg) => heard.push(msg.data));
@@ -280,13 +280,33 @@ for (const engine of ENGINES) {
         await until("the send-failed report", () => seen.length === 1, 5_000);
         assert.equal(seen[0].type === "send-failed" && seen[0].code, "not-connected");
         await a.send(b.id, "for the probe", "probe");
-        await a.send(b.id, "for nobody", "other");
+        await a.send(b.id, "for the network");
         await until("the probe message", () => seen.length === 2, 5_000);
         assert.deepEqual(seen[1], { type: "message", from: a.id, data: "for the probe" });
         await module.emitOut({ to: a.id, data: "now connected" });
-        const toNetwork = [(await b.recv()).data, (await b.recv()).data];
-        assert.deepEqual(toNetwork, ["for the probe", "for nobody"], "the Network sees all");
+        assert.equal((await b.recv()).data, "for the network", "the Network hears its own only");
         assert.equal(seen.length, 2, "the send over the open connection did not fail");
+      });
+    });
+
+    it("refuses a message for a module name nobody registered, back to its sender", async () => {
+      await withPair(server.url, engine, async (a, b) => {
+        const refused: NetworkError[] = [];
+        a.onError((error) => refused.push(error));
+        await a.send(b.id, "for nobody", "nobody-runs-this"); // handed over: it resolves
+        await a.send(b.id, "for the network");
+        assert.deepEqual(await b.recv(), { from: a.id, module: "", data: "for the network" });
+        await until("the refusal came back", () => refused.length === 1, 5_000);
+        assert.equal(refused[0].code, "unknown-module");
+        assert.equal(refused[0].to, b.id);
+        assert.match(refused[0].message, /no module "nobody-runs-this" runs there/);
+        // a handler given the name later takes what comes after
+        const heard: string[] = [];
+        b.on("nobody-runs-this", (message) => heard.push(String(message.data)));
+        await a.send(b.id, "now somebody", "nobody-runs-this");
+        await until("the handler heard it", () => heard.length === 1, 5_000);
+        assert.deepEqual(heard, ["now somebody"]);
+        assert.equal(refused.length, 1, "and nothing more was refused");
       });
     });
 

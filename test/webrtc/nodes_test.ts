@@ -53,7 +53,7 @@ describe("8 Nodes on real WebRTC and a real signalling server", { timeout: 120_0
       watcher.onPeer((event) => {
         if (event.id === victim.id) left.push(event.type);
       });
-      await victim.network.emitIn({ type: "close" }); // dies without a word to its modules
+      await victim.network.broker.emitIn({ type: "close" }); // dies without a word to its modules
       await until(
         "nobody is connected to the dead node any more",
         () => nodes.every((n) => !n.connectedNodes().includes(victim.id)),
