@@ -1,13 +1,13 @@
 /**
  * flnet for the browser: everything of `mod.ts` (which uses the browser's own
- * `RTCPeerConnection` and `WebSocket`), storage in `localStorage`, and {@link startBrowserNode},
+ * `RTCPeerConnection` and `WebSocket`), storage in `localStorage`, and {@link nodeStart},
  * which gives each origin one identity and keeps a second tab from running the same one.
  *
  * @example A chat node in a page
  * ```ts
- * import { startBrowserNode } from "./browser.ts";
+ * import { nodeStart } from "./browser.ts";
  * async function join() {
- *   const { node } = await startBrowserNode(`ws://${location.host}`, { sameIdentity: "tab" });
+ *   const { node } = await nodeStart(`ws://${location.host}`, { sameIdentity: "tab" });
  *   node.subscribe(async () => console.log(await node.chatHistory()));
  *   await node.sendChat("hello from a browser");
  * }
@@ -23,19 +23,13 @@ import {
 import { WebStorage } from "./adapters/browser/web_storage.ts";
 import { type DataStorage, MemoryStorage } from "./core/storage.ts";
 import type { ServerUrls } from "./net/websocket.ts";
-import { networkBrokerStart, type WebNetworkOptions } from "./mod.ts";
+import { openWebNetwork, type WebNetworkOptions } from "./adapters/web/runtime.ts";
 import { Node, type NodeOptions } from "./node/node.ts";
 
 export * from "./common.ts";
-export { networkBrokerStart, networkStart, type WebNetworkOptions } from "./mod.ts";
-
+export { networkStart, type WebNetworkOptions } from "./mod.ts";
 export { WebStorage } from "./adapters/browser/web_storage.ts";
-export {
-  claimIdentity,
-  type ClaimOptions,
-  type IdentityClaim,
-  IdentityInUseError,
-} from "./adapters/browser/identity_guard.ts";
+export { IdentityInUseError } from "./adapters/browser/identity_guard.ts";
 
 /** Where a browser node's identity (and its chat history, directory, ...) is kept. */
 export type BrowserIdentity =
@@ -46,7 +40,7 @@ export type BrowserIdentity =
   /** Memory only: gone when the page goes. */
   | "temporary";
 
-/** Options of {@link startBrowserNode}. */
+/** Options of {@link nodeStart}. */
 export interface BrowserNodeOptions extends Omit<NodeOptions, "storage" | "startNetwork"> {
   /** Keeps flnet's storage keys and identity guard apart from others' (default `"flnet"`). */
   namespace?: string;
@@ -76,7 +70,7 @@ export interface BrowserNode {
  * identity is the origin's (in `localStorage`) unless another tab runs it, see
  * {@link BrowserNodeOptions.sameIdentity}.
  */
-export async function startBrowserNode(
+export async function nodeStart(
   signalUrl: ServerUrls,
   options: BrowserNodeOptions = {},
 ): Promise<BrowserNode> {
@@ -86,7 +80,7 @@ export async function startBrowserNode(
     const node = await Node.start({
       ...nodeOptions,
       storage,
-      startNetwork: (config) => networkBrokerStart(config, signalUrl, network),
+      startNetwork: (config) => openWebNetwork(config, signalUrl, network),
     });
     return {
       node,

@@ -20,6 +20,7 @@ const EXPORTS = {
   ".": "./mod.ts",
   "./node": "./node.ts",
   "./browser": "./browser.ts",
+  "./modules": "./modules.ts",
   "./cli": "./cli.ts",
   "./wire": "./wire.ts",
   "./testing": "./testing.ts",
@@ -55,6 +56,8 @@ export type PackageJson = Record<string, unknown> & {
   version: string;
   dependencies: Record<string, string>;
   optionalDependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
 
 /** Runs one named step, timing it into `steps`; a failure says which step failed. */
@@ -136,6 +139,9 @@ async function pack(outDir: string, dev: PackageJson): Promise<string> {
         engines: dev.engines,
         dependencies: dev.dependencies,
         optionalDependencies: dev.optionalDependencies,
+        // the NATS client only clustered servers load (`--nats`): not installed by default
+        peerDependencies: dev.peerDependencies,
+        peerDependenciesMeta: dev.peerDependenciesMeta,
         keywords: ["webrtc", "p2p", "decentralized", "gossip", "deno", "browser"],
       },
       null,

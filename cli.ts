@@ -21,7 +21,7 @@ import { serveSignalOnNode } from "./adapters/node/serve_signal.ts";
 import { parseSignalArgs, signalUsage } from "./signal/args.ts";
 import type { NodeID } from "./core/ids.ts";
 import type { ChatMessage, Node } from "./node/node.ts";
-import { type NodeNetworkOptions, startNode } from "./node.ts";
+import { type NodeNetworkOptions, nodeStart } from "./node.ts";
 
 /** The usage text of the command. */
 export const CHAT_USAGE = `flnet: a chat node on an flnet network (the demo page's chat)
@@ -169,7 +169,7 @@ export async function main(args: string[]): Promise<number> {
   setLogLevel(options.logLevel);
   let node: Node;
   try {
-    node = await startNode(options.dir, options.signal, {
+    node = await nodeStart(options.dir, options.signal, {
       newConfig: {
         client: `flnet/${"Deno" in globalThis ? "deno" : "node"}-cli`,
         name: options.name,

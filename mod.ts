@@ -21,41 +21,18 @@
  */
 
 import type { NodeConfig } from "./core/config.ts";
-import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
-import type { NetworkBroker } from "./net/network.ts";
+import { Network } from "./net/api.ts";
 import type { ServerUrls } from "./net/websocket.ts";
-import { webRuntime } from "./adapters/web/runtime.ts";
-import { type PageEvents, retryWhenBack } from "./adapters/browser/network_wakeup.ts";
+import { openWebNetwork, type WebNetworkOptions } from "./adapters/web/runtime.ts";
 
 export * from "./common.ts";
-
-/** Options of this entry point's start functions: the runtime's constructors are optional. */
-export type WebNetworkOptions = Omit<NetworkStartOptions, "RTCPeerConnection" | "WebSocket"> & {
-  /** The RTCPeerConnection to use (default: the global one). */
-  RTCPeerConnection?: NetworkStartOptions["RTCPeerConnection"];
-  /** The WebSocket to use (default: the global one). */
-  WebSocket?: NetworkStartOptions["WebSocket"];
-};
+export type { WebNetworkOptions } from "./adapters/web/runtime.ts";
 
 /**
  * Starts a node's network with the runtime's global `RTCPeerConnection` and `WebSocket` (or
- * the ones given) and returns the raw broker, for linking modules, once the signalling server
- * welcomed the node. In a page it reconnects to the signalling server at once when the page
- * comes back online or becomes visible again.
- */
-export async function networkBrokerStart(
-  config: NodeConfig,
-  signalUrl: ServerUrls,
-  options: WebNetworkOptions = {},
-): Promise<NetworkBroker> {
-  const broker = await openNetwork(config, signalUrl, { ...options, ...webRuntime(options) });
-  retryWhenBack(broker, globalThis as unknown as PageEvents);
-  return broker;
-}
-
-/**
- * Starts a node's network and returns a {@link Network} once the signalling server welcomed
- * the node. Messages are buffered from the start, so none is missed before you read them.
+ * the ones given) and returns a {@link Network} once the signalling server welcomed the node.
+ * Messages are buffered from the start, so none is missed before you read them. In a page it
+ * reconnects to the signalling server at once when the page comes back online or visible.
  *
  * @example
  * ```ts
@@ -72,5 +49,5 @@ export async function networkStart(
   signalUrl: ServerUrls,
   options: WebNetworkOptions = {},
 ): Promise<Network> {
-  return new Network(config.id, await networkBrokerStart(config, signalUrl, options), options);
+  return new Network(config.id, await openWebNetwork(config, signalUrl, options), options);
 }

@@ -26,11 +26,10 @@
  */
 
 import type { NodeConfig } from "./core/config.ts";
-import { NodeWebSocket } from "./adapters/node/websocket.ts";
+import type { DataStorage } from "./core/storage.ts";
 import type { ServerUrls } from "./net/websocket.ts";
-import { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
-import { Network, type NetworkStartOptions, openNetwork } from "./net/api.ts";
-import type { NetworkBroker } from "./net/network.ts";
+import { Network } from "./net/api.ts";
+import { type NodeNetworkOptions, openNodeNetwork } from "./adapters/node/network_options.ts";
 import { FileStorage } from "./adapters/node/file_storage.ts";
 import { readSettingsFile, writeSettingsFile } from "./adapters/node/settings_file.ts";
 import { Logger } from "./core/log.ts";
@@ -40,56 +39,11 @@ import { Node, type NodeOptions } from "./node/node.ts";
 const log = new Logger("node");
 export * from "./common.ts";
 export { FileStorage } from "./adapters/node/file_storage.ts";
-export {
-  type DirectoryLock,
-  DirectoryLockedError,
-  lockDirectory,
-} from "./adapters/node/directory_lock.ts";
-export { NodeWebSocket } from "./adapters/node/websocket.ts";
+export { DirectoryLockedError } from "./adapters/node/directory_lock.ts";
+export type { WebRTCEngine } from "./adapters/node/webrtc.ts";
+export type { NodeNetworkOptions } from "./adapters/node/network_options.ts";
 export { serveSignalOnNode } from "./adapters/node/serve_signal.ts";
 export type { RunningSignalServer, ServeSignalOptions } from "./signal/server.ts";
-export { loadWebRTCEngine, type WebRTCEngine } from "./adapters/node/webrtc.ts";
-
-/**
- * {@link NetworkStartOptions} with the runtime's constructors filled in (they may still be
- * given), plus the choice of WebRTC engine.
- */
-export interface NodeNetworkOptions
-  extends Omit<NetworkStartOptions, "RTCPeerConnection" | "WebSocket"> {
-  /** An RTCPeerConnection to use instead of `engine`'s. */
-  RTCPeerConnection?: NetworkStartOptions["RTCPeerConnection"];
-  /** A WebSocket to use instead of the global one (or the `ws` package's on Node 20). */
-  WebSocket?: NetworkStartOptions["WebSocket"];
-  /** `"wrtc"` (@roamhq/wrtc, the default) or `"node-datachannel"`. */
-  engine?: WebRTCEngine;
-  /**
-   * node-datachannel only: the local address to gather candidates on (it skips loopback
-   * unless told `"127.0.0.1"`). @roamhq/wrtc cannot bind; use `candidateFilter` instead.
-   */
-  bindAddress?: string;
-}
-
-/** Fills in the engine and the WebSocket for Node and Deno. */
-export async function nodeNetworkOptions(
-  options: NodeNetworkOptions = {},
-): Promise<NetworkStartOptions> {
-  const { engine = "wrtc", bindAddress, ...rest } = options;
-  return {
-    ...rest,
-    RTCPeerConnection: rest.RTCPeerConnection ?? await loadWebRTCEngine(engine),
-    WebSocket: rest.WebSocket ?? NodeWebSocket,
-    rtcConfig: { ...(bindAddress ? { bindAddress } : {}), ...rest.rtcConfig },
-  };
-}
-
-/** Starts a node's network on Node or Deno and returns the raw broker. */
-export async function networkBrokerStart(
-  config: NodeConfig,
-  signalUrl: ServerUrls,
-  options: NodeNetworkOptions = {},
-): Promise<NetworkBroker> {
-  return await openNetwork(config, signalUrl, await nodeNetworkOptions(options));
-}
 
 /**
  * Starts a node's network on Node or Deno and returns a {@link Network} once the signalling
@@ -100,31 +54,37 @@ export async function networkStart(
   signalUrl: ServerUrls,
   options: NodeNetworkOptions = {},
 ): Promise<Network> {
-  return new Network(config.id, await networkBrokerStart(config, signalUrl, options), options);
+  return new Network(config.id, await openNodeNetwork(config, signalUrl, options), options);
 }
 
 /**
  * Starts a full {@link Node} on Node or Deno: its identity and module data in the directory
  * `dir` (created on first use, files readable by their owner only), its network on the
  * signalling server at `signalUrl`. The directory is locked while the node runs: a second
- * process on it fails with a {@link DirectoryLockedError} naming the first.
+ * process on it fails with a {@link DirectoryLockedError} naming the first. Given a storage
+ * instead of a directory (a `MemoryStorage` for a new identity each run), it keeps everything
+ * there.
  *
  * @example
  * ```ts
- * import { startNode } from "./node.ts";
+ * import { nodeStart } from "./node.ts";
  * async function chat() {
- *   const node = await startNode("./my-node", "ws://localhost:8765", { newConfig: { name: "ann" } });
+ *   const node = await nodeStart("./my-node", "ws://localhost:8765", { newConfig: { name: "ann" } });
  *   await node.sendChat("hello, everyone");
  *   node.subscribe((snapshot) => console.log(snapshot.random?.connected.length, "neighbours"));
  * }
  * ```
  */
-export async function startNode(
-  dir: string,
+export async function nodeStart(
+  dir: string | DataStorage,
   signalUrl: ServerUrls,
   options: Omit<NodeOptions, "storage" | "startNetwork"> & { network?: NodeNetworkOptions } = {},
 ): Promise<Node> {
   const { network, ...nodeOptions } = options;
+  const startNetwork = (config: NodeConfig) => openNodeNetwork(config, signalUrl, network);
+  if (typeof dir !== "string") {
+    return await Node.start({ ...nodeOptions, storage: dir, startNetwork });
+  }
   const lock = await lockDirectory(dir);
   try {
     const storage = new FileStorage(dir);
@@ -134,7 +94,7 @@ export async function startNode(
       ...nodeOptions,
       ...(settings ? { settings } : {}),
       storage,
-      startNetwork: (config) => networkBrokerStart(config, signalUrl, network),
+      startNetwork,
       onClosed: async () => {
         await options.onClosed?.();
         await lock.release();

@@ -6,7 +6,8 @@
  *
  * @example A module of your own, tested on two simulated nodes
  * ```ts
- * import { Broker, linkModule, type ModuleLinkIn, type NodeID } from "./mod.ts";
+ * import { Broker, type NodeID } from "./mod.ts";
+ * import { linkModule, type ModuleLinkIn } from "./modules.ts";
  * import { NetworkSim } from "./testing.ts";
  *
  * type Echo = Broker<ModuleLinkIn, { type: "send"; to: NodeID; data: string }>;

@@ -12,7 +12,8 @@ import { NodeConfig } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
 import { candidateFilters, filterSdp } from "../net/candidates.ts";
 import { type SignalBroker, startSignalClient } from "../net/signal_client.ts";
-import { loadWebRTCEngine, NodeWebSocket, type WebRTCEngine } from "../node.ts";
+import { loadWebRTCEngine, type WebRTCEngine } from "../adapters/node/webrtc.ts";
+import { NodeWebSocket } from "../adapters/node/websocket.ts";
 
 /** Pause sending above this many buffered bytes (flnet's own high mark is the same). */
 const HIGH_WATER = 1024 * 1024;

@@ -1,6 +1,6 @@
 /**
  * The settings of a node that a person may edit (its name and the modules it runs), kept apart
- * from its secret key: `startNode` keeps them in `settings.json` beside the identity, and a
+ * from its secret key: `nodeStart` keeps them in `settings.json` beside the identity, and a
  * change takes effect at the next start. A file that cannot be read is an error that names the
  * setting; the identity is never touched by it.
  *

@@ -13,14 +13,13 @@ import {
   candidateFilters,
   type ChatMessage,
   IdentityInUseError,
-  LOG_LEVELS,
   type LogLevel,
-  NEIGHBOUR_LIST_REFRESH_PERIODS,
   type NodeID,
+  nodeStart,
   setLogLevel,
-  startBrowserNode,
   type WebNetworkOptions,
 } from "../browser.ts";
+import { LOG_LEVELS, NEIGHBOUR_LIST_REFRESH_PERIODS } from "../modules.ts";
 import { layoutPicture, pathType, renderPicture } from "./picture.ts";
 import { PeerCounters, renderPeerList } from "./peer_list.ts";
 
@@ -267,7 +266,7 @@ async function join(sameIdentity: "refuse" | "tab"): Promise<void> {
   element("status").textContent = "connecting to the signalling server";
   let running: BrowserNode;
   try {
-    running = await startBrowserNode(signalUrl, {
+    running = await nodeStart(signalUrl, {
       sameIdentity,
       network: networkOptions(),
       newConfig: {

@@ -19,6 +19,7 @@ const ENTRIES = [
   { file: "mod.ts", name: "flnet", about: "runtime-neutral: every runtime" },
   { file: "node.ts", name: "flnet/node", about: "Node and Deno; adds to flnet" },
   { file: "browser.ts", name: "flnet/browser", about: "browsers; adds to flnet" },
+  { file: "modules.ts", name: "flnet/modules", about: "the building blocks under a Node" },
   { file: "wire.ts", name: "flnet/wire", about: "wire formats and transport pieces" },
   { file: "testing.ts", name: "flnet/testing", about: "an in-memory network for tests" },
   { file: "cli.ts", name: "flnet/cli", about: "Node and Deno: the flnet chat command" },
@@ -31,15 +32,76 @@ const START_HERE = [
   { file: "node.ts", name: "Network" },
   { file: "node.ts", name: "NetworkError" },
   { file: "node.ts", name: "NodeConfig" },
-  { file: "node.ts", name: "startNode" },
+  { file: "node.ts", name: "nodeStart" },
   { file: "node.ts", name: "Node" },
   { file: "node.ts", name: "Room" },
-  { file: "browser.ts", name: "startBrowserNode" },
+  { file: "browser.ts", name: "nodeStart" },
   { file: "node.ts", name: "serveSignalOnNode" },
 ];
 
-/** `deno doc`'s text for the symbol `name` of `file`: signatures and documentation. */
+/** A parameter as `deno doc --json` gives it: one with a default is an `assign`. */
+type DocParam = { kind: string; name?: string; optional?: boolean; left?: DocParam };
+/** A function, constructor or method as `deno doc --json` gives it. */
+type DocFunction = { name?: string; params?: DocParam[]; functionDef?: { params?: DocParam[] } };
+
+/** The names of the parameters that may be left out (`?`, or with a default). */
+function optionalParams(params: DocParam[] = []): string[] {
+  return params.flatMap((param) =>
+    param.kind === "assign" && param.left?.name
+      ? [param.left.name]
+      : param.optional && param.name
+      ? [param.name]
+      : []
+  );
+}
+
+/**
+ * For each signature of the symbol `name` in `file` (a function, or a class's constructor and
+ * methods): the first words of its line in `deno doc`'s text, and its optional parameters.
+ */
+async function signatures(file: string, name: string): Promise<[string, string[]][]> {
+  const { stdout } = await promisify(execFile)(
+    join(root, "node_modules", ".bin", "deno"),
+    ["doc", "--json", file],
+    { cwd: root, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const node = Object.values(JSON.parse(stdout).nodes)[0] as {
+    symbols: { name: string; declarations: { def?: Record<string, unknown> }[] }[];
+  };
+  const def = node.symbols.find((symbol) => symbol.name === name)?.declarations[0].def ?? {};
+  const found: [string, string[]][] = [];
+  if (Array.isArray(def.params)) found.push([`function ${name}(`, optionalParams(def.params)]);
+  for (const c of (def.constructors ?? []) as DocFunction[]) {
+    found.push(["constructor(", optionalParams(c.params)]);
+  }
+  for (const m of (def.methods ?? []) as DocFunction[]) {
+    found.push([`${m.name}(`, optionalParams(m.functionDef?.params)]);
+  }
+  return found.filter(([, optional]) => optional.length > 0);
+}
+
+/**
+ * `deno doc`'s text for the symbol `name` of `file`: signatures and documentation, with the
+ * parameters that may be left out marked `?` (the text shows a defaulted one as required).
+ */
 async function described(file: string, name: string): Promise<string> {
+  const text = await describedAsIs(file, name);
+  const optional = await signatures(file, name);
+  return text.split("\n").map((line) => {
+    const found = optional.find(([start]) =>
+      line.trimStart().replace(/^async /, "").startsWith(start)
+    );
+    if (!found) return line;
+    let marked = line;
+    for (const param of found[1]) {
+      marked = marked.replace(new RegExp(`([(,] ?(?:readonly )?)${param}: `), `$1${param}?: `);
+    }
+    return marked;
+  }).join("\n");
+}
+
+/** `deno doc`'s text for the symbol `name` of `file`, as it prints it. */
+async function describedAsIs(file: string, name: string): Promise<string> {
   const { stdout } = await promisify(execFile)(
     join(root, "node_modules", ".bin", "deno"),
     ["doc", "--filter", name, file],

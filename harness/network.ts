@@ -10,14 +10,9 @@ import { candidateFilters } from "../net/candidates.ts";
 import { MemoryStorage } from "../core/storage.ts";
 import type { Timer } from "../core/timer.ts";
 import { Node, type NodeOptions } from "../node/node.ts";
-import {
-  type Network,
-  networkBrokerStart,
-  networkStart,
-  type NodeNetworkOptions,
-  type ServerUrls,
-  type WebRTCEngine,
-} from "../node.ts";
+import { type Network, networkStart, type NodeNetworkOptions, type WebRTCEngine } from "../node.ts";
+import { openNodeNetwork } from "../adapters/node/network_options.ts";
+import type { ServerUrls } from "../net/websocket.ts";
 
 /**
  * Module timings for real-network tests with a 100 ms timer: fast, but not hasty. A setup may
@@ -112,7 +107,7 @@ export async function loopbackFullNode(
     ...modules,
     ...(name ? { newConfig: { name } } : {}),
     startNetwork: (config) =>
-      networkBrokerStart(config, url, loopback(engine, { disconnectGraceMs: 1000, ...network })),
+      openNodeNetwork(config, url, loopback(engine, { disconnectGraceMs: 1000, ...network })),
   });
 }
 

@@ -36,7 +36,7 @@ import {
   networkStart,
   NodeConfig,
   type NodeNetworkOptions,
-  startNode,
+  nodeStart,
   type WebRTCEngine,
 } from "../node.ts";
 import { FAST_NODE, loopback, loopbackFullNode, randomBytes, sha256 } from "./network.ts";
@@ -97,7 +97,7 @@ if (mode === "node") {
   const dir = process.argv.includes("--dir")
     ? arg("dir")
     : await mkdtemp(join(tmpdir(), "flnet-peer-"));
-  const node = await startNode(dir, arg("signal"), {
+  const node = await nodeStart(dir, arg("signal"), {
     ...FAST_NODE,
     timer: new IntervalTimer(100),
     neighbourListTicks: 10, // so that pages in a test can draw this node's connections

@@ -70,7 +70,7 @@ export interface NetworkStartOptions extends NetworkOptions {
 /**
  * Starts the network and returns the raw broker once the signalling server welcomed the node.
  * Throws a {@link NetworkError} (`signal-unreachable`) when it does not within the timeout.
- * The entry points' `networkBrokerStart` and `networkStart` call it with their runtime's
+ * The entry points' `networkStart` and `nodeStart` call it with their runtime's
  * constructors.
  */
 export async function openNetwork(

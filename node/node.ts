@@ -9,7 +9,7 @@
  * import { SimulatedTimer } from "../core/timer.ts";
  * import { NetworkSim } from "../testing/network_sim.ts";
  * import { Node } from "./node.ts";
- * const sim = new NetworkSim(); // in-memory; startNode (flnet/node) gives a real network
+ * const sim = new NetworkSim(); // in-memory; nodeStart (flnet/node) gives a real network
  * const node = await Node.start({
  *   storage: new MemoryStorage(),
  *   timer: new SimulatedTimer(),
@@ -74,14 +74,14 @@ export interface ChatMessage {
 export interface NodeOptions {
   /** Where the config (key `nodeConfig`) and module data are kept. */
   storage: DataStorage;
-  /** Starts the network of a config (e.g. `networkBrokerStart` of flnet/node). */
+  /** Starts the network of a config and returns its broker once welcomed (`openNetwork`). */
   startNetwork: (config: NodeConfig) => Promise<NetworkBroker>;
   /** Ticks for the modules (a one-second `IntervalTimer` by default). */
   timer?: Timer;
   /** Used when the storage holds no config yet. */
   newConfig?: NodeConfigOptions;
   /**
-   * Settings a person chose (e.g. from `settings.json`, as `startNode` reads it): they replace
+   * Settings a person chose (e.g. from `settings.json`, as `nodeStart` reads it): they replace
    * the stored config's name and modules, and the stored config is updated.
    */
   settings?: NodeSettings;

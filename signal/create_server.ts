@@ -36,7 +36,13 @@ export async function createSignalServer(
     if (cluster !== undefined) throw new Error("a cluster name needs NATS addresses (--nats)");
     return new SignalServer({ ...serverOptions, maxConnections });
   }
-  const { connectNatsBus } = await import("../adapters/nats/nats_bus.ts");
+  const { connectNatsBus } = await import("../adapters/nats/nats_bus.ts").catch((error) => {
+    throw new Error(
+      "--nats needs the NATS client, which is installed only for clustered servers: run " +
+        "`npm install @nats-io/transport-node` beside flnet (it asks for Node 22 or newer), or " +
+        `run the server with Deno (${(error as Error).message.split("\n")[0]})`,
+    );
+  });
   const bus = await connectNatsBus(nats);
   const server = new SignalServer({ ...serverOptions, maxConnections });
   try {

@@ -14,8 +14,8 @@
  */
 
 export {
+  type ServerSideConnection,
   SIGNAL_DEFAULTS,
-  type SignalConnection,
   type SignalNodeView,
   type SignalPeer,
   SignalServer,

@@ -49,7 +49,7 @@ export interface SignalPeer {
 }
 
 /** What the adapter calls for one connection. */
-export interface SignalConnection {
+export interface ServerSideConnection {
   /** A frame arrived (text as a string; anything else is refused as binary). */
   receive(data: unknown): void;
   /** The socket closed, for whatever reason. */
@@ -163,7 +163,7 @@ const log = new Logger("signal");
 const MAX_RELAYS_AWAY = 64;
 const encoder = new TextEncoder();
 
-class Connection implements SignalConnection {
+class Connection implements ServerSideConnection {
   readonly challenge: NodeID = U256.random();
   readonly openedAt: number = Date.now();
   lastSeen: number = Date.now();
@@ -269,7 +269,7 @@ export class SignalServer implements ClusterHost {
    * `address` is the client's IP address (see {@link addressKey}), for the per-address limit;
    * without it the connection is not counted per address.
    */
-  connect(peer: SignalPeer, address?: string): SignalConnection {
+  connect(peer: SignalPeer, address?: string): ServerSideConnection {
     const key = address === undefined ? undefined : addressKey(address);
     const connection = new Connection(this, peer, this.options.rateBurst, key);
     const fromThere = key === undefined ? 0 : this.#perAddress.get(key) ?? 0;

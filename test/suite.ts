@@ -22,7 +22,7 @@ interface Step {
 }
 
 const DENO_TEST = ["deno", "test", "-A", "--no-check", "--preload", "test/support/setup.ts"];
-const PUBLIC_ENTRIES = ["mod.ts", "node.ts", "browser.ts", "wire.ts", "testing.ts"];
+const PUBLIC_ENTRIES = ["mod.ts", "node.ts", "browser.ts", "modules.ts", "wire.ts", "testing.ts"];
 
 /** The files of `dir` whose names end in `_test.ts`, sorted. */
 function testFiles(dir: string): string[] {

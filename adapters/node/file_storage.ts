@@ -110,7 +110,7 @@ export class FileStorage implements DataStorage {
 
   /**
    * Deletes the temporary files writes left behind when their process died midway. Call it
-   * only while no other process writes to the directory (startNode holds its lock then).
+   * only while no other process writes to the directory (nodeStart holds its lock then).
    */
   async removeLeftovers(): Promise<number> {
     let names: string[];

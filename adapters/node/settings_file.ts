@@ -1,6 +1,6 @@
 /**
  * `settings.json` in a node's directory: the settings a person may edit (name, modules), apart
- * from the identity and its secret key (core/node_settings.ts). `startNode` reads it before
+ * from the identity and its secret key (core/node_settings.ts). `nodeStart` reads it before
  * starting and writes it when it is missing, so there is always one to edit.
  * @module
  */

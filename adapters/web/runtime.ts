@@ -5,8 +5,12 @@
  * @module
  */
 
+import type { NodeConfig } from "../../core/config.ts";
+import { type NetworkStartOptions, openNetwork } from "../../net/api.ts";
+import type { NetworkBroker } from "../../net/network.ts";
 import type { RTCPeerConnectionConstructor } from "../../net/peer_setup.ts";
-import type { WebSocketConstructor } from "../../net/websocket.ts";
+import type { ServerUrls, WebSocketConstructor } from "../../net/websocket.ts";
+import { type PageEvents, retryWhenBack } from "../browser/network_wakeup.ts";
 
 /** The two constructors the network needs from its runtime. */
 export interface RuntimeConstructors {
@@ -37,4 +41,28 @@ export function webRuntime(given: Partial<RuntimeConstructors> = {}): RuntimeCon
     );
   }
   return { RTCPeerConnection, WebSocket };
+}
+
+/** Options of the Web entry points' start functions: the runtime's constructors are optional. */
+export type WebNetworkOptions = Omit<NetworkStartOptions, "RTCPeerConnection" | "WebSocket"> & {
+  /** The RTCPeerConnection to use (default: the global one). */
+  RTCPeerConnection?: NetworkStartOptions["RTCPeerConnection"];
+  /** The WebSocket to use (default: the global one). */
+  WebSocket?: NetworkStartOptions["WebSocket"];
+};
+
+/**
+ * Starts a node's network with the runtime's global `RTCPeerConnection` and `WebSocket` (or
+ * the ones given) and returns its broker once the signalling server welcomed the node. In a page
+ * it reconnects to the signalling server at once when the page comes back online or becomes
+ * visible again.
+ */
+export async function openWebNetwork(
+  config: NodeConfig,
+  signalUrl: ServerUrls,
+  options: WebNetworkOptions = {},
+): Promise<NetworkBroker> {
+  const broker = await openNetwork(config, signalUrl, { ...options, ...webRuntime(options) });
+  retryWhenBack(broker, globalThis as unknown as PageEvents);
+  return broker;
 }

@@ -4,13 +4,13 @@
  * @module
  */
 
-import { candidateFilters, networkBrokerStart, NodeConfig } from "flnet/browser";
+import { candidateFilters, networkStart, NodeConfig } from "flnet/browser";
 import { runPingPong } from "./ping_pong.ts";
 
 const params = new URLSearchParams(location.search);
 const name = params.get("name") ?? "browser";
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`;
-const network = await networkBrokerStart(await NodeConfig.create({ name }), url, {
+const net = await networkStart(await NodeConfig.create({ name }), url, {
   ...(params.get("candidates") === "loopback"
     ? { candidateFilter: candidateFilters.loopbackOnly }
     : {}),
@@ -18,4 +18,4 @@ const network = await networkBrokerStart(await NodeConfig.create({ name }), url,
 const log = document.getElementById("log")!;
 const print = (line: string) => log.append(`${line}\n`);
 print(`${name} is on ${url}`);
-runPingPong(network, name, print);
+runPingPong(net.broker, name, print);

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { candidateFilters, networkBrokerStart, NodeConfig } from "flnet/node";
+import { candidateFilters, networkStart, NodeConfig } from "flnet/node";
 import { runPingPong } from "./ping_pong.ts";
 
 const [name = "deno", url = "ws://localhost:8765"] = Deno.args.filter((a) => !a.startsWith("--"));
 const loopback = Deno.args.includes("--loopback");
-const network = await networkBrokerStart(await NodeConfig.create({ name }), url, {
+const net = await networkStart(await NodeConfig.create({ name }), url, {
   ...(loopback ? { candidateFilter: candidateFilters.loopbackOnly } : {}),
 });
 console.log(`${name} is on ${url}`);
-runPingPong(network, name, (line) => console.log(line));
+runPingPong(net.broker, name, (line) => console.log(line));

@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { candidateFilters, networkBrokerStart, NodeConfig, type WebRTCEngine } from "flnet/node";
+import { candidateFilters, networkStart, NodeConfig, type WebRTCEngine } from "flnet/node";
 import { runPingPong } from "./ping_pong.ts";
 
 const args = process.argv.slice(2);
@@ -16,10 +16,10 @@ const [name = "node", url = "ws://localhost:8765"] = args.filter((a) =>
   !a.startsWith("--") && a !== engine
 );
 const loopback = args.includes("--loopback");
-const network = await networkBrokerStart(await NodeConfig.create({ name }), url, {
+const net = await networkStart(await NodeConfig.create({ name }), url, {
   engine,
   ...(loopback ? { candidateFilter: candidateFilters.loopbackOnly } : {}),
   ...(loopback && engine === "node-datachannel" ? { bindAddress: "127.0.0.1" } : {}),
 });
 console.log(`${name} is on ${url} (${engine})`);
-runPingPong(network, name, (line) => console.log(line));
+runPingPong(net.broker, name, (line) => console.log(line));

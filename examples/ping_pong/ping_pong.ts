@@ -5,14 +5,8 @@
  * @module
  */
 
-import {
-  Broker,
-  linkModule,
-  type ModuleLinkIn,
-  type NetworkBroker,
-  type NodeID,
-  type NodeInfo,
-} from "flnet";
+import { Broker, type NodeID, type NodeInfo } from "flnet";
+import { linkModule, type ModuleLinkIn, type NetworkBroker } from "flnet/modules";
 
 /** The module name its messages travel under. */
 export const PING_PONG = "ping-pong";

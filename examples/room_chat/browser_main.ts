@@ -4,12 +4,12 @@
  * @module
  */
 
-import { candidateFilters, startBrowserNode } from "flnet/browser";
+import { candidateFilters, nodeStart } from "flnet/browser";
 import { joinRoomChat } from "./room_chat.ts";
 
 const params = new URLSearchParams(location.search);
 const topic = params.get("room") ?? "lobby";
-const { node } = await startBrowserNode(
+const { node } = await nodeStart(
   `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`,
   {
     sameIdentity: "tab",

@@ -7,7 +7,7 @@
 
 import process from "node:process";
 import { createInterface } from "node:readline";
-import { candidateFilters, MemoryStorage, networkBrokerStart, Node } from "flnet/node";
+import { candidateFilters, MemoryStorage, nodeStart } from "flnet/node";
 import { joinRoomChat } from "./room_chat.ts";
 
 const args = process.argv.slice(2);
@@ -18,13 +18,10 @@ if (!topic) {
   process.exit(2);
 }
 const loopback = args.includes("--loopback");
-const node = await Node.start({
-  storage: new MemoryStorage(), // a new identity each run
+// a new identity each run, kept in memory only
+const node = await nodeStart(new MemoryStorage(), option("--signal") ?? "ws://localhost:8765", {
   newConfig: { name: option("--name") ?? "room-chat" },
-  startNetwork: (config) =>
-    networkBrokerStart(config, option("--signal") ?? "ws://localhost:8765", {
-      ...(loopback ? { candidateFilter: candidateFilters.loopbackOnly } : {}),
-    }),
+  network: loopback ? { candidateFilter: candidateFilters.loopbackOnly } : {},
 });
 const say = await joinRoomChat(node, topic, (line) => console.log(line));
 for await (const line of createInterface({ input: process.stdin })) {

@@ -1,7 +1,7 @@
 import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
-import { networkBrokerStart } from "../../mod.ts";
+import { openWebNetwork } from "../../adapters/web/runtime.ts";
 import { NOTHING_LISTENS } from "../../harness/signal_process.ts";
 
 describe("networkStart without a WebRTC engine", () => {
@@ -9,14 +9,14 @@ describe("networkStart without a WebRTC engine", () => {
     const global = globalThis as { RTCPeerConnection?: unknown };
     assert.equal(global.RTCPeerConnection, undefined, "Deno and Node have none of their own");
     await assert.rejects(
-      networkBrokerStart(await NodeConfig.create(), "ws://127.0.0.1:1"),
+      openWebNetwork(await NodeConfig.create(), "ws://127.0.0.1:1"),
       /no RTCPeerConnection in this runtime: on Node or Deno import flnet\/node/,
     );
   });
 
   it("fails at once with signal-unreachable when nothing listens at the address", async () => {
     await assert.rejects(
-      networkBrokerStart(await NodeConfig.create(), NOTHING_LISTENS, {
+      openWebNetwork(await NodeConfig.create(), NOTHING_LISTENS, {
         RTCPeerConnection: class {} as never,
         readyTimeoutMs: 60_000, // a refused connection must not wait for this
       }),
@@ -38,7 +38,7 @@ describe("networkStart without a WebRTC engine", () => {
     });
     try {
       await assert.rejects(
-        networkBrokerStart(await NodeConfig.create(), `ws://127.0.0.1:${silent.addr.port}`, {
+        openWebNetwork(await NodeConfig.create(), `ws://127.0.0.1:${silent.addr.port}`, {
           RTCPeerConnection: class {} as never,
           readyTimeoutMs: 300,
         }),
@@ -65,7 +65,7 @@ describe("networkStart without a WebRTC engine", () => {
     ];
     for (const [url, message] of cases) {
       await assert.rejects(
-        networkBrokerStart(config, url, { RTCPeerConnection: class {} as never }),
+        openWebNetwork(config, url, { RTCPeerConnection: class {} as never }),
         (error: Error & { code?: string }) => {
           assert.equal(error.code, "bad-url");
           assert.match(error.message, message);

@@ -1,7 +1,7 @@
 import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
-import { networkBrokerStart } from "../../mod.ts";
+import { openWebNetwork } from "../../adapters/web/runtime.ts";
 import { serveSignal } from "../../signal/serve.ts";
 import { nextOf } from "../support/channels.ts";
 
@@ -22,7 +22,7 @@ describe("status rounds and closing", { timeout: 30_000 }, () => {
   it("answer and end even while a peer's setup step hangs", async () => {
     const server = await serveSignal({ port: 0 });
     const other = await NodeConfig.create();
-    const network = await networkBrokerStart(await NodeConfig.create(), server.url, {
+    const network = await openWebNetwork(await NodeConfig.create(), server.url, {
       RTCPeerConnection: StuckPeerConnection as never,
     });
     const out = network.channelOut();

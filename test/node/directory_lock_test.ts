@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DirectoryLockedError, startNode } from "../../node.ts";
+import { DirectoryLockedError, nodeStart } from "../../node.ts";
 import { serveSignal } from "../../signal/serve.ts";
 import { startChatCommand } from "../support/chat_process.ts";
 import { loopback } from "../../harness/network.ts";
@@ -15,7 +15,7 @@ describe("one process per node directory", { timeout: 60_000 }, () => {
     const first = await startChatCommand(server.url, dir);
     try {
       const network = loopback("wrtc");
-      await assert.rejects(startNode(dir, server.url, { network }), (error: Error) => {
+      await assert.rejects(nodeStart(dir, server.url, { network }), (error: Error) => {
         assert.ok(error instanceof DirectoryLockedError, String(error));
         assert.equal(error.pid, first.child.pid);
         assert.match(error.message, /is in use by process \d+ .*stop that process/);
@@ -23,7 +23,7 @@ describe("one process per node directory", { timeout: 60_000 }, () => {
       });
       first.child.kill("SIGKILL"); // leaves its lock file behind
       await first.exited;
-      const node = await startNode(dir, server.url, { network });
+      const node = await nodeStart(dir, server.url, { network });
       await node.close();
     } finally {
       await first.stop();

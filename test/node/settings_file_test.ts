@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startNode } from "../../node.ts";
+import { nodeStart } from "../../node.ts";
 import { parseNodeSettings } from "../../core/node_settings.ts";
 import { serveSignal } from "../../signal/serve.ts";
 import { loopback } from "../../harness/network.ts";
@@ -14,7 +14,7 @@ describe("settings.json, apart from the identity", { timeout: 60_000 }, () => {
     const dir = await mkdtemp(join(tmpdir(), "flnet-settings-"));
     const options = { network: loopback("wrtc"), newConfig: { name: "first" } };
     try {
-      const first = await startNode(dir, server.url, options);
+      const first = await nodeStart(dir, server.url, options);
       const id = first.id;
       await first.close();
       const settingsFile = join(dir, "settings.json");
@@ -25,7 +25,7 @@ describe("settings.json, apart from the identity", { timeout: 60_000 }, () => {
 
       // renamed by hand, one module dropped
       await writeFile(settingsFile, JSON.stringify({ name: "renamed", modules: ["random"] }));
-      const second = await startNode(dir, server.url, options);
+      const second = await nodeStart(dir, server.url, options);
       assert.equal(second.id, id, "the same identity");
       assert.equal(second.config.info.name, "renamed");
       assert.deepEqual(second.config.info.modules, ["random"]);
@@ -36,11 +36,11 @@ describe("settings.json, apart from the identity", { timeout: 60_000 }, () => {
       // a broken file stops the start with words that name it, and harms nothing
       await writeFile(settingsFile, '{"name": ""}');
       await assert.rejects(
-        startNode(dir, server.url, options),
+        nodeStart(dir, server.url, options),
         /settings\.json: "name" must be text of 1 to 64 characters; fix it, or delete the file/,
       );
       await rm(settingsFile);
-      const third = await startNode(dir, server.url, options);
+      const third = await nodeStart(dir, server.url, options);
       assert.equal(third.id, id);
       assert.equal(third.config.info.name, "renamed", "the stored settings");
       await third.close();

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { NodeConfig, NodeWebSocket } from "../../node.ts";
+import { NodeConfig } from "../../node.ts";
+import { NodeWebSocket } from "../../adapters/node/websocket.ts";
 import { startSignalClient } from "../../wire.ts";
 import { nextOf } from "../support/channels.ts";
 import { type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";

@@ -7,7 +7,7 @@
 
 import { Broker, type NetworkMessage, NodeConfig, type NodeID } from "flnet";
 import { FileStorage, networkStart, type WebRTCEngine } from "flnet/node";
-import { type BrowserNodeOptions, startBrowserNode } from "flnet/browser";
+import { type BrowserNodeOptions, nodeStart } from "flnet/browser";
 import { parseChatArgs } from "flnet/cli";
 import { encodeMessage } from "flnet/wire";
 import { NetworkSim } from "flnet/testing";
@@ -27,6 +27,6 @@ export async function use(peer: NodeID): Promise<string> {
   const cli: string[] = parseChatArgs(["--name", "ann"]).signal;
   const frames = [...encodeMessage(1, { module: "m", data: "x" })].length;
   const simulated = new NetworkSim().join();
-  void startBrowserNode;
+  void nodeStart;
   return `${msg.from} ${options.sameIdentity} ${config.info.name} ${cli} ${frames} ${simulated.name}`;
 }

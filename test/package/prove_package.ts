@@ -88,6 +88,8 @@ async function scratchLock(
         license: dev.license,
         dependencies: dev.dependencies,
         optionalDependencies: dev.optionalDependencies,
+        peerDependencies: dev.peerDependencies,
+        peerDependenciesMeta: dev.peerDependenciesMeta,
         bin: { flnet: "bin/flnet.js" },
         engines: dev.engines,
       },
@@ -111,9 +113,14 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
         JSON.stringify({ ...manifest, private: true, type: "module" }, null, 2),
       );
       await writeFile(join(scratch, "package-lock.json"), JSON.stringify(lock, null, 2));
-      await run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], {
-        cwd: scratch,
-      });
+      const { stderr } = await run(
+        "npm",
+        ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"],
+        { cwd: scratch },
+      );
+      // a user's own project must install flnet on the Node it claims (20) without warnings
+      const engines = stderr.split("\n").filter((line) => line.includes("EBADENGINE"));
+      if (engines.length) throw new Error(`npm warned on install:\n${engines.join("\n")}`);
     });
     await step(
       steps,

@@ -14,7 +14,7 @@ import type { NodeID } from "../../core/ids.ts";
 import { IntervalTimer } from "../../core/timer.ts";
 import { createEvent } from "../../modules/gossip/event.ts";
 import type { Node } from "../../node/node.ts";
-import { networkBrokerStart } from "../../node.ts";
+import { openNodeNetwork } from "../../adapters/node/network_options.ts";
 import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
 import {
   FAST_NODE,
@@ -91,7 +91,7 @@ describe("what the docs promise, on real engines", { timeout: 90_000 }, () => {
 
   it("fails messages still queued at the broker with closed when the network closes", async () => {
     const server = await serveSignal({ port: 0 });
-    const broker = await networkBrokerStart(
+    const broker = await openNodeNetwork(
       await NodeConfig.create(),
       server.url,
       loopback("wrtc"),
