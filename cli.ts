@@ -119,15 +119,21 @@ export function formatChat(message: ChatMessage): string {
  */
 function follow(node: Node, print: (line: string) => void): void {
   let lost = false;
+  // one line per change of state: an error is printed once until the server is lost or back
+  // (requests that wait out a restart fail one after another, each saying the same)
+  const told = new Set<string>();
   node.network.broker.tapOut((out) => {
     if (out.type !== "signal") return;
     if (out.state === "disconnected" && !lost) {
       lost = true;
+      told.clear();
       print(`* lost the signalling server (${out.message}); reconnecting`);
     } else if (out.state === "ready" && lost) {
       lost = false;
+      told.clear();
       print("* back on the signalling server");
-    } else if (out.state === "error") {
+    } else if (out.state === "error" && !lost && !told.has(out.code ?? "")) {
+      told.add(out.code ?? "");
       print(`! signalling server: ${out.code}${out.message ? `: ${out.message}` : ""}`);
     }
   });

@@ -43,7 +43,7 @@ export { DirectoryLockedError } from "./adapters/node/directory_lock.ts";
 export type { WebRTCEngine } from "./adapters/node/webrtc.ts";
 export type { NodeNetworkOptions } from "./adapters/node/network_options.ts";
 export { serveSignalOnNode } from "./adapters/node/serve_signal.ts";
-export type { RunningSignalServer, ServeSignalOptions } from "./signal/server.ts";
+export type { RunningSignalServer, ServeSignalOptions } from "./signal/serve_options.ts";
 
 /**
  * Starts a node's network on Node or Deno and returns a {@link Network} once the signalling

@@ -9,7 +9,7 @@
  */
 
 import type { WebRTCEngine } from "../node.ts";
-import { type RunningSignalServer, serveSignal } from "../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../adapters/deno/serve_signal.ts";
 import { loopbackNode } from "../harness/network.ts";
 import { startPeer } from "../harness/peer_process.ts";
 import { numberOption, publish, textOption } from "./report.ts";

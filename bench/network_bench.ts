@@ -13,7 +13,7 @@
  */
 
 import type { WebRTCEngine } from "../node.ts";
-import { type RunningSignalServer, serveSignal } from "../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../adapters/deno/serve_signal.ts";
 import { NodeConfig } from "../core/config.ts";
 import { signSetup, verifySetup } from "../net/setup_signal.ts";
 import { withPair } from "../harness/network.ts";

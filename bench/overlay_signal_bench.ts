@@ -23,7 +23,7 @@ import { NodeConfig } from "../core/config.ts";
 import type { NodeID } from "../core/ids.ts";
 import { overlay } from "../testing/overlay.ts";
 import { listOption, numberOption, publish } from "./report.ts";
-import { serveSignal } from "../signal/serve.ts";
+import { serveSignal } from "../adapters/deno/serve_signal.ts";
 import { loopbackNode } from "../harness/network.ts";
 import type { Network } from "../net/api.ts";
 

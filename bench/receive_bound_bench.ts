@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type RunningSignalServer, serveSignal } from "../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../adapters/deno/serve_signal.ts";
 import { loopbackNode } from "../harness/network.ts";
 import type { NodeNetworkOptions } from "../node.ts";
 import { numberOption, publish } from "./report.ts";

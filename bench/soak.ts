@@ -12,7 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { IntervalTimer } from "../core/timer.ts";
 import type { Node } from "../node/node.ts";
-import { serveSignal } from "../signal/serve.ts";
+import { serveSignal } from "../adapters/deno/serve_signal.ts";
 import { loopbackFullNode } from "../harness/network.ts";
 import { startPeer } from "../harness/peer_process.ts";
 import { numberOption, publish } from "./report.ts";

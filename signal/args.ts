@@ -5,7 +5,7 @@
  */
 
 import { type CommonArgs, walkArgs } from "../core/args.ts";
-import type { ServeSignalOptions } from "./server.ts";
+import type { ServeSignalOptions } from "./serve_options.ts";
 
 /**
  * The usage text of the server's command line, as `command` (e.g. "deno run -A signal/main.ts"

@@ -6,21 +6,22 @@
  */
 
 import { allowedConnections } from "./fd_limit.ts";
-import { type ServeSignalOptions, SignalServer, type SignalServerOptions } from "./server.ts";
+import type { ServeSignalOptions } from "./serve_options.ts";
+import { SignalServer, type SignalServerOptions } from "./server.ts";
 
 /**
  * A {@link SignalServer} for `options`, reading files with the runtime's `readText`: the
  * process's limits (`/proc/self/limits`, where there is one) and the TURN secret. With
- * `options.nats`, it first connects to NATS (and fails with an error saying so when none
- * answers).
+ * `options.nats`, it first connects to NATS through `options.connectBus` (and fails with an
+ * error saying so when none answers).
  */
 export async function createSignalServer(
   options:
     & Partial<SignalServerOptions>
-    & Pick<ServeSignalOptions, "nats" | "cluster" | "turnSecretFile">,
+    & Pick<ServeSignalOptions, "nats" | "connectBus" | "cluster" | "turnSecretFile">,
   readText: (path: string) => Promise<string>,
 ): Promise<SignalServer> {
-  const { nats, cluster, turnSecretFile, ...serverOptions } = options;
+  const { nats, connectBus, cluster, turnSecretFile, ...serverOptions } = options;
   const limits = await readText("/proc/self/limits").catch(() => undefined);
   const maxConnections = allowedConnections(serverOptions.maxConnections, limits);
   if (serverOptions.turn && turnSecretFile !== undefined) {
@@ -36,14 +37,8 @@ export async function createSignalServer(
     if (cluster !== undefined) throw new Error("a cluster name needs NATS addresses (--nats)");
     return new SignalServer({ ...serverOptions, maxConnections });
   }
-  const { connectNatsBus } = await import("../adapters/nats/nats_bus.ts").catch((error) => {
-    throw new Error(
-      "--nats needs the NATS client, which is installed only for clustered servers: run " +
-        "`npm install @nats-io/transport-node` beside flnet (it asks for Node 22 or newer), or " +
-        `run the server with Deno (${(error as Error).message.split("\n")[0]})`,
-    );
-  });
-  const bus = await connectNatsBus(nats);
+  if (!connectBus) throw new Error("NATS addresses need a connectBus to reach them");
+  const bus = await connectBus(nats);
   const server = new SignalServer({ ...serverOptions, maxConnections });
   try {
     server.joinCluster(bus, cluster === undefined ? {} : { name: cluster });

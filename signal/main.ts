@@ -6,7 +6,7 @@
 
 import { logLevelFromVerbosity, setLogLevel } from "../core/log.ts";
 import { parseSignalArgs, signalUsage } from "./args.ts";
-import { serveSignal } from "./serve.ts";
+import { serveSignal } from "../adapters/deno/serve_signal.ts";
 
 const USAGE = signalUsage("deno run -A signal/main.ts");
 

@@ -22,7 +22,8 @@ export {
   type SignalServerOptions,
   type SignalStats,
 } from "./server.ts";
-export { type RunningSignalServer, serveSignal, type ServeSignalOptions } from "./serve.ts";
+export { serveSignal } from "../adapters/deno/serve_signal.ts";
+export type { RunningSignalServer, ServeSignalOptions } from "./serve_options.ts";
 export {
   CLUSTER_DEFAULTS,
   type ClusterBus,

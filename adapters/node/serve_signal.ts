@@ -1,7 +1,7 @@
 /**
  * The signalling server on Node: `node:http` for HTTP and the `ws` package for WebSockets,
  * around the same protocol logic ({@link SignalServer}) and HTTP routes as the Deno server
- * (`signal/serve.ts`): `/health`, `/stats`, `/nodes`, the demo with `staticDir`. It also runs
+ * (`adapters/deno/serve_signal.ts`): `/health`, `/stats`, `/nodes`, the demo with `staticDir`. It also runs
  * on Deno (through its Node compatibility), which is how the tests drive it beside a Node
  * process.
  *
@@ -23,8 +23,9 @@ import { join, sep } from "node:path";
 import { type WebSocket, WebSocketServer } from "ws";
 import { Logger } from "../../core/log.ts";
 import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";
-import type { RunningSignalServer, ServeSignalOptions } from "../../signal/server.ts";
+import type { RunningSignalServer, ServeSignalOptions } from "../../signal/serve_options.ts";
 import { createSignalServer } from "../../signal/create_server.ts";
+import { connectNats } from "../nats/connect.ts";
 import { addressKey, clientAddress } from "../../signal/client_address.ts";
 
 const log = new Logger("signal");
@@ -41,7 +42,10 @@ export async function serveSignalOnNode(
     headerTimeoutMs = 10_000,
     ...serverOptions
   } = options;
-  const server = await createSignalServer(serverOptions, (path) => readFile(path, "utf8"));
+  const server = await createSignalServer(
+    { connectBus: connectNats, ...serverOptions },
+    (path) => readFile(path, "utf8"),
+  );
   const started = Date.now();
   const files = staticDir ? nodeFiles(await realpath(staticDir)) : undefined;
   const sockets = new Set<WebSocket>();

@@ -26,5 +26,10 @@ document.getElementById("say")!.addEventListener("submit", (event) => {
   const input = document.getElementById("text") as HTMLInputElement;
   const text = input.value.trim();
   input.value = "";
-  if (text) say(text).catch((error) => log.append(`! not sent: ${error.message}\n`));
+  // a terminal shows what was typed; a page shows it once the room has it
+  if (!text) return;
+  say(text).then(
+    () => log.append(`${node.config.info.name} (you): ${text}\n`),
+    (error) => log.append(`! not sent: ${error.message}\n`),
+  );
 });

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { loopbackNode, until } from "../../harness/network.ts";
 import { BROWSERS, launchBrowser, type TestBrowser, type TestPage } from "../support/browsers.ts";
 import { buildTestSite, pageNetwork } from "../support/page_network.ts";

@@ -7,7 +7,7 @@
 
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import type { RunningSignalServer } from "../../signal/serve.ts";
+import type { RunningSignalServer } from "../../adapters/deno/serve_signal.ts";
 import { loopbackNode, randomBytes, sha256, until } from "../../harness/network.ts";
 import {
   type BrowserName,

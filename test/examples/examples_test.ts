@@ -210,6 +210,11 @@ describe("the examples", { timeout: 120_000 }, () => {
         await page.press("#text", "Enter");
         await ann.waitFor(/: hello from cy$/, 30_000);
         await bob.waitFor(/: hello from cy$/, 30_000);
+        await until(
+          "the page shows its own line",
+          async () => (await pageLines()).includes("cy (you): hello from cy"),
+          10_000,
+        );
         assert.deepEqual(eve.lines.filter((line) => line.includes("hello")), [], "another room");
         assert.ok(!eve.lines.some((line) => line.includes("joined")), eve.lines.join("\n"));
       } finally {

@@ -2,7 +2,7 @@ import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { openWebNetwork } from "../../adapters/web/runtime.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { nextOf } from "../support/channels.ts";
 
 /** An engine whose offers never come: a setup step that hangs (logic test; real engines elsewhere). */

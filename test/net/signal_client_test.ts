@@ -5,7 +5,7 @@ import type { BrokerChannel } from "../../core/broker.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { type SignalOut, startSignalClient } from "../../net/signal_client.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { nextOf } from "../support/channels.ts";
 
 async function client(url: string, name: string) {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectoryLockedError, nodeStart } from "../../node.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { startChatCommand } from "../support/chat_process.ts";
 import { loopback } from "../../harness/network.ts";
 

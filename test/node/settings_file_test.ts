@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeStart } from "../../node.ts";
 import { parseNodeSettings } from "../../core/node_settings.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { loopback } from "../../harness/network.ts";
 
 describe("settings.json, apart from the identity", { timeout: 60_000 }, () => {

@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import * as esbuild from "esbuild";
 import { type NpmBuild, type PackageJson, step } from "../../build_npm.ts";
 import { startLineProcess } from "../../harness/line_process.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { startNatsCluster } from "../../harness/nats_cluster.ts";
 import { lanNamespaceUnavailable } from "../support/lan_namespace.ts";
 import { runReadmeNodeCommands } from "./readme_node_commands.ts";
@@ -175,6 +175,18 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
       const flnet = join(scratch, "node_modules", ".bin", "flnet");
       const { stdout } = await run(flnet, ["--help"]);
       if (!stdout.includes("Usage: flnet")) throw new Error(`unexpected --help output: ${stdout}`);
+      // the NATS client is not installed with flnet: --nats says what to install
+      const without = await run(flnet, ["signal", "--port", "0", "--nats", "nats://127.0.0.1:1"])
+        .then(() => undefined, (error) => String(error.stderr));
+      if (!without?.includes("npm install @nats-io/transport-node")) {
+        throw new Error(`flnet signal --nats without the NATS client said: ${without}`);
+      }
+      const natsVersion = JSON.parse(await readFile(join(root, "package-lock.json"), "utf8"))
+        .packages["node_modules/@nats-io/transport-node"].version;
+      await run("npm", [
+        ...["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"],
+        `@nats-io/transport-node@${natsVersion}`,
+      ], { cwd: scratch });
       // `flnet signal` serves on Node, in a cluster over NATS; a chat node joins it, until it
       // is told /quit
       const nats = await startNatsCluster(1);

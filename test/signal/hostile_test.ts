@@ -4,7 +4,7 @@ import { NodeConfig } from "../../core/config.ts";
 import { type NodeID, U256 } from "../../core/ids.ts";
 import { startSignalClient } from "../../net/signal_client.ts";
 import type { SignalErrorCode } from "../../net/signal_protocol.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 import { seededRandom } from "../../core/random.ts";
 

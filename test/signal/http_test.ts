@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { startSignalProcess } from "../../harness/signal_process.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 import denoConfig from "../../deno.json" with { type: "json" };

@@ -4,7 +4,7 @@ import { SMALL_ORDER_POINTS } from "../../core/ed25519.ts";
 import { NodeConfig } from "../../core/config.ts";
 import { U256 } from "../../core/ids.ts";
 import { type ServerMessage, SIGNAL_ERRORS } from "../../net/signal_protocol.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { startSignalProcess } from "../../harness/signal_process.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 

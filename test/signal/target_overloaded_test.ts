@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import type { NodeID } from "../../core/ids.ts";
 import { type SignalOut, startSignalClient } from "../../net/signal_client.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { startPeer } from "../../harness/peer_process.ts";
 import { loopbackNode, until } from "../../harness/network.ts";
 import type { NetworkError } from "../../net/errors.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { parseServerMessage } from "../../net/signal_protocol.ts";
 import { parseSignalArgs } from "../../signal/args.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { turnCredentials } from "../../signal/turn_credentials.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 import { startSignalProcess } from "../../harness/signal_process.ts";

@@ -10,7 +10,7 @@
 
 import { describe, it } from "./timed.ts";
 import assert from "node:assert/strict";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { loopbackNode } from "../../harness/network.ts";
 import type { WebRTCEngine } from "../../node.ts";
 import type { Network } from "../../net/api.ts";

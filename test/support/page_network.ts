@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBrowser } from "../../build_browser.ts";
 import type { TestBrowser, TestPage } from "./browsers.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 
 /** Builds the browser bundle and a blank page into a new temporary directory, returned. */
 export async function buildTestSite(): Promise<string> {

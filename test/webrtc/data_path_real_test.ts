@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { loadWebRTCEngine } from "../../adapters/node/webrtc.ts";
 import type { RTCPeerConnectionConstructor } from "../../net/peer_setup.ts";
 import { MAX_FRAME_BYTES } from "../../net/framing.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { ENGINES, loopbackNode, until } from "../../harness/network.ts";
 import type { WebRTCEngine } from "../../node.ts";
 

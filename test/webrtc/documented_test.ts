@@ -15,7 +15,7 @@ import { IntervalTimer } from "../../core/timer.ts";
 import { createEvent } from "../../modules/gossip/event.ts";
 import type { Node } from "../../node/node.ts";
 import { openNodeNetwork } from "../../adapters/node/network_options.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import {
   FAST_NODE,
   loopback,

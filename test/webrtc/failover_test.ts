@@ -8,7 +8,7 @@ import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NetworkError } from "../../net/api.ts";
 import { NodeConfig } from "../../core/config.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { loopback, loopbackNode, until } from "../../harness/network.ts";
 import { networkStart } from "../../node.ts";
 

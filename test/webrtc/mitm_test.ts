@@ -10,7 +10,7 @@ import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
 import { NetworkError } from "../../net/api.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { MitmSignal, victimNode } from "../support/mitm_signal.ts";
 import { ENGINES, until } from "../../harness/network.ts";
 import type { Network } from "../../node.ts";

@@ -5,7 +5,7 @@ import { type NodeID, U256 } from "../../core/ids.ts";
 import { signSetup } from "../../net/setup_signal.ts";
 import { NetworkError } from "../../net/api.ts";
 import { loadWebRTCEngine } from "../../adapters/node/webrtc.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 import { nextOf } from "../support/channels.ts";
 import {

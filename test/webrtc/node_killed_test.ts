@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
 import { IntervalTimer } from "../../core/timer.ts";
 import type { Node } from "../../node/node.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { loopbackFullNode, until } from "../../harness/network.ts";
 import { startPeer } from "../../harness/peer_process.ts";
 

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import type { WebRTCEngine } from "../../node.ts";
 import { type PeerProcess, startPeer } from "../../harness/peer_process.ts";
 

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import type { NetworkError } from "../../net/api.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { nextOf } from "../support/channels.ts";
 import { ENGINES, loopbackNode, randomBytes } from "../../harness/network.ts";
 import { startPeer } from "../../harness/peer_process.ts";

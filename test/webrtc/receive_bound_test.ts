@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { NetworkError } from "../../net/api.ts";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { ENGINES, until, withPair } from "../../harness/network.ts";
 
 for (const engine of ENGINES) {

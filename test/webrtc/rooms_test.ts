@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { IntervalTimer } from "../../core/timer.ts";
 import type { Node } from "../../node/node.ts";
 import type { Room, RoomMessage } from "../../node/rooms.ts";
-import { serveSignal } from "../../signal/serve.ts";
+import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { loopbackFullNode, until } from "../../harness/network.ts";
 
 describe("10 real Nodes in two rooms", { timeout: 90_000 }, () => {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
-import { type RunningSignalServer, serveSignal } from "../../signal/serve.ts";
+import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { ENGINES, loopbackNode, withPair } from "../../harness/network.ts";
 import type { WebRTCEngine as Engine } from "../../adapters/node/webrtc.ts";
 import { NetworkError } from "../../net/api.ts";

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { serveSignal } from "./serve.ts";
+ * import { serveSignal } from "./serve_signal.ts";
  * const running = await serveSignal({ port: 0 }); // an ephemeral port
  * console.log(running.url); // ws://127.0.0.1:<port>
  * await running.close();
@@ -13,13 +13,14 @@
  * @module
  */
 
-import { Logger } from "../core/log.ts";
-import { createSignalServer } from "./create_server.ts";
-import { clientAddress } from "./client_address.ts";
-import { httpResponse, type StaticFiles } from "./http_routes.ts";
-import type { RunningSignalServer, ServeSignalOptions } from "./server.ts";
+import { Logger } from "../../core/log.ts";
+import { createSignalServer } from "../../signal/create_server.ts";
+import { clientAddress } from "../../signal/client_address.ts";
+import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";
+import type { RunningSignalServer, ServeSignalOptions } from "../../signal/serve_options.ts";
+import { connectNats } from "../nats/connect.ts";
 
-export type { RunningSignalServer, ServeSignalOptions } from "./server.ts";
+export type { RunningSignalServer, ServeSignalOptions } from "../../signal/serve_options.ts";
 
 const log = new Logger("signal");
 
@@ -33,7 +34,10 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
     headerTimeoutMs: _,
     ...serverOptions
   } = options;
-  const server = await createSignalServer(serverOptions, (path) => Deno.readTextFile(path));
+  const server = await createSignalServer(
+    { connectBus: connectNats, ...serverOptions },
+    (path) => Deno.readTextFile(path),
+  );
   const started = Date.now();
   const root = staticDir ? await Deno.realPath(staticDir) : undefined;
   const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
