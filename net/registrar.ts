@@ -90,6 +90,7 @@ export class Registrar {
   readonly #enqueue: (msg: NetworkIn) => void;
   #lastId = 0;
   readonly #unknown = new ThrottledWarning(log);
+  readonly #thrown = new ThrottledWarning(log);
 
   /** A registrar whose sends and refusals go to the network through `enqueue`. */
   constructor(enqueue: (msg: NetworkIn) => void) {
@@ -157,9 +158,16 @@ export class Registrar {
    */
   deliver(from: NodeID, module: string, data: string | Uint8Array, ref?: number): void {
     const handler = this.#handlers.get(module);
-    const refusal = handler
-      ? handler({ from, module, data })
-      : { code: "unknown-module" as const, message: `no module "${module}" runs there` };
+    let refusal: MessageRefusal | void;
+    try {
+      refusal = handler
+        ? handler({ from, module, data })
+        : { code: "unknown-module", message: `no module "${module}" runs there` };
+    } catch (error) {
+      // the handler's own bug: said here, and the connection reads on
+      this.#thrown.warn(`the handler of module "${module}" threw: ${(error as Error).message}`);
+      return;
+    }
     if (!refusal) return;
     if (!handler) {
       this.#unknown.warn(

@@ -57,6 +57,26 @@ describe("the registrar (module names, sends)", () => {
     assert.match(String(lines[0].args[0]), /module "nobody", which this node does not run/);
   });
 
+  it("says when a handler throws, and hands it the next message all the same", async () => {
+    const { registrar, inputs } = fresh();
+    const heard: unknown[] = [];
+    registrar.register("buggy", (message) => {
+      if (message.data === "bad") throw new Error("a bug of the handler");
+      heard.push(message.data);
+    });
+    const lines = await captureLogs(() => {
+      registrar.deliver(peer, "buggy", "bad", 1);
+      registrar.deliver(peer, "buggy", "good", 2);
+      return Promise.resolve();
+    }, "warn");
+    assert.deepEqual(heard, ["good"]);
+    assert.deepEqual(inputs, [], "the sender is not blamed");
+    assert.match(
+      String(lines[0]?.args[0]),
+      /handler of module "buggy" threw: a bug of the handler/,
+    );
+  });
+
   it("refuses what a handler refuses, and frees a removed name", () => {
     const { registrar, inputs } = fresh();
     const full = registrar.register("inbox", () => ({
