@@ -24,6 +24,8 @@
 
 import { type NodeID, toHex, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
+import { maxMessageSize, offerForAnswering } from "./sdp.ts";
+import { whyNoConnection } from "./setup_diagnosis.ts";
 import {
   type CandidateFilter,
   candidateFilters,
@@ -343,40 +345,19 @@ export class PeerSetup {
 
   /** What an attempt that timed out or failed lacked, and what usually helps. */
   #whyNoConnection(pc: RTCPeerConnection): string {
-    const local = this.#localCandidates;
-    const remote = this.#signalled.length;
-    if (this.#offerer && !this.#remoteDescribed) {
-      return "the peer never answered the offer (is it running, and announced to the " +
-        "same signalling server?)";
-    }
-    if (local === 0) {
-      const refused = this.#localRefused
-        ? ` (the candidate filter refused ${this.#localRefused})`
-        : "";
-      const turn = (this.#o.rtcConfig.iceServers ?? []).some((server) =>
-        [server.urls].flat().some((url) => /^turns?:/.test(url))
-      );
-      if (this.#o.rtcConfig.iceTransportPolicy === "relay" && !turn) {
-        return `this node offered no ICE candidates${refused}: iceTransportPolicy is "relay" ` +
-          "but no TURN server is configured (add one to iceServers, or use the policy all)";
-      }
-      return `this node offered no ICE candidates${refused}; on a machine with loopback ` +
-        "only, use candidateFilters.loopbackOnly (and bindAddress 127.0.0.1 with " +
-        "node-datachannel), otherwise configure a TURN server";
-    }
-    if (remote === 0) {
-      const refused = this.#remoteRefused
-        ? ` (this node's filter refused ${this.#remoteRefused})`
-        : "";
-      return `the peer sent no ICE candidates this node may use${refused}`;
-    }
-    const ice = pc.iceConnectionState;
-    if (ice === "connected" || ice === "completed") {
-      return "ICE connected, but the encrypted channel did not open (DTLS or SCTP " +
-        `failed; connection state ${pc.connectionState ?? "unknown"})`;
-    }
-    return `ICE found no working path between ${local} local and ${remote} remote ` +
-      `candidates (ICE ${ice}): a firewall in between, or NATs that need a TURN server`;
+    const turn = (this.#o.rtcConfig.iceServers ?? []).some((server) =>
+      [server.urls].flat().some((url) => /^turns?:/.test(url))
+    );
+    return whyNoConnection({
+      unanswered: this.#offerer && !this.#remoteDescribed,
+      localCandidates: this.#localCandidates,
+      localRefused: this.#localRefused,
+      remoteCandidates: this.#signalled.length,
+      remoteRefused: this.#remoteRefused,
+      relayWithoutTurn: this.#o.rtcConfig.iceTransportPolicy === "relay" && !turn,
+      iceConnectionState: pc.iceConnectionState,
+      connectionState: pc.connectionState,
+    });
   }
 
   /** Creates the pre-negotiated data channel, the same on both sides. */
@@ -426,27 +407,4 @@ export class PeerSetup {
       clearTimeout(this.#graceTimer);
     }
   }
-}
-
-/**
- * The largest data-channel message an SDP accepts (`a=max-message-size`, RFC 8841: 64 KiB when
- * absent, 0 for no limit); never less than {@link FRAME_BYTES}, which every engine takes.
- */
-export function maxMessageSize(sdp: string): number {
-  const match = /^a=max-message-size:(\d+)\s*$/m.exec(sdp);
-  const size = match ? Number(match[1]) : 64 * 1024;
-  return size === 0 ? Infinity : Math.max(FRAME_BYTES, size);
-}
-
-/**
- * The offer as this node's engine is given it when answering: a standard offer leaves the DTLS
- * role open (`a=setup:actpass`), and the engine, told the offerer is the client (`active`),
- * answers `passive`: the answerer takes the DTLS server role. The offerer, as client, starts the
- * handshake only once it has the answer; when the answerer was the client, its first DTLS packet
- * could reach the offerer before the answer did, and libdatachannel dropped it and waited a 1 s
- * retransmit. (libdatachannel ignores a changed `a=setup` in its own answer, so the choice is made
- * on the offer it is given.) What travels on the wire stays standard.
- */
-export function offerForAnswering(offerSdp: string): string {
-  return offerSdp.replaceAll("a=setup:actpass", "a=setup:active");
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ClusterBus } from "./cluster.ts";
+import type { ClusterBus } from "./cluster_options.ts";
 import type { SignalServer, SignalServerOptions } from "./server.ts";
 
 /** Options of `serveSignal` (Deno) and `serveSignalOnNode` (Node): where to listen, what to serve, and the server settings. */

@@ -8,7 +8,7 @@
 import type { NodeInfo } from "../core/config.ts";
 import { type Rng, secureRandom } from "../core/random.ts";
 import type { TurnGrantOptions } from "./turn_credentials.ts";
-import type { ClusterStats } from "./cluster.ts";
+import type { ClusterStats } from "./cluster_options.ts";
 import type { NodeStats, SignalErrorCode } from "../net/signal_protocol.ts";
 
 /** The server's end of one WebSocket, as the adapter provides it. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ClusterBus } from "../../signal/cluster.ts";
+import type { ClusterBus } from "../../signal/cluster_options.ts";
 
 /** A {@link ClusterBus} on the NATS servers `urls`. */
 export async function connectNats(urls: string[]): Promise<ClusterBus> {

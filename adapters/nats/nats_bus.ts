@@ -13,7 +13,7 @@
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Logger } from "../../core/log.ts";
-import { type ClusterBus, NoRespondersError } from "../../signal/cluster.ts";
+import { type ClusterBus, NoRespondersError } from "../../signal/cluster_options.ts";
 
 const log = new Logger("nats");
 const encoder = new TextEncoder();

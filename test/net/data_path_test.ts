@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { DataPath, type DataPathEvents, REFUSALS_PER_SECOND } from "../../net/data_path.ts";
 import { encodeMessage, FRAME_BYTES, MAX_FRAME_BYTES } from "../../net/framing.ts";
 import { Reassembler, type ReassemblyResult } from "../../net/reassembler.ts";
-import { maxMessageSize } from "../../net/peer_setup.ts";
+import { maxMessageSize } from "../../net/sdp.ts";
 import { FakeChannel } from "../support/fake_channel.ts";
 
 /** A data path whose reports are recorded as strings, in order. */
