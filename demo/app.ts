@@ -159,7 +159,10 @@ function watch({ node }: BrowserNode): void {
         })),
       ),
     );
-    element("counts").textContent = `${connected.length} connected · ${names.size} known`;
+    // the nodes drawn are those there now; the directory also names nodes that left
+    element("counts").textContent = `${connected.length} connected · ${
+      picture.nodes.length - 1
+    } other nodes there`;
     showStatus(connected.length);
     showChat(await node.chatHistory(), node.id);
   };

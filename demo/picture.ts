@@ -1,8 +1,10 @@
 /**
- * The demo's picture of the network one node sees: itself in the middle, every node it knows
- * on a circle around it, a line to each node it is connected to, labelled with the path type
- * (host, srflx, prflx, relay), the round-trip time and how the connection was set up, and thin
- * lines for the connections among the other nodes, drawn from their signed neighbour lists.
+ * The demo's picture of the network one node sees: itself in the middle, the nodes that are
+ * there (its neighbours, and the nodes in the others' fresh neighbour lists) on a circle around
+ * it, a line to each node it is connected to, labelled with the path type (host, srflx, prflx,
+ * relay) and the round-trip time, coloured by how the connection was set up, and thin lines for
+ * the connections among the other nodes, drawn from their signed neighbour lists. Two nodes of
+ * one name are told apart by the start of their ids.
  * Pure functions, so the layout and the SVG are tested without a browser.
  * @module
  */
@@ -16,13 +18,16 @@ import type { ConnectionStat } from "../modules/stat/messages.ts";
 export interface PictureInput {
   /** This node. */
   self: { id: NodeID; name: string };
-  /** Names of the other nodes this node knows (the gossip directory). */
+  /** Names of the other nodes this node knows (the gossip directory; some may have left). */
   known: Map<NodeID, string>;
   /** The nodes with an open connection. */
   connected: NodeID[];
   /** The connection statistics, by node. */
   stats: Record<NodeID, ConnectionStat>;
-  /** The other nodes' neighbour lists (from gossip): their connections among themselves. */
+  /**
+   * The other nodes' fresh neighbour lists (from gossip): who is there, and their connections
+   * among themselves.
+   */
   lists?: NeighbourList[];
 }
 
@@ -87,18 +92,27 @@ export function pathType(stat: ConnectionStat | undefined): string | undefined {
 
 /** Lays out the nodes: this one in the middle, the others by id on a circle. */
 export function layoutPicture(input: PictureInput): Picture {
-  const others = [...new Set([...input.known.keys(), ...input.connected])]
-    .filter((id) => id !== input.self.id)
-    .sort();
+  // the nodes there are: this one's neighbours and the nodes in the others' (fresh) lists; a
+  // node only the directory knows may have left long ago
+  const present = new Set(input.connected);
+  for (const list of input.lists ?? []) {
+    present.add(list.node);
+    for (const { id } of list.neighbours) present.add(id);
+  }
+  const others = [...present].filter((id) => id !== input.self.id).sort();
   const centre = SIZE / 2;
   const radius = SIZE * 0.36;
+  const names = distinctNames([
+    [input.self.id, input.self.name],
+    ...others.map((id): [NodeID, string] => [id, input.known.get(id) ?? id.slice(0, 8)]),
+  ]);
   const nodes: PictureNode[] = [
-    { id: input.self.id, name: input.self.name, x: centre, y: centre, self: true },
+    { id: input.self.id, name: names[0], x: centre, y: centre, self: true },
     ...others.map((id, i) => {
       const angle = (2 * Math.PI * i) / others.length - Math.PI / 2;
       return {
         id,
-        name: input.known.get(id) ?? id.slice(0, 8),
+        name: names[i + 1],
         x: Math.round(centre + radius * Math.cos(angle)),
         y: Math.round(centre + radius * Math.sin(angle)),
         self: false,
@@ -116,6 +130,16 @@ export function layoutPicture(input: PictureInput): Picture {
     };
   });
   return { size: SIZE, nodes, edges, links: otherLinks(input, new Set(others)) };
+}
+
+/**
+ * The names to show for `nodes` (id, name): a name two nodes share gets the start of each id,
+ * so they can be told apart.
+ */
+export function distinctNames(nodes: [NodeID, string][]): string[] {
+  const count = new Map<string, number>();
+  for (const [, name] of nodes) count.set(name, (count.get(name) ?? 0) + 1);
+  return nodes.map(([id, name]) => count.get(name)! > 1 ? `${name} ${id.slice(0, 4)}` : name);
 }
 
 /** The connections the lists give among `others` (not this node's: those are its edges). */
@@ -147,8 +171,12 @@ function at2(value: number): string {
 /** How far a connection's label sits from its line, in the picture's units. */
 export const LABEL_OFFSET = 12;
 
+/** How far along the line from this node a connection's label sits (its lines fan out). */
+export const LABEL_ALONG = 0.6;
+
 /**
- * Where the label of the line from `a` to `b` goes: beside its middle, {@link LABEL_OFFSET} away
+ * Where the label of the line from `a` to `b` goes: beside the point {@link LABEL_ALONG} of the
+ * way from `a`, where the lines from `a` are further apart than at their middles, {@link LABEL_OFFSET} away
  * on the side above the line (left of a vertical one), anchored so that the text grows away
  * from the line (`end`: leftwards, where a line rising to the right falls away; `start`:
  * rightwards; `middle` above a level line), so the line never runs through the text.
@@ -165,8 +193,8 @@ export function labelPosition(
   if ((!level && ny > 0) || (level && nx > 0)) [nx, ny] = [-nx, -ny];
   const anchor = Math.abs(nx) < 1e-9 ? "middle" : nx < 0 ? "end" : "start";
   return {
-    x: (a.x + b.x) / 2 + nx * LABEL_OFFSET,
-    y: (a.y + b.y) / 2 + ny * LABEL_OFFSET,
+    x: a.x + dx * LABEL_ALONG + nx * LABEL_OFFSET,
+    y: a.y + dy * LABEL_ALONG + ny * LABEL_OFFSET,
     anchor,
   };
 }
@@ -187,13 +215,16 @@ export function renderPicture(picture: Picture): string {
       : edge.rttMs < 0.1
       ? "<0.1 ms"
       : `${edge.rttMs.toFixed(1)} ms`;
-    const via = edge.via === "overlay" ? "via overlay" : "";
-    const label = [edge.path ?? "…", rtt, via].filter(Boolean).join(" · ");
+    // how the setup went shows as the label's colour (the legend says so): a short label
+    const label = [edge.path ?? "…", rtt].filter(Boolean).join(" · ");
     const path = escapeXml(edge.path ?? "unknown");
     const label0 = labelPosition(self, to);
     const setup = edge.via ? ` data-via="${edge.via}"` : "";
+    const via = edge.via ? ` via-${edge.via}` : "";
     return [
-      `<g class="edge path-${path}" data-to="${escapeXml(edge.to)}" data-path="${path}"${setup}>` +
+      `<g class="edge path-${path}${via}" data-to="${
+        escapeXml(edge.to)
+      }" data-path="${path}"${setup}>` +
       `<line x1="${self.x}" y1="${self.y}" x2="${to.x}" y2="${to.y}"/>` +
       `<text x="${at2(label0.x)}" y="${at2(label0.y)}" text-anchor="${label0.anchor}">` +
       `${escapeXml(label)}</text>` +

@@ -2,7 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
 import {
+  distinctNames,
   escapeXml,
+  LABEL_ALONG,
   LABEL_OFFSET,
   labelPosition,
   layoutPicture,
@@ -31,11 +33,13 @@ describe("the demo's network picture", () => {
     assert.equal(pathType(undefined), undefined);
   });
 
-  it("puts this node in the middle and every known or connected node on a circle", () => {
+  it("puts this node in the middle, and the nodes that are there on a circle", () => {
     const picture = layoutPicture({
       self: { id: id("a"), name: "me" },
-      known: new Map([[id("b"), "bee"], [id("c"), "sea"], [id("a"), "me"]]),
+      // e is only in the directory: it may have left long ago, and is not drawn
+      known: new Map([[id("b"), "bee"], [id("c"), "sea"], [id("a"), "me"], [id("e"), "eve"]]),
       connected: [id("c"), id("d")],
+      lists: [{ node: id("c"), created: 1, neighbours: [{ id: id("b") }] }],
       stats: {
         [id("c")]: {
           state: "open",
@@ -64,8 +68,8 @@ describe("the demo's network picture", () => {
       { to: id("d") },
     ]);
     const svg = renderPicture(picture);
-    assert.match(svg, /data-path="relay" data-via="overlay">/);
-    assert.match(svg, />relay · 2\.5 ms · via overlay</);
+    assert.match(svg, /<g class="edge path-relay via-overlay" [^>]*data-via="overlay">/);
+    assert.match(svg, />relay · 2\.5 ms</, "a short label: the setup shows as its colour");
   });
 
   it("renders nodes and edges a page can find, with every name escaped", () => {
@@ -86,7 +90,18 @@ describe("the demo's network picture", () => {
     assert.equal(escapeXml(`<'&">`), "&#60;&#39;&#38;&#34;&#62;");
   });
 
-  it("puts a connection's label beside the middle of its line, never on it", () => {
+  it("tells two nodes of one name apart by the start of their ids", () => {
+    const picture = layoutPicture({
+      self: { id: id("a"), name: "ann" },
+      known: new Map([[id("b"), "ann"], [id("c"), "bob"]]),
+      connected: [id("b"), id("c")],
+      stats: {},
+    });
+    assert.deepEqual(picture.nodes.map((n) => n.name), ["ann aaaa", "ann bbbb", "bob"]);
+    assert.deepEqual(distinctNames([]), []);
+  });
+
+  it("puts a connection's label beside its line, further out than the middle, never on it", () => {
     // distance of a point from the (infinite) line through a and b
     const away = (p: { x: number; y: number }, a: { x: number; y: number }, b: typeof a) =>
       Math.abs((b.x - a.x) * (a.y - p.y) - (a.x - p.x) * (b.y - a.y)) /
@@ -97,8 +112,11 @@ describe("the demo's network picture", () => {
       const end = { x: 200 + 144 * Math.cos(angle), y: 200 + 144 * Math.sin(angle) };
       const label = labelPosition(centre, end);
       assert.ok(Math.abs(away(label, centre, end) - LABEL_OFFSET) < 1e-9, `angle ${i}/12`);
-      // level with the middle along the line
-      const middle = { x: (centre.x + end.x) / 2, y: (centre.y + end.y) / 2 };
+      // level with the point LABEL_ALONG of the way out
+      const middle = {
+        x: centre.x + (end.x - centre.x) * LABEL_ALONG,
+        y: centre.y + (end.y - centre.y) * LABEL_ALONG,
+      };
       assert.ok(Math.abs(Math.hypot(label.x - middle.x, label.y - middle.y) - LABEL_OFFSET) < 1e-9);
       // on the upper side (the text's baseline is above the line), left of a vertical line
       const above = label.y < middle.y - 1e-9 ||
@@ -120,7 +138,7 @@ describe("the demo's network picture", () => {
     // b is straight above a (first on the circle): the label sits left of the vertical line
     assert.match(
       svg,
-      /<line x1="200" y1="200" x2="200" y2="56"\/><text x="188" y="128" text-anchor="end">/,
+      /<line x1="200" y1="200" x2="200" y2="56"\/><text x="188" y="113.6" text-anchor="end">/,
     );
   });
 
@@ -138,15 +156,17 @@ describe("the demo's network picture", () => {
       lists: [
         list("b", ["c", "overlay"], ["a", "server"], ["e", "server"]),
         list("c", ["b"], ["d", "server"]),
-        list("e", ["b", "server"]), // a node this one does not know: not drawn
+        list("e", ["b", "server"]), // not in the directory yet, but there: drawn by its id
       ],
     });
     assert.deepEqual(picture.links, [
       { a: id("b"), b: id("c"), via: "overlay" },
+      { a: id("b"), b: id("e"), via: "server" },
       { a: id("c"), b: id("d"), via: "server" },
     ]);
+    assert.ok(picture.nodes.some((n) => n.name === "eeeeeeee"));
     const svg = renderPicture(picture);
-    assert.equal(svg.match(/<g class="link/g)?.length, 2);
+    assert.equal(svg.match(/<g class="link/g)?.length, 3);
     assert.match(
       svg,
       new RegExp(
