@@ -37,7 +37,7 @@ export class GossipLogic {
   readonly #config: GossipConfig;
   readonly #storage: DataStorage | undefined;
   readonly #rng: Rng;
-  #store = new EventStore();
+  #store: EventStore;
   #neighbours = new Set<NodeID>();
   /** Ids asked for, and the tick when, so one slow neighbour is not waited for forever. */
   readonly #wanted = new Map<U256, { tick: number; from: NodeID }>();
@@ -66,6 +66,7 @@ export class GossipLogic {
     rng: Rng = secureRandom,
   ) {
     this.#signer = signer;
+    this.#store = new EventStore(undefined, undefined, { self: signer?.id });
     this.#config = { ...GOSSIP_DEFAULTS, ...config };
     this.#storage = storage;
     this.#rng = rng;
@@ -98,7 +99,9 @@ export class GossipLogic {
     const key = this.#config.storageKey;
     try {
       const text = await this.#storage.get(key);
-      if (text !== undefined) this.#store = EventStore.decode(text);
+      if (text !== undefined) {
+        this.#store = EventStore.decode(text, undefined, undefined, { self: this.#signer?.id });
+      }
     } catch (error) {
       // module data, not identity: the network has the events again
       const aside = await this.#storage.setAside(key);

@@ -1,13 +1,19 @@
 /**
- * Where a node keeps gossip events: bounded per category, newest kept; in a `unique` category
- * only each author's newest event is kept (a node's current info, not its history). The whole
- * store is bounded too, as peers feed it: at most {@link STORE_LIMITS} categories and bytes;
- * over the bytes, the category holding the most loses its oldest event first, so whoever floods
- * one category cannot push the others (the node directory, say) out.
+ * Where a node keeps gossip events: bounded per category; in a `unique` category only each
+ * author's newest event is kept (a node's current info, not its history). The whole store is
+ * bounded too, as peers feed it: at most {@link STORE_LIMITS} categories of applications (flnet's
+ * own, which have rules, never compete with them for a slot) and bytes. What a stranger sends
+ * cannot push others' history out:
+ * - an event dated more than {@link MAX_EVENT_SKEW_MS} ahead of this node's clock is refused (a
+ *   date a century ahead would otherwise make it the newest of all, for a century);
+ * - over a category's `max`, the author holding the most of that category loses its oldest
+ *   event, not the category's oldest of all: one identity that floods displaces its own;
+ * - over the bytes, the category holding the most is shed the same way;
+ * - the node's own events are taken last, only when nobody else's are left there.
  * @module
  */
 
-import type { U256 } from "../../core/ids.ts";
+import type { NodeID, U256 } from "../../core/ids.ts";
 import { CATEGORIES, type GossipEvent, parseEvent } from "./event.ts";
 import { NEIGHBOUR_LIST_MAX_CHARS } from "./neighbour_list.ts";
 import { PRESENCE_MAX_CHARS } from "./room_events.ts";
@@ -49,6 +55,20 @@ export const STORE_LIMITS: StoreLimits = { categories: 32, bytes: 32 * 1024 * 10
 /** What an event costs in memory beyond its payload (id, author, signature, bookkeeping). */
 const EVENT_OVERHEAD_BYTES = 400;
 
+/**
+ * How far ahead of this node's clock an event may be dated (10 minutes, as a setup message may
+ * be; a clock further off is the author's to set right).
+ */
+export const MAX_EVENT_SKEW_MS = 10 * 60_000;
+
+/** Who the store belongs to, and its clock. */
+export interface StoreOwner {
+  /** The node whose store it is: its own events go last. */
+  self?: NodeID;
+  /** Its clock, ms since 1970 (default `Date.now`). */
+  now?: () => number;
+}
+
 /** The rule of a category without its own. */
 export const OTHER_CATEGORIES: CategoryRule = { unique: false, max: 100 };
 
@@ -61,19 +81,28 @@ export class EventStore {
   readonly #byCategory = new Map<string, Set<U256>>();
   /** For unique categories: `category + author` → the id of that author's kept event. */
   readonly #latest = new Map<string, U256>();
+  /** `category + author` → the ids of that author's events in the category. */
+  readonly #byAuthor = new Map<string, Set<U256>>();
   readonly #rules: Record<string, CategoryRule>;
   readonly #limits: StoreLimits;
+  readonly #self: NodeID | undefined;
+  readonly #now: () => number;
   /** Bytes held, in all and by category. */
   #bytes = 0;
   readonly #categoryBytes = new Map<string, number>();
+  /** Categories held that have no rule of their own (applications'). */
+  #others = 0;
 
-  /** An empty store with `rules` and `limits` (flnet's by default). */
+  /** An empty store with `rules` and `limits` (flnet's by default), of `owner`. */
   constructor(
     rules: Record<string, CategoryRule> = CATEGORY_RULES,
     limits: StoreLimits = STORE_LIMITS,
+    owner: StoreOwner = {},
   ) {
     this.#rules = rules;
     this.#limits = limits;
+    this.#self = owner.self;
+    this.#now = owner.now ?? Date.now;
   }
 
   /** The bytes the events take, roughly (what {@link STORE_LIMITS} bounds). */
@@ -115,14 +144,20 @@ export class EventStore {
   /** Why {@link add} would not take `event` now, in words; undefined when it would. */
   refusal(event: GossipEvent): string | undefined {
     if (this.#events.has(event.id)) return "it is kept already";
-    const rule = this.#rules[event.category] ?? OTHER_CATEGORIES;
+    const ahead = event.created - this.#now();
+    if (ahead > MAX_EVENT_SKEW_MS) {
+      return `it is dated ${Math.round(ahead / 1000)} s ahead of this node's clock (at most ` +
+        `${MAX_EVENT_SKEW_MS / 1000} s are taken)`;
+    }
+    const own = this.#ruled(event.category);
+    const rule = this.#rule(event.category);
     if (rule.maxPayload !== undefined && event.payload.length > rule.maxPayload) {
       return `its payload has ${event.payload.length} characters, over the ${rule.maxPayload} ` +
         `of category "${event.category}"`;
     }
-    if (
-      !this.#byCategory.has(event.category) && this.#byCategory.size >= this.#limits.categories
-    ) return `the store holds ${this.#limits.categories} categories already`;
+    if (!own && !this.#byCategory.has(event.category) && this.#others >= this.#limits.categories) {
+      return `the store holds ${this.#limits.categories} categories of applications already`;
+    }
     if (rule.unique) {
       const previous = this.#events.get(this.#latest.get(`${event.category}\n${event.author}`)!);
       if (previous && byAge(previous, event) >= 0) {
@@ -138,7 +173,7 @@ export class EventStore {
    */
   add(event: GossipEvent): boolean {
     if (this.refusal(event) !== undefined) return false;
-    const rule = this.#rules[event.category] ?? OTHER_CATEGORIES;
+    const rule = this.#rule(event.category);
     const authorKey = `${event.category}\n${event.author}`;
     if (rule.unique) {
       const previous = this.#events.get(this.#latest.get(authorKey)!);
@@ -147,29 +182,56 @@ export class EventStore {
     }
     this.#events.set(event.id, event);
     let ids = this.#byCategory.get(event.category);
-    if (!ids) this.#byCategory.set(event.category, ids = new Set());
+    if (!ids) {
+      this.#byCategory.set(event.category, ids = new Set());
+      if (!this.#ruled(event.category)) this.#others++;
+    }
     ids.add(event.id);
+    let mine = this.#byAuthor.get(authorKey);
+    if (!mine) this.#byAuthor.set(authorKey, mine = new Set());
+    mine.add(event.id);
     this.#count(event, 1);
-    if (ids.size > rule.max) this.#delete(this.#oldest(ids));
+    if (ids.size > rule.max) this.#delete(this.#shed(event.category));
     while (this.#bytes > this.#limits.bytes) {
       let largest = event.category;
       let most = 0;
       for (const [category, bytes] of this.#categoryBytes) {
         if (bytes > most) [largest, most] = [category, bytes];
       }
-      this.#delete(this.#oldest(this.#byCategory.get(largest)!));
+      this.#delete(this.#shed(largest));
     }
     return this.#events.has(event.id);
   }
 
-  /** The oldest of the events `ids`. */
-  #oldest(ids: Set<U256>): GossipEvent {
-    let oldest: GossipEvent | undefined;
-    for (const id of ids) {
-      const e = this.#events.get(id)!;
-      if (!oldest || byAge(e, oldest) < 0) oldest = e;
+  /** True when `category` has a rule of its own (flnet's categories do). */
+  #ruled(category: string): boolean {
+    return Object.hasOwn(this.#rules, category);
+  }
+
+  /** How `category` is kept. */
+  #rule(category: string): CategoryRule {
+    return this.#ruled(category) ? this.#rules[category] : OTHER_CATEGORIES;
+  }
+
+  /**
+   * The event of `category` to give up: the oldest of the author holding the most events there
+   * (the node's own count as none: they go only when nobody else's are left), ties going to the
+   * older event.
+   */
+  #shed(category: string): GossipEvent {
+    let chosen: GossipEvent | undefined;
+    let chosenWeight = -1;
+    for (const id of this.#byCategory.get(category)!) {
+      const event = this.#events.get(id)!;
+      const weight = event.author === this.#self
+        ? 0
+        : this.#byAuthor.get(`${category}\n${event.author}`)!.size;
+      if (weight > chosenWeight || (weight === chosenWeight && byAge(event, chosen!) < 0)) {
+        chosen = event;
+        chosenWeight = weight;
+      }
     }
-    return oldest!;
+    return chosen!;
   }
 
   /** Counts `event`'s bytes in (`sign` 1) or out (-1). */
@@ -186,9 +248,15 @@ export class EventStore {
     this.#count(event, -1);
     const ids = this.#byCategory.get(event.category);
     ids?.delete(event.id);
-    if (ids?.size === 0) this.#byCategory.delete(event.category);
+    if (ids?.size === 0) {
+      this.#byCategory.delete(event.category);
+      if (!this.#ruled(event.category)) this.#others--;
+    }
     const authorKey = `${event.category}\n${event.author}`;
     if (this.#latest.get(authorKey) === event.id) this.#latest.delete(authorKey);
+    const mine = this.#byAuthor.get(authorKey);
+    mine?.delete(event.id);
+    if (mine?.size === 0) this.#byAuthor.delete(authorKey);
   }
 
   /** The store as versioned JSON. */
@@ -201,6 +269,7 @@ export class EventStore {
     text: string,
     rules?: Record<string, CategoryRule>,
     limits?: StoreLimits,
+    owner?: StoreOwner,
   ): EventStore {
     let data: { format?: unknown; version?: unknown; events?: unknown };
     try {
@@ -211,7 +280,7 @@ export class EventStore {
     if (data?.format !== FORMAT || data.version !== VERSION || !Array.isArray(data.events)) {
       throw new Error(`stored gossip events must be "${FORMAT}" version ${VERSION}`);
     }
-    const store = new EventStore(rules, limits);
+    const store = new EventStore(rules, limits, owner);
     for (const event of data.events) store.add(parseEvent(event));
     return store;
   }

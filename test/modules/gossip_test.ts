@@ -245,7 +245,7 @@ describe("event store, at its edges", () => {
     const store = new EventStore({
       u: { unique: true, max: 10, maxPayload: 4 },
       c: { unique: false, max: 1 },
-    }, { categories: 2, bytes: 1 << 20 });
+    }, { categories: 1, bytes: 1 << 20 });
     const long = await createEvent(author, "u", "12345", 1);
     assert.equal(store.refusal(long), 'its payload has 5 characters, over the 4 of category "u"');
     assert.equal(
@@ -261,14 +261,17 @@ describe("event store, at its edges", () => {
     assert.equal(store.refusal(await createEvent(other, "u", "old", 4)), undefined, "other author");
     const first = await createEvent(author, "c", "1", 1);
     store.add(first);
+    // categories with a rule (flnet's) take no slot of the applications': exactly one is left
+    assert.equal(store.add(await createEvent(author, "app", "x", 1)), true, "at the limit");
     assert.equal(
       store.refusal(await createEvent(author, "z", "x", 1)),
-      "the store holds 2 categories already",
+      "the store holds 1 categories of applications already",
     );
+    assert.equal(store.refusal(await createEvent(author, "app", "y", 2)), undefined, "a known one");
     // c keeps at most one event: the newer pushes the first out, and the category stays
     store.add(await createEvent(author, "c", "2", 2));
     assert.equal(store.has(first.id), false);
-    assert.equal(store.categories, 2);
+    assert.equal(store.categories, 3);
     // a unique category's event replaced by its author's newer one leaves no trace of the old
     const u1 = await createEvent(other, "u", "one", 10);
     const u2 = await createEvent(other, "u", "two", 11);
