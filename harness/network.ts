@@ -76,6 +76,18 @@ export function hasNonLoopbackInterfaces(): boolean {
   return Object.values(networkInterfaces()).flat().some((i) => i && !i.internal);
 }
 
+/**
+ * True when `address` (`ip:port`, as a connection status gives it) is this machine's: loopback,
+ * or an address of one of its interfaces. On a machine with a LAN, an engine may pair a
+ * 127.0.0.1 candidate with its LAN socket (the packets still go over lo): such a path is this
+ * machine's too.
+ */
+export function isThisMachine(address: string): boolean {
+  const ip = address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  if (/^127\./.test(ip) || ip === "::1") return true;
+  return Object.values(networkInterfaces()).flat().some((i) => i?.address === ip);
+}
+
 /** SHA-256 of bytes, as hex, to compare large payloads. */
 export async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);

@@ -18,16 +18,19 @@ import { launchChromium, loopbackContext } from "../support/chromium.ts";
 import { type LineProcess, startLineProcess } from "../../harness/line_process.ts";
 import { repoRoot, type SignalProcess, startSignalProcess } from "../../harness/signal_process.ts";
 import { until } from "../../harness/network.ts";
+import { readFileSync } from "node:fs";
 
 const root = repoRoot();
 const deno = join(root, "node_modules", ".bin", "deno");
 const example = (...path: string[]) => join(root, "examples", ...path);
 /** What `flnet/...` means in a checkout (deno.json's import map, for esbuild). */
-const alias = {
-  "flnet": join(root, "mod.ts"),
-  "flnet/node": join(root, "node.ts"),
-  "flnet/browser": join(root, "browser.ts"),
-};
+const alias = Object.fromEntries(
+  Object.entries(
+    JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).imports as Record<string, string>,
+  ).filter(([name]) => name === "flnet" || name.startsWith("flnet/")).map((
+    [name, path],
+  ) => [name, join(root, path)]),
+);
 
 /**
  * Bundles example `name`'s browser main beside its index.html in `dir` (the site a signalling

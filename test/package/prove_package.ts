@@ -98,6 +98,34 @@ async function scratchLock(
   };
 }
 
+/** What a scratch project installs beside flnet, to compile and type-check with. */
+const SCRATCH_DEV_DEPS = ["typescript", "@types/node", "esbuild"];
+
+/**
+ * Installs `tarball` and `devDeps` in the scratch project `scratch` offline (`npm ci` with a
+ * lockfile made from this repository's); returns what npm printed on stderr.
+ */
+async function installScratch(
+  tarball: string,
+  dev: PackageJson,
+  devDeps: string[],
+  scratch: string,
+): Promise<string> {
+  const lock = await scratchLock(tarball, dev, devDeps);
+  const manifest = (lock.packages as Record<string, unknown>)[""] as Record<string, unknown>;
+  await writeFile(
+    join(scratch, "package.json"),
+    JSON.stringify({ ...manifest, private: true, type: "module" }, null, 2),
+  );
+  await writeFile(join(scratch, "package-lock.json"), JSON.stringify(lock, null, 2));
+  const { stderr } = await run(
+    "npm",
+    ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"],
+    { cwd: scratch },
+  );
+  return stderr;
+}
+
 /** Proves `tarball` in a scratch project; returns when every step passed. */
 export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<void> {
   const dev = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as PackageJson;
@@ -106,18 +134,7 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
     await step(steps, "install the tarball offline in a scratch project", async () => {
       const name = tarball.slice(tarball.lastIndexOf("/") + 1);
       await cp(tarball, join(scratch, name));
-      const lock = await scratchLock(tarball, dev, ["typescript", "@types/node", "esbuild"]);
-      const manifest = (lock.packages as Record<string, unknown>)[""] as Record<string, unknown>;
-      await writeFile(
-        join(scratch, "package.json"),
-        JSON.stringify({ ...manifest, private: true, type: "module" }, null, 2),
-      );
-      await writeFile(join(scratch, "package-lock.json"), JSON.stringify(lock, null, 2));
-      const { stderr } = await run(
-        "npm",
-        ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"],
-        { cwd: scratch },
-      );
+      const stderr = await installScratch(tarball, dev, SCRATCH_DEV_DEPS, scratch);
       // a user's own project must install flnet on the Node it claims (20) without warnings
       const engines = stderr.split("\n").filter((line) => line.includes("EBADENGINE"));
       if (engines.length) throw new Error(`npm warned on install:\n${engines.join("\n")}`);
@@ -181,12 +198,8 @@ export async function prove(tarball: string, steps: NpmBuild["steps"]): Promise<
       if (!without?.includes("npm install @nats-io/transport-node")) {
         throw new Error(`flnet signal --nats without the NATS client said: ${without}`);
       }
-      const natsVersion = JSON.parse(await readFile(join(root, "package-lock.json"), "utf8"))
-        .packages["node_modules/@nats-io/transport-node"].version;
-      await run("npm", [
-        ...["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"],
-        `@nats-io/transport-node@${natsVersion}`,
-      ], { cwd: scratch });
+      // installed beside flnet, as docs/deploy.md says (from this repository's lockfile, offline)
+      await installScratch(tarball, dev, [...SCRATCH_DEV_DEPS, "@nats-io/transport-node"], scratch);
       // `flnet signal` serves on Node, in a cluster over NATS; a chat node joins it, until it
       // is told /quit
       const nats = await startNatsCluster(1);
