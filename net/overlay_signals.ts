@@ -14,9 +14,10 @@
  *   with the reason, and the sender sends it through the server. The message is signed end to end
  *   by its sender (net/setup_signal.ts) for its receiver: a relaying node can drop it, not forge
  *   or alter it.
- * - A relaying node takes at most {@link RELAY_RATE} messages a second from each neighbour (burst
- *   {@link RELAY_BURST}); more are returned. Nothing is buffered: a message is passed on or
- *   returned at once.
+ * - A node takes at most {@link NEIGHBOUR_RATE} overlay control messages a second from each
+ *   neighbour (burst {@link NEIGHBOUR_BURST}), every kind together and whomever they name: the
+ *   rest are dropped unread and counted (`stats.overBudget`), and nothing is sent back for them.
+ *   Nothing is buffered: a message is passed on or returned at once.
  * - An offer sent through a neighbour that brings nothing back from T within
  *   {@link ANSWER_WAIT_MS} makes this node use the server for T for {@link AVOID_MS}: the
  *   attempt's retry then goes through the server, so a neighbour that drops messages costs one
@@ -41,10 +42,14 @@ export const MAX_NEIGHBOUR_LIST = 128;
 export const NEAR_DEBOUNCE_MS = 200;
 /** The most hops a setup message takes through the overlay (sender, relay, target: 2). */
 export const MAX_HOPS = 2;
-/** Sustained setup messages per second a node carries for one neighbour. */
-export const RELAY_RATE = 50;
-/** Burst of setup messages a node carries for one neighbour. */
-export const RELAY_BURST = 200;
+/**
+ * Sustained overlay control messages per second a node takes from one neighbour, of every kind
+ * together (lists, setup messages to carry or for itself, returns): the budget is the
+ * neighbour's connection's, whatever the messages say they are or whom they name.
+ */
+export const NEIGHBOUR_RATE = 50;
+/** Burst of overlay control messages a node takes from one neighbour. */
+export const NEIGHBOUR_BURST = 200;
 /** How long an offer sent through a neighbour waits for a word from its target, ms. */
 export const ANSWER_WAIT_MS = 4_000;
 /** How long a target whose offer got lost in the overlay is reached through the server, ms. */
@@ -82,8 +87,13 @@ export interface OverlayStats {
   received: number;
   /** Setup messages of this node returned by the neighbour (then sent through the server). */
   returned: number;
-  /** Setup messages this node refused to carry (not its neighbour, rate limit, malformed). */
+  /** Setup messages this node refused to carry (not its neighbour, malformed). */
   refused: number;
+  /**
+   * Overlay control messages dropped unread because their neighbour was over its budget
+   * ({@link NEIGHBOUR_RATE}); nothing is sent back for them.
+   */
+  overBudget: number;
 }
 
 const log = new Logger("overlay");
@@ -93,10 +103,11 @@ export class OverlaySignals {
   readonly #id: NodeID;
   readonly #links: OverlayLinks;
   readonly #rng: Rng;
+  readonly #now: () => number;
   /** Each neighbour's list of its neighbours, with the version it came with. */
   readonly #near = new Map<NodeID, { version: number; ids: Set<NodeID> }>();
-  /** Rate limit of the messages each neighbour asks this node to carry. */
-  readonly #buckets = new Map<NodeID, { tokens: number; at: number }>();
+  /** Each neighbour's budget of overlay control messages, and when it was last over it. */
+  readonly #buckets = new Map<NodeID, { tokens: number; at: number; saidAt: number }>();
   /** Offers sent through the overlay that wait for a word from their target: when sent. */
   readonly #waiting = new Map<NodeID, number>();
   /** Targets reached through the server for a while: until when. */
@@ -108,10 +119,23 @@ export class OverlaySignals {
   /** Closed: nothing more is sent or reported (connections close after the network does). */
   #closed = false;
   #sweeper: ReturnType<typeof setInterval>;
-  readonly stats: OverlayStats = { sent: 0, relayed: 0, received: 0, returned: 0, refused: 0 };
+  readonly stats: OverlayStats = {
+    sent: 0,
+    relayed: 0,
+    received: 0,
+    returned: 0,
+    refused: 0,
+    overBudget: 0,
+  };
 
-  /** Starts the overlay side of node `id`. */
-  constructor(id: NodeID, links: OverlayLinks, rng: Rng = secureRandom) {
+  /** Starts the overlay side of node `id`; `now` is its clock (ms). */
+  constructor(
+    id: NodeID,
+    links: OverlayLinks,
+    rng: Rng = secureRandom,
+    now: () => number = Date.now,
+  ) {
+    this.#now = now;
     this.#id = id;
     this.#links = links;
     this.#rng = rng;
@@ -125,14 +149,14 @@ export class OverlaySignals {
   route(to: NodeID, signal: Record<string, unknown>): boolean {
     if (this.#closed) return false;
     const until = this.#avoid.get(to);
-    if (until !== undefined && until > Date.now()) return false;
+    if (until !== undefined && until > this.#now()) return false;
     const vias = [...this.#near].filter(([via, { ids }]) => via !== to && ids.has(to));
     while (vias.length > 0) {
       const [via] = vias.splice(Math.floor(this.#rng() * vias.length), 1)[0];
       const message = JSON.stringify({ from: this.#id, to, hops: 1, signal });
       if (this.#links.send(via, OVERLAY_SIGNAL_MODULE, message)) {
         this.stats.sent++;
-        if (signal.kind === "offer") remember(this.#waiting, to, Date.now());
+        if (signal.kind === "offer") remember(this.#waiting, to, this.#now());
         return true;
       }
     }
@@ -168,6 +192,7 @@ export class OverlaySignals {
   /** An overlay control message from the neighbour `from`. */
   receive(from: NodeID, module: string, data: string | Uint8Array): void {
     if (this.#closed) return;
+    if (!this.#takeToken(from)) return;
     let message: Record<string, unknown>;
     try {
       if (typeof data !== "string" || data.length > MAX_MESSAGE_CHARS) {
@@ -245,7 +270,6 @@ export class OverlaySignals {
       this.#waiting.delete(from);
       return this.#links.deliver(from, signal as Record<string, unknown>);
     }
-    if (!this.#takeToken(via)) return back(`over ${RELAY_RATE} setup messages a second`);
     if ((hops as number) + 1 > MAX_HOPS) return back(`more than ${MAX_HOPS} hops`);
     const onward = JSON.stringify({ from, to, hops: (hops as number) + 1, signal });
     if (!this.#links.send(to, OVERLAY_SIGNAL_MODULE, onward)) {
@@ -277,19 +301,37 @@ export class OverlaySignals {
     this.#links.malformed(from, `node ${U256.short(from)} sent ${what}; it was dropped`);
   }
 
-  #takeToken(via: NodeID): boolean {
-    const now = Date.now();
-    const bucket = this.#buckets.get(via) ?? { tokens: RELAY_BURST, at: now };
-    bucket.tokens = Math.min(RELAY_BURST, bucket.tokens + (now - bucket.at) * RELAY_RATE / 1000);
+  /**
+   * Takes one of `from`'s budget; false (counted, and said at most once a second per neighbour)
+   * when it has none left: the message is dropped unread.
+   */
+  #takeToken(from: NodeID): boolean {
+    const now = this.#now();
+    const bucket = this.#buckets.get(from) ?? { tokens: NEIGHBOUR_BURST, at: now, saidAt: 0 };
+    bucket.tokens = Math.min(
+      NEIGHBOUR_BURST,
+      bucket.tokens + (now - bucket.at) * NEIGHBOUR_RATE / 1000,
+    );
     bucket.at = now;
-    this.#buckets.set(via, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens--;
-    return true;
+    this.#buckets.set(from, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens--;
+      return true;
+    }
+    this.stats.overBudget++;
+    if (now - bucket.saidAt >= 1_000) {
+      bucket.saidAt = now;
+      this.#links.malformed(
+        from,
+        `node ${U256.short(from)} sent over ${NEIGHBOUR_RATE} overlay control messages a ` +
+          "second: the ones over its budget are dropped unread",
+      );
+    }
+    return false;
   }
 
   #sweep(): void {
-    const now = Date.now();
+    const now = this.#now();
     for (const [to, sent] of this.#waiting) {
       if (now - sent < ANSWER_WAIT_MS) continue;
       this.#waiting.delete(to);

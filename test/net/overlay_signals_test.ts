@@ -13,8 +13,9 @@ import {
   ANSWER_WAIT_MS,
   MAX_NEIGHBOUR_LIST,
   NEAR_DEBOUNCE_MS,
+  NEIGHBOUR_BURST,
+  NEIGHBOUR_RATE,
   OverlaySignals,
-  RELAY_BURST,
 } from "../../net/overlay_signals.ts";
 import {
   NEIGHBOURS_MODULE,
@@ -23,25 +24,30 @@ import {
 } from "../../net/control.ts";
 
 /** An overlay node with stand-in links: what it sent, delivered and sent otherwise. */
-function node(neighbours: NodeID[]) {
+function node(neighbours: NodeID[], clock: { now: number } = { now: 1_000_000 }) {
   const id = U256.random();
   const sent: { to: NodeID; module: string; data: Record<string, unknown> }[] = [];
   const delivered: { from: NodeID; signal: Record<string, unknown> }[] = [];
   const fallbacks: { to: NodeID; reason: string }[] = [];
   const reachable: NodeID[][] = [];
   const malformed: { from: NodeID; reason: string }[] = [];
-  const overlay = new OverlaySignals(id, {
-    neighbours: () => neighbours,
-    send: (to, module, data) => {
-      if (!neighbours.includes(to)) return false;
-      sent.push({ to, module, data: JSON.parse(data) });
-      return true;
+  const overlay = new OverlaySignals(
+    id,
+    {
+      neighbours: () => neighbours,
+      send: (to, module, data) => {
+        if (!neighbours.includes(to)) return false;
+        sent.push({ to, module, data: JSON.parse(data) });
+        return true;
+      },
+      deliver: (from, signal) => delivered.push({ from, signal }),
+      fallback: (to, _signal, reason) => fallbacks.push({ to, reason }),
+      reachable: (ids) => reachable.push(ids),
+      malformed: (from, reason) => malformed.push({ from, reason }),
     },
-    deliver: (from, signal) => delivered.push({ from, signal }),
-    fallback: (to, _signal, reason) => fallbacks.push({ to, reason }),
-    reachable: (ids) => reachable.push(ids),
-    malformed: (from, reason) => malformed.push({ from, reason }),
-  }, () => 0);
+    () => 0,
+    () => clock.now,
+  );
   return { id, overlay, sent, delivered, fallbacks, reachable, malformed };
 }
 
@@ -105,9 +111,50 @@ describe("overlay signals", () => {
         received: 1,
         returned: 0,
         refused: 2,
+        overBudget: 0,
       });
     } finally {
       relay.overlay.close();
+    }
+  });
+
+  it("keys the budget by the neighbour, whatever its messages say they are or whom they name", () => {
+    const [attacker, honest, target] = [U256.random(), U256.random(), U256.random()];
+    const victim = node([attacker, honest, target]);
+    try {
+      // every kind, addressed to the victim itself or to others, with any from it likes
+      const kinds = (i: number): [string, string] => {
+        const from = U256.random();
+        switch (i % 4) {
+          case 0:
+            return [
+              OVERLAY_SIGNAL_MODULE,
+              JSON.stringify({ from, to: victim.id, hops: 1, signal: {} }),
+            ];
+          case 1:
+            return [
+              OVERLAY_SIGNAL_MODULE,
+              JSON.stringify({ from, to: target, hops: 1, signal: {} }),
+            ];
+          case 2:
+            return [NEIGHBOURS_MODULE, list(i, [U256.random()])];
+          default:
+            return [OVERLAY_SIGNAL_FAILED_MODULE, JSON.stringify({ from, to: target, signal: {} })];
+        }
+      };
+      for (let i = 0; i < 3 * NEIGHBOUR_BURST; i++) victim.overlay.receive(attacker, ...kinds(i));
+      // each message read counts somewhere: delivered, carried on, refused, or a list taken
+      const { received, relayed, refused, returned } = victim.overlay.stats;
+      const read = received + relayed + refused + returned + victim.reachable.length;
+      assert.ok(read <= NEIGHBOUR_BURST, `read ${read} of the attacker's`);
+      assert.equal(victim.overlay.stats.overBudget, 2 * NEIGHBOUR_BURST);
+      // the honest neighbour's budget is its own
+      const mine = JSON.stringify({ from: honest, to: victim.id, hops: 1, signal: { ok: 1 } });
+      const before = victim.delivered.length;
+      for (let i = 0; i < 10; i++) victim.overlay.receive(honest, OVERLAY_SIGNAL_MODULE, mine);
+      assert.equal(victim.delivered.length - before, 10);
+    } finally {
+      victim.overlay.close();
     }
   });
 
@@ -134,14 +181,31 @@ describe("overlay signals", () => {
 
   it("bounds what a neighbour can make it do", () => {
     const [from, target] = [U256.random(), U256.random()];
-    const relay = node([from, target]);
+    const clock = { now: 1_000_000 };
+    const relay = node([from, target], clock);
     try {
       const message = JSON.stringify({ from, to: target, hops: 1, signal: {} });
-      for (let i = 0; i < RELAY_BURST + 5; i++) {
+      for (let i = 0; i < NEIGHBOUR_BURST; i++) {
         relay.overlay.receive(from, OVERLAY_SIGNAL_MODULE, message);
       }
-      assert.equal(relay.overlay.stats.relayed, RELAY_BURST);
-      assert.match(String(relay.sent.at(-1)!.data.reason), /over 50 setup messages a second/);
+      assert.equal(relay.overlay.stats.relayed, NEIGHBOUR_BURST, "exactly the burst");
+      const sent = relay.sent.length;
+      relay.overlay.receive(from, OVERLAY_SIGNAL_MODULE, message);
+      assert.equal(relay.overlay.stats.relayed, NEIGHBOUR_BURST, "one beyond: dropped");
+      assert.equal(relay.sent.length, sent, "and nothing sent back for it");
+      assert.equal(relay.overlay.stats.overBudget, 1);
+      assert.match(relay.malformed.at(-1)!.reason, /over 50 overlay control messages a second/);
+      relay.malformed.length = 0;
+      // a second later the bucket holds exactly NEIGHBOUR_RATE again: that many, not one more
+      clock.now += 1_000;
+      for (let i = 0; i < NEIGHBOUR_RATE + 1; i++) {
+        relay.overlay.receive(from, OVERLAY_SIGNAL_MODULE, message);
+      }
+      assert.equal(relay.overlay.stats.relayed, NEIGHBOUR_BURST + NEIGHBOUR_RATE);
+      assert.equal(relay.overlay.stats.overBudget, 2);
+      assert.equal(relay.malformed.length, 1, "said again: a second passed");
+      relay.malformed.length = 0;
+      clock.now += 1_000;
       const refused = relay.overlay.stats.refused;
       for (
         const bad of [
@@ -189,14 +253,20 @@ describe("overlay signals", () => {
   });
 
   it("uses the server for a target whose offer through a neighbour brought nothing back", async () => {
-    const [via, target, other] = [U256.random(), U256.random(), U256.random()];
-    const me = node([via]);
+    const [via, target, other, early] = Array.from({ length: 4 }, () => U256.random());
+    const clock = { now: 1_000_000 };
+    const me = node([via], clock);
     try {
-      me.overlay.receive(via, NEIGHBOURS_MODULE, list(1, [target, other]));
-      assert.equal(me.overlay.route(target, { kind: "offer" }), true);
-      assert.equal(me.overlay.route(other, { kind: "offer" }), true);
+      me.overlay.receive(via, NEIGHBOURS_MODULE, list(1, [target, other, early]));
+      for (const to of [target, other, early]) {
+        assert.equal(me.overlay.route(to, { kind: "offer" }), true);
+      }
       me.overlay.heardFrom(other); // the other answered
-      await new Promise((resolve) => setTimeout(resolve, ANSWER_WAIT_MS + 1_100));
+      clock.now += ANSWER_WAIT_MS - 1;
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // a sweep (once a second)
+      assert.equal(me.overlay.route(early, { kind: "offer" }), true, "1 ms short: still routed");
+      clock.now += 1;
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       assert.equal(me.overlay.route(target, { kind: "offer" }), false, "silent: avoided");
       assert.equal(me.overlay.route(other, { kind: "offer" }), true, "answered: still routed");
     } finally {
