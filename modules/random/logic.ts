@@ -42,14 +42,18 @@ export class RandomLogic {
   readonly #self: NodeID;
   readonly #config: RandomConfig;
   readonly #rng: Rng;
-  /** Nodes heard of (listed, connected), the one heard of longest ago first. */
+  /**
+   * Nodes heard of from the server, the directory and connections, the one heard of longest ago
+   * first. Not from neighbours' lists: those are {@link #reachable}, which a neighbour's next
+   * list replaces, so a neighbour that lists made-up ids cannot fill this table with them.
+   */
   readonly #known = new Set<NodeID>();
   readonly #connected = new Map<NodeID, number>();
   readonly #connecting = new Map<NodeID, number>();
   readonly #cooldown = new Map<NodeID, number>();
   /** Nodes reported failed (unresponsive), refused until the tick given. */
   readonly #refused = new Map<NodeID, number>();
-  /** Nodes reachable through a neighbour, as the network last said. */
+  /** Nodes reachable through a neighbour, as the network last said (at most 1,024). */
   #reachable = new Set<NodeID>();
   /**
    * Nodes known not to run what a neighbour needs (`needs`), the one learnt longest ago first;
@@ -78,7 +82,7 @@ export class RandomLogic {
       connected: [...this.#connected.keys()],
       connecting: [...this.#connecting.keys()],
       known: this.#known.size,
-      target: targetDegree(this.#known.size, this.#config.minDegree),
+      target: targetDegree(this.#candidateCount(), this.#config.minDegree),
     };
   }
 
@@ -102,6 +106,13 @@ export class RandomLogic {
     }
     this.#publish(out);
     return out;
+  }
+
+  /** How many nodes this node could connect to: known ones and those reachable through a neighbour. */
+  #candidateCount(): number {
+    let count = this.#known.size;
+    for (const id of this.#reachable) if (!this.#known.has(id)) count++;
+    return count;
   }
 
   /** Remembers `id` as the node heard of last; forgets the oldest past `maxKnown`. */
@@ -153,8 +164,9 @@ export class RandomLogic {
         }
         return this.#fill(out);
       case "reachable":
-        this.#reachable = new Set(event.ids.filter((id) => !this.#unfit.has(id)));
-        for (const id of this.#reachable) if (id !== this.#self) this.#heardOf(id);
+        this.#reachable = new Set(
+          event.ids.filter((id) => id !== this.#self && !this.#unfit.has(id)),
+        );
         return this.#fill(out);
       case "connected":
         if (this.#unfit.has(event.id)) return; // the application's connection, not a neighbour
@@ -220,7 +232,7 @@ export class RandomLogic {
    * (up to three ticks) to hear whom they reach: the rest then need no signalling server.
    */
   #fill(out: RandomOut[]): void {
-    const target = targetDegree(this.#known.size, this.#config.minDegree);
+    const target = targetDegree(this.#candidateCount(), this.#config.minDegree);
     let missing = target - this.#connected.size - this.#connecting.size;
     if (this.#connected.size === 0) this.#aloneAt = this.#tick;
     const starting = this.#reachable.size === 0 &&
@@ -229,7 +241,7 @@ export class RandomLogic {
       missing = Math.min(missing, FIRST_CONNECTIONS - this.#connected.size - this.#connecting.size);
     }
     if (missing <= 0) return;
-    const candidates = [...this.#known].filter((id) =>
+    const candidates = [...new Set([...this.#known, ...this.#reachable])].filter((id) =>
       !this.#connected.has(id) && !this.#connecting.has(id) && !this.#cooldown.has(id)
     );
     const near = candidates.filter((id) => this.#reachable.has(id));
@@ -250,7 +262,7 @@ export class RandomLogic {
 
   /** Drops random connections above twice the target. */
   #trim(out: RandomOut[]): void {
-    const limit = 2 * targetDegree(this.#known.size, this.#config.minDegree);
+    const limit = 2 * targetDegree(this.#candidateCount(), this.#config.minDegree);
     const surplus = this.#connected.size - limit;
     if (surplus <= 0) return;
     for (const id of sample([...this.#connected.keys()], surplus, this.#rng)) {

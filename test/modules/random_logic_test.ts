@@ -213,6 +213,32 @@ describe("random connections logic", () => {
     assert.ok(logic.state.known >= 1);
   });
 
+  it("keeps a neighbour's listed ids out of its table of known nodes: the next list replaces them", () => {
+    const { logic, ids, net, requests } = setup(20, { maxKnown: 50 });
+    net({ type: "nodes", nodes: ids.map(info) });
+    assert.equal(logic.state.known, 20);
+    // 200 made-up lists of 128 ids each, as one lying neighbour's \0near would give them
+    let last: NodeID[] = [];
+    const during: NodeID[] = [];
+    for (let i = 0; i < 200; i++) {
+      last = Array.from({ length: 128 }, () => U256.random());
+      during.push(...requests(net({ type: "reachable", ids: last }), "connect"));
+    }
+    assert.equal(logic.state.known, 20, "the honest table is whole");
+    assert.ok(during.length <= logic.state.target, `${during.length} attempts during the flood`);
+    // attempts that fail free their places; what is chosen then comes from the list in force
+    const after: NodeID[] = [];
+    for (const id of logic.state.connecting) {
+      const outs = net({ type: "disconnected", id, reason: "no such node", code: "setup-failed" });
+      after.push(...requests(outs, "connect"));
+    }
+    for (let tick = 1; tick <= 3; tick++) {
+      after.push(...requests(logic.handle({ type: "tick", tick }), "connect"));
+    }
+    assert.ok(after.length > 0);
+    assert.ok(after.every((id) => ids.includes(id) || last.includes(id)), "honest or in force");
+  });
+
   it("drops random connections above twice the target", () => {
     const { logic, ids, net, requests } = setup(3);
     net({ type: "nodes", nodes: ids.map(info) });
