@@ -53,6 +53,7 @@ export class NetworkCore {
         this.signal.request({ type: "relay", to, signal });
       },
       reachable: (ids) => this.broker.enqueueOut({ type: "reachable", ids }),
+      unanswered: (to) => this.#peers.get(to)?.offerAgain(),
       malformed: (from, message) =>
         this.broker.enqueueOut({ type: "error", code: "bad-frame", to: from, message }),
     });

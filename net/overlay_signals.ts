@@ -19,9 +19,10 @@
  *   rest are dropped unread and counted (`stats.overBudget`), and nothing is sent back for them.
  *   Nothing is buffered: a message is passed on or returned at once.
  * - An offer sent through a neighbour that brings nothing back from T within
- *   {@link ANSWER_WAIT_MS} makes this node use the server for T for {@link AVOID_MS}: the
- *   attempt's retry then goes through the server, so a neighbour that drops messages costs one
- *   attempt, not the connection.
+ *   {@link ANSWER_WAIT_MS} is made again at once through the server (T is reached through the
+ *   server for {@link AVOID_MS}), and that neighbour is blamed: it carries no setup of this node
+ *   for {@link AVOID_MS}, and the offers waiting through it are made again at once too. A
+ *   neighbour that drops setups costs this node that wait once, not once per target.
  *
  * docs/wire.md describes the messages.
  * @module
@@ -71,6 +72,11 @@ export interface OverlayLinks {
   deliver(from: NodeID, signal: Record<string, unknown>): void;
   /** A setup message of this node could not be carried through the overlay: send it otherwise. */
   fallback(to: NodeID, signal: Record<string, unknown>, reason: string): void;
+  /**
+   * An offer of this node to `to` sent through a neighbour brought no word within
+   * {@link ANSWER_WAIT_MS}: make it again (it goes through the server now).
+   */
+  unanswered(to: NodeID): void;
   /** The nodes reachable through a neighbour changed (at most {@link MAX_REACHABLE}). */
   reachable(ids: NodeID[]): void;
   /** The neighbour `from` sent an overlay message this node cannot take; `reason` says why. */
@@ -108,10 +114,12 @@ export class OverlaySignals {
   readonly #near = new Map<NodeID, { version: number; ids: Set<NodeID> }>();
   /** Each neighbour's budget of overlay control messages, and when it was last over it. */
   readonly #buckets = new Map<NodeID, { tokens: number; at: number; saidAt: number }>();
-  /** Offers sent through the overlay that wait for a word from their target: when sent. */
-  readonly #waiting = new Map<NodeID, number>();
+  /** Offers sent through the overlay that wait for a word from their target: when, and via whom. */
+  readonly #waiting = new Map<NodeID, { sent: number; via: NodeID }>();
   /** Targets reached through the server for a while: until when. */
   readonly #avoid = new Map<NodeID, number>();
+  /** Neighbours that let an offer die, not used as relays for a while: until when. */
+  readonly #blamed = new Map<NodeID, number>();
   #version = 0;
   /** The reachable nodes last reported, joined. */
   #reported = "";
@@ -148,15 +156,18 @@ export class OverlaySignals {
    */
   route(to: NodeID, signal: Record<string, unknown>): boolean {
     if (this.#closed) return false;
+    const now = this.#now();
     const until = this.#avoid.get(to);
-    if (until !== undefined && until > this.#now()) return false;
-    const vias = [...this.#near].filter(([via, { ids }]) => via !== to && ids.has(to));
+    if (until !== undefined && until > now) return false;
+    const vias = [...this.#near].filter(([via, { ids }]) =>
+      via !== to && ids.has(to) && !((this.#blamed.get(via) ?? 0) > now)
+    );
     while (vias.length > 0) {
       const [via] = vias.splice(Math.floor(this.#rng() * vias.length), 1)[0];
       const message = JSON.stringify({ from: this.#id, to, hops: 1, signal });
       if (this.#links.send(via, OVERLAY_SIGNAL_MODULE, message)) {
         this.stats.sent++;
-        if (signal.kind === "offer") remember(this.#waiting, to, this.#now());
+        if (signal.kind === "offer") remember(this.#waiting, to, { sent: now, via });
         return true;
       }
     }
@@ -330,17 +341,28 @@ export class OverlaySignals {
     return false;
   }
 
+  /**
+   * Offers through the overlay that brought no word within {@link ANSWER_WAIT_MS} are made again
+   * (through the server: their targets are avoided for {@link AVOID_MS}), and the neighbour that
+   * carried them is not used as a relay for {@link AVOID_MS}: the offers waiting through it are
+   * made again at once, so a neighbour that drops setups costs this node that wait once.
+   */
   #sweep(): void {
     const now = this.#now();
-    for (const [to, sent] of this.#waiting) {
-      if (now - sent < ANSWER_WAIT_MS) continue;
-      this.#waiting.delete(to);
-      log.debug(
-        `an offer to ${U256.short(to)} through the overlay got no answer: using the server`,
-      );
-      remember(this.#avoid, to, now + AVOID_MS);
+    for (const [to, { sent, via }] of this.#waiting) {
+      if (now - sent < ANSWER_WAIT_MS || (this.#blamed.get(via) ?? 0) > now) continue;
+      log.debug(`no word from ${U256.short(to)} through ${U256.short(via)}: not a relay now`);
+      remember(this.#blamed, via, now + AVOID_MS);
     }
-    for (const [to, until] of this.#avoid) if (until <= now) this.#avoid.delete(to);
+    for (const [to, { via }] of this.#waiting) {
+      if (!((this.#blamed.get(via) ?? 0) > now)) continue;
+      this.#waiting.delete(to);
+      remember(this.#avoid, to, now + AVOID_MS);
+      this.#links.unanswered(to);
+    }
+    for (const map of [this.#avoid, this.#blamed]) {
+      for (const [id, until] of map) if (until <= now) map.delete(id);
+    }
   }
 }
 

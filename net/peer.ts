@@ -150,6 +150,17 @@ export class Peer {
     if (this.#setup.state === "idle") this.#offerWhenIdle();
   }
 
+  /**
+   * Makes the offer of the attempt under way again now, with a fresh session, within its
+   * deadline (its first went through a neighbour that brought no word back); nothing when this
+   * node is not offering.
+   */
+  offerAgain(): void {
+    if (!this.#setup.offering) return;
+    log.debug(`offering to ${U256.short(this.#remoteId)} again: no word through the overlay`);
+    this.#step(() => this.#setup.offering ? this.#setup.offer(true) : Promise.resolve());
+  }
+
   /** Tells the peer its message `ref` was not taken here, with why. */
   refuseMessage(ref: number, code: RefusalCode, message: string): void {
     this.#data.refuse(ref, code, message);

@@ -144,6 +144,11 @@ export class PeerSetup {
     return this.#state;
   }
 
+  /** True while an attempt of this node's own offer is under way. */
+  get offering(): boolean {
+    return this.#state === "connecting" && this.#offerer;
+  }
+
   /** The session id of the attempt under way ("" when idle). */
   get session(): string {
     return this.#session;

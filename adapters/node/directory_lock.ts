@@ -178,10 +178,9 @@ async function readHolder(path: string): Promise<Holder | "gone" | "unreadable">
   }
   try {
     const value = JSON.parse(text);
-    return Number.isSafeInteger(value?.pid) && typeof value?.host === "string" &&
-        typeof value?.nonce === "string"
-      ? value
-      : "unreadable";
+    if (!Number.isSafeInteger(value?.pid) || typeof value?.host !== "string") return "unreadable";
+    // a lock of an earlier flnet has no nonce: its process is judged all the same
+    return { pid: value.pid, host: value.host, nonce: String(value.nonce ?? "") };
   } catch {
     return "unreadable";
   }

@@ -11,6 +11,7 @@ import { U256 } from "../../core/ids.ts";
 import type { NodeID } from "../../core/ids.ts";
 import {
   ANSWER_WAIT_MS,
+  AVOID_MS,
   MAX_NEIGHBOUR_LIST,
   NEAR_DEBOUNCE_MS,
   NEIGHBOUR_BURST,
@@ -31,6 +32,7 @@ function node(neighbours: NodeID[], clock: { now: number } = { now: 1_000_000 })
   const fallbacks: { to: NodeID; reason: string }[] = [];
   const reachable: NodeID[][] = [];
   const malformed: { from: NodeID; reason: string }[] = [];
+  const unanswered: NodeID[] = [];
   const overlay = new OverlaySignals(
     id,
     {
@@ -44,11 +46,12 @@ function node(neighbours: NodeID[], clock: { now: number } = { now: 1_000_000 })
       fallback: (to, _signal, reason) => fallbacks.push({ to, reason }),
       reachable: (ids) => reachable.push(ids),
       malformed: (from, reason) => malformed.push({ from, reason }),
+      unanswered: (to) => unanswered.push(to),
     },
     () => 0,
     () => clock.now,
   );
-  return { id, overlay, sent, delivered, fallbacks, reachable, malformed };
+  return { id, overlay, sent, delivered, fallbacks, reachable, malformed, unanswered };
 }
 
 const list = (version: number, ids: string[]) => JSON.stringify({ version, ids });
@@ -252,23 +255,38 @@ describe("overlay signals", () => {
     }
   });
 
-  it("uses the server for a target whose offer through a neighbour brought nothing back", async () => {
-    const [via, target, other, early] = Array.from({ length: 4 }, () => U256.random());
+  it("makes an offer that brought no word again, and blames the neighbour once for all", async () => {
+    const [hole, honest, a, b, c, d, e] = Array.from({ length: 7 }, () => U256.random());
     const clock = { now: 1_000_000 };
-    const me = node([via], clock);
+    const me = node([hole, honest], clock);
+    const sweep = () => new Promise((resolve) => setTimeout(resolve, 1_100)); // once a second
     try {
-      me.overlay.receive(via, NEIGHBOURS_MODULE, list(1, [target, other, early]));
-      for (const to of [target, other, early]) {
-        assert.equal(me.overlay.route(to, { kind: "offer" }), true);
-      }
-      me.overlay.heardFrom(other); // the other answered
-      clock.now += ANSWER_WAIT_MS - 1;
-      await new Promise((resolve) => setTimeout(resolve, 1_100)); // a sweep (once a second)
-      assert.equal(me.overlay.route(early, { kind: "offer" }), true, "1 ms short: still routed");
+      me.overlay.receive(hole, NEIGHBOURS_MODULE, list(1, [a, b, d, e]));
+      me.overlay.receive(honest, NEIGHBOURS_MODULE, list(1, [c, e]));
+      for (const to of [a, b, c]) assert.equal(me.overlay.route(to, { kind: "offer" }), true);
+      me.overlay.heardFrom(c); // answered through the honest one
+      clock.now += 2_000;
+      assert.equal(me.overlay.route(d, { kind: "offer" }), true, "d, later, through the hole");
+      clock.now += ANSWER_WAIT_MS - 2_001;
+      await sweep();
+      assert.deepEqual(me.unanswered, [], "1 ms short of the wait: nothing yet");
       clock.now += 1;
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
-      assert.equal(me.overlay.route(target, { kind: "offer" }), false, "silent: avoided");
-      assert.equal(me.overlay.route(other, { kind: "offer" }), true, "answered: still routed");
+      await sweep();
+      // a and b waited the whole time: made again; d waited 2 s only, but through the blamed one
+      assert.deepEqual(me.unanswered.toSorted(), [a, b, d].toSorted());
+      // the hole carries nothing of this node for a while: e goes through the honest one, a
+      // through the server
+      const before = me.sent.length;
+      assert.equal(me.overlay.route(e, { kind: "offer" }), true);
+      assert.equal(me.sent.at(-1)!.to, honest);
+      assert.equal(me.overlay.route(a, { kind: "offer" }), false, "a: through the server");
+      assert.equal(me.sent.length, before + 1);
+      me.overlay.heardFrom(e);
+      // after AVOID_MS the hole is a relay again
+      clock.now += AVOID_MS;
+      await sweep();
+      assert.equal(me.overlay.route(b, { kind: "offer" }), true);
+      assert.equal(me.sent.at(-1)!.to, hole);
     } finally {
       me.overlay.close();
     }
