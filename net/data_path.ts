@@ -31,6 +31,7 @@
  */
 
 import { Fifo } from "../core/fifo.ts";
+import { TokenBucket } from "../core/token_bucket.ts";
 import type { PeerErrorCode } from "./errors.ts";
 import { encodeBatch, encodeMessage, FRAME_BYTES } from "./framing.ts";
 import { type IncompleteBudget, Reassembler } from "./reassembler.ts";
@@ -114,6 +115,15 @@ export interface DataPathEvents {
 export const RECENT_SENDS = 1024;
 /** The most refusals sent to the peer per second; refusals beyond are reported here only. */
 export const REFUSALS_PER_SECOND = 10;
+/**
+ * Frames of no use to this node (heartbeats, malformed or unknown data) a peer may send a second,
+ * reported each; beyond, they are dropped with no report, and a peer that sends
+ * {@link WASTE_BURST} more with no budget left is dropped: what a peer sends costs this node
+ * bounded work and memory however fast it comes.
+ */
+export const WASTE_PER_SECOND = 50;
+/** The burst of frames of no use a peer may send; and how far beyond it a peer is dropped. */
+export const WASTE_BURST = 200;
 /** Messages up to this size (encoded frame) are batched when several wait at once. */
 const SMALL_MESSAGE_BYTES = 4096;
 /** How often a graceful close looks whether the peer closed. */
@@ -144,6 +154,12 @@ export class DataPath {
   readonly #liveness: Liveness;
   /** Modules' messages handed to a channel and received, over every connection of the peer. */
   readonly counts = { sent: 0, received: 0 };
+  /**
+   * The budget of frames of no use, and how many came since it was last not spent (once that
+   * reaches WASTE_BURST the peer is dropped, and no more are reported on this channel).
+   */
+  readonly #waste = new TokenBucket(WASTE_PER_SECOND, WASTE_BURST);
+  #wasteOver = 0;
 
   /** Creates an empty data path with no channel. */
   constructor(options: DataPathOptions, events: DataPathEvents) {
@@ -201,6 +217,7 @@ export class DataPath {
       onTimeout: (report) => this.#events.error("incomplete-message", report.message),
       budget: this.#budget,
     });
+    this.#wasteOver = 0;
     this.#liveness.start();
     void this.#pump();
   }
@@ -227,6 +244,7 @@ export class DataPath {
       ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
       : undefined;
     if (!bytes || !this.#reassembler) {
+      if (!this.#useless()) return;
       return this.#events.error(
         "bad-frame",
         "malformed data from the peer: a text frame where only binary frames are used",
@@ -234,6 +252,7 @@ export class DataPath {
     }
     for (const result of this.#reassembler.push(bytes)) {
       if (result.kind === "error") {
+        if (!this.#useless()) continue;
         this.#events.error(result.code, result.message);
         if (result.id !== undefined) this.refuse(result.id, result.code, result.message);
       } else if (!result.module.startsWith(RESERVED_MODULE_PREFIX)) {
@@ -247,9 +266,10 @@ export class DataPath {
 
   /** A control message other than close. */
   #control(module: string, data: string | Uint8Array): void {
-    if (module === BEAT_MODULE) return; // receive() took note
+    if (module === BEAT_MODULE) return void this.#useless(); // receive() took note
     if (OVERLAY_MODULES.has(module)) return this.#events.overlay(module, data);
     if (module !== REFUSED_MODULE) {
+      if (!this.#useless()) return;
       return this.#events.error(
         "bad-frame",
         `malformed data from the peer: unknown control message ${JSON.stringify(module)}`,
@@ -259,11 +279,31 @@ export class DataPath {
       const refusal = parseRefusal(data);
       this.#events.refusedByPeer(this.#recent.get(refusal.id), refusal.code, refusal.message);
     } catch (error) {
+      if (!this.#useless()) return;
       this.#events.error(
         "bad-frame",
         `malformed refusal from the peer: ${(error as Error).message}`,
       );
     }
+  }
+
+  /**
+   * Charges a frame of no use to the peer's budget ({@link WASTE_PER_SECOND}): true when it had
+   * some left (report the frame), false when not (drop it with no word). A peer that goes on
+   * {@link WASTE_BURST} frames past an empty budget is dropped, once.
+   */
+  #useless(): boolean {
+    if (this.#wasteOver < WASTE_BURST && this.#waste.take()) {
+      this.#wasteOver = 0;
+      return true;
+    }
+    if (++this.#wasteOver === WASTE_BURST && this.#dc) {
+      this.#events.broken(
+        `the peer sent frames of no use (heartbeats, malformed or unknown data) faster than ` +
+          `${WASTE_PER_SECOND} a second, ${WASTE_BURST} beyond its budget: dropped`,
+      );
+    }
+    return false;
   }
 
   /** Tells the peer its message `id` was refused, unless it already heard of many this second. */

@@ -29,6 +29,7 @@
  */
 
 import { type NodeID, U256 } from "../core/ids.ts";
+import { TokenBucket } from "../core/token_bucket.ts";
 import { Logger } from "../core/log.ts";
 import { type Rng, secureRandom } from "../core/random.ts";
 import {
@@ -112,8 +113,8 @@ export class OverlaySignals {
   readonly #now: () => number;
   /** Each neighbour's list of its neighbours, with the version it came with. */
   readonly #near = new Map<NodeID, { version: number; ids: Set<NodeID> }>();
-  /** Each neighbour's budget of overlay control messages, and when it was last over it. */
-  readonly #buckets = new Map<NodeID, { tokens: number; at: number; saidAt: number }>();
+  /** Each neighbour's budget of overlay control messages, and when it was last said over it. */
+  readonly #buckets = new Map<NodeID, { bucket: TokenBucket; saidAt: number }>();
   /** Offers sent through the overlay that wait for a word from their target: when, and via whom. */
   readonly #waiting = new Map<NodeID, { sent: number; via: NodeID }>();
   /** Targets reached through the server for a while: until when. */
@@ -317,21 +318,16 @@ export class OverlaySignals {
    * when it has none left: the message is dropped unread.
    */
   #takeToken(from: NodeID): boolean {
-    const now = this.#now();
-    const bucket = this.#buckets.get(from) ?? { tokens: NEIGHBOUR_BURST, at: now, saidAt: 0 };
-    bucket.tokens = Math.min(
-      NEIGHBOUR_BURST,
-      bucket.tokens + (now - bucket.at) * NEIGHBOUR_RATE / 1000,
-    );
-    bucket.at = now;
-    this.#buckets.set(from, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens--;
-      return true;
+    let budget = this.#buckets.get(from);
+    if (!budget) {
+      budget = { bucket: new TokenBucket(NEIGHBOUR_RATE, NEIGHBOUR_BURST, this.#now), saidAt: 0 };
+      this.#buckets.set(from, budget);
     }
+    if (budget.bucket.take()) return true;
     this.stats.overBudget++;
-    if (now - bucket.saidAt >= 1_000) {
-      bucket.saidAt = now;
+    const now = this.#now();
+    if (now - budget.saidAt >= 1_000) {
+      budget.saidAt = now;
       this.#links.malformed(
         from,
         `node ${U256.short(from)} sent over ${NEIGHBOUR_RATE} overlay control messages a ` +

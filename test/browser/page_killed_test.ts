@@ -1,6 +1,6 @@
 /**
  * A browser (Chromium, Firefox) killed with SIGKILL while a Deno node is connected to its page:
- * the node notices by the page's silence (the heartbeat), not after the ICE timeouts.
+ * the node notices by the page's silence (the heartbeat), or sooner, never after the ICE timeouts.
  * @module
  */
 
@@ -18,7 +18,7 @@ describe("a browser killed while connected", { timeout: 90_000 }, () => {
   after(() => test?.close());
 
   for (const name of BROWSERS) {
-    it(`is noticed by its heartbeat's silence (${name}, SIGKILL)`, async () => {
+    it(`is noticed within the liveness timeout, not after ICE's (${name}, SIGKILL)`, async () => {
       let browser: TestBrowser | undefined = await launchBrowser(name);
       // ICE alone would take 5 s and more: the heartbeat must come first
       const node = await loopbackNode(test.server.url, "node-datachannel", "watcher", {
@@ -38,7 +38,15 @@ describe("a browser killed while connected", { timeout: 90_000 }, () => {
         const killedAt = Date.now();
         const gone = await nextOf(outputs, "disconnected", (o) => o.id === pageId, 20_000);
         const waited = Date.now() - killedAt;
-        assert.match(gone.reason, /nothing heard from the peer for \d+ ms/, `after ${waited} ms`);
+        // the heartbeat's silence (2.5 s), or sooner when the engine hears the dead process's
+        // sockets refuse (seen on a machine with a LAN: ICE failed after 74 ms); never the ICE
+        // grace of 30 s (half of it leaves room for a busy machine)
+        assert.ok(waited < 15_000, `after ${waited} ms: ${gone.reason}`);
+        assert.match(
+          gone.reason,
+          /nothing heard from the peer for \d+ ms|ICE connection failed|data channel closed/,
+          `after ${waited} ms`,
+        );
       } finally {
         browser?.kill();
         outputs.close();

@@ -1,6 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DataPath, type DataPathEvents, REFUSALS_PER_SECOND } from "../../net/data_path.ts";
+import {
+  DataPath,
+  type DataPathEvents,
+  REFUSALS_PER_SECOND,
+  WASTE_BURST,
+} from "../../net/data_path.ts";
 import { encodeMessage, FRAME_BYTES, MAX_FRAME_BYTES } from "../../net/framing.ts";
 import { Reassembler, type ReassemblyResult } from "../../net/reassembler.ts";
 import { maxMessageSize } from "../../net/sdp.ts";
@@ -264,5 +269,51 @@ describe("data path refusals", () => {
     ];
     for (const frame of frames) path.receive(frame.slice().buffer);
     assert.deepEqual(log, ["error bad-frame", "error bad-frame", "error bad-frame"]);
+  });
+});
+
+describe("data path, frames of no use", () => {
+  const beat = () => [...encodeMessage(1, { module: "\u0000beat", data: new Uint8Array(0) })][0];
+  const junk = (i: number) =>
+    [
+      beat(),
+      new Uint8Array([9, 9, 9]), // no frame at all
+      [...encodeMessage(2, { module: "\u0000what", data: "?" })][0], // an unknown control message
+    ][i % 3];
+
+  it("reports exactly its budget of malformed frames, then drops them unreported", () => {
+    const { path, log } = recorded();
+    path.attach(new FakeChannel());
+    const bad = new Uint8Array([9, 9, 9]);
+    for (let i = 0; i < WASTE_BURST; i++) path.receive(bad.slice().buffer);
+    assert.equal(log.length, WASTE_BURST, "each of the burst reported");
+    path.receive(bad.slice().buffer);
+    assert.equal(log.length, WASTE_BURST, "one beyond: dropped with no report");
+  });
+
+  it("drops a peer that keeps at it, once, whatever kind of frame it sends", () => {
+    const { path, log } = recorded();
+    path.attach(new FakeChannel());
+    // every kind of useless frame is charged to one budget
+    for (let i = 0; i < 2 * WASTE_BURST - 1; i++) path.receive(junk(i).slice().buffer);
+    assert.ok(!log.some((line) => line.startsWith("broken")), "not yet: one short");
+    path.receive(beat().slice().buffer);
+    const broken = log.filter((line) => line.startsWith("broken"));
+    assert.equal(broken.length, 1);
+    assert.match(broken[0], /frames of no use .* faster than 50 a second, 200 beyond its budget/);
+    for (let i = 0; i < 1000; i++) path.receive(beat().slice().buffer);
+    assert.equal(log.filter((line) => line.startsWith("broken")).length, 1, "said once");
+  });
+
+  it("charges nothing for messages: a peer may send as many as it likes", () => {
+    const { path, log } = recorded();
+    path.attach(new FakeChannel());
+    for (let id = 1; id <= 5_000; id++) {
+      for (const frame of encodeMessage(id, { module: "m", data: "x" })) {
+        path.receive(frame.slice().buffer);
+      }
+    }
+    assert.equal(log.filter((line) => line.startsWith("message")).length, 5_000);
+    assert.ok(!log.some((line) => line.startsWith("broken")));
   });
 });
