@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { SignalStats } from "../signal/server.ts";
+import type { SignalStats } from "../signal/server_options.ts";
 import type { NatsCluster } from "./nats_cluster.ts";
 import { type SignalProcess, startSignalProcess } from "./signal_process.ts";
 

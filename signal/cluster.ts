@@ -34,16 +34,6 @@ import {
   type RelayOutcome,
 } from "./cluster_options.ts";
 
-export {
-  CLUSTER_DEFAULTS,
-  type ClusterBus,
-  type ClusterHost,
-  type ClusterOptions,
-  type ClusterStats,
-  NoRespondersError,
-  type RelayOutcome,
-} from "./cluster_options.ts";
-
 const log = new Logger("signal-cluster");
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const SERVER_ID = /^[0-9a-f]{16}$/;

@@ -7,7 +7,8 @@
 
 import { allowedConnections } from "./fd_limit.ts";
 import type { ServeSignalOptions } from "./serve_options.ts";
-import { SignalServer, type SignalServerOptions } from "./server.ts";
+import { SignalServer } from "./server.ts";
+import type { SignalServerOptions } from "./server_options.ts";
 
 /**
  * A {@link SignalServer} for `options`, reading files with the runtime's `readText`: the

@@ -6,7 +6,7 @@
  */
 
 import { Logger } from "../core/log.ts";
-import { SIGNAL_DEFAULTS } from "./server.ts";
+import { SIGNAL_DEFAULTS } from "./server_options.ts";
 
 /** File descriptors kept free of connections, for the listener, files and the runtime. */
 export const FD_RESERVE = 64;

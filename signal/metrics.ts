@@ -3,8 +3,8 @@
  * @module
  */
 
-import type { SignalStats } from "./server.ts";
-import type { RelayOutcome } from "./cluster.ts";
+import type { SignalStats } from "./server_options.ts";
+import type { RelayOutcome } from "./cluster_options.ts";
 
 /** One metric: name, type, help text, and its samples (labels and value). */
 interface Metric {

@@ -13,17 +13,18 @@
  * @module
  */
 
+export { SignalServer } from "./server.ts";
 export {
   type ServerSideConnection,
   SIGNAL_DEFAULTS,
   type SignalNodeView,
   type SignalPeer,
-  SignalServer,
   type SignalServerOptions,
   type SignalStats,
-} from "./server.ts";
+} from "./server_options.ts";
 export { serveSignal } from "../adapters/deno/serve_signal.ts";
 export type { RunningSignalServer, ServeSignalOptions } from "./serve_options.ts";
+export { SignalCluster } from "./cluster.ts";
 export {
   CLUSTER_DEFAULTS,
   type ClusterBus,
@@ -32,6 +33,5 @@ export {
   type ClusterStats,
   NoRespondersError,
   type RelayOutcome,
-  SignalCluster,
-} from "./cluster.ts";
+} from "./cluster_options.ts";
 export { turnCredentials, type TurnGrant, type TurnGrantOptions } from "./turn_credentials.ts";

@@ -6,7 +6,8 @@
  */
 
 import type { ClusterBus } from "./cluster_options.ts";
-import type { SignalServer, SignalServerOptions } from "./server.ts";
+import type { SignalServer } from "./server.ts";
+import type { SignalServerOptions } from "./server_options.ts";
 
 /** Options of `serveSignal` (Deno) and `serveSignalOnNode` (Node): where to listen, what to serve, and the server settings. */
 export interface ServeSignalOptions extends Partial<SignalServerOptions> {

@@ -25,21 +25,8 @@ import {
   type SignalStats,
 } from "./server_options.ts";
 
-export {
-  type ServerSideConnection,
-  SIGNAL_DEFAULTS,
-  type SignalNodeView,
-  type SignalPeer,
-  type SignalServerOptions,
-  type SignalStats,
-} from "./server_options.ts";
-import {
-  type ClusterBus,
-  type ClusterHost,
-  type ClusterOptions,
-  type RelayOutcome,
-  SignalCluster,
-} from "./cluster.ts";
+import { SignalCluster } from "./cluster.ts";
+import type { ClusterBus, ClusterHost, ClusterOptions, RelayOutcome } from "./cluster_options.ts";
 import {
   announcePayload,
   type ClientMessage,

@@ -8,7 +8,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { U256 } from "../../core/ids.ts";
 import type { NodeInfo } from "../../core/config.ts";
-import { type ClusterBus, SignalCluster } from "../../signal/cluster.ts";
+import { SignalCluster } from "../../signal/cluster.ts";
+import type { ClusterBus } from "../../signal/cluster_options.ts";
 
 const info = (name: string): NodeInfo => ({
   name,
