@@ -1,8 +1,10 @@
 /**
  * Where setup messages are signed on the way out and checked on the way in, each direction in
  * order (a candidate must not overtake its offer). An incoming message is applied only once
- * its signature by the claimed sender holds; offers also must be newer than the last offer
- * accepted from the same node, so a replayed offer cannot tear down a working connection.
+ * its signature by the claimed sender holds; offers also must be newer than the last offer or
+ * answer accepted from the same node, so neither a replayed offer nor one held back (by a server
+ * or a relay) until a connection exists can tear a working connection down: the answer that set
+ * it up was signed later than any offer the node made before.
  * What waits for a check is bounded, as is the memory of offer times.
  * @module
  */
@@ -42,7 +44,7 @@ export interface SetupGuardEvents {
 
 /** The most incoming messages waiting for their signature check. */
 export const MAX_PENDING_CHECKS = 1024;
-/** The most nodes whose last offer time is remembered. */
+/** The most nodes whose last offer or answer time is remembered. */
 export const MAX_OFFER_TIMES = 10_000;
 
 /** Signs outgoing and checks incoming setup messages; see the module documentation. */
@@ -52,7 +54,7 @@ export class SetupGuard {
   #outgoing: Promise<void> = Promise.resolve();
   #incoming: Promise<void> = Promise.resolve();
   #pending = 0;
-  /** The time of the last offer accepted from each node, oldest entry first. */
+  /** The time of the last offer or answer accepted from each node, oldest entry first. */
   readonly #offerTimes = new Map<NodeID, number>();
 
   /** Creates a guard for the node `config`. */
@@ -114,17 +116,18 @@ export class SetupGuard {
         auth ? parseSetupSignal(value) : undefined,
       );
     }
-    if (signal.kind === "offer") {
+    if (signal.kind === "offer" || signal.kind === "answer") {
       const last = this.#offerTimes.get(from);
-      if (last !== undefined && signal.time <= last) {
+      if (signal.kind === "offer" && last !== undefined && signal.time <= last) {
         return this.#events.reject(
           from,
           "peer-auth-failed",
-          `refused an offer from ${who}: it is not newer than the last one accepted (a replay)`,
+          `refused an offer from ${who}: it is not newer than the last offer or answer accepted ` +
+            "from it (a replay, or an offer held back)",
         );
       }
       this.#offerTimes.delete(from);
-      this.#offerTimes.set(from, signal.time);
+      this.#offerTimes.set(from, Math.max(signal.time, last ?? 0));
       if (this.#offerTimes.size > MAX_OFFER_TIMES) {
         this.#offerTimes.delete(this.#offerTimes.keys().next().value!);
       }

@@ -166,8 +166,26 @@ describe("the setup guard", () => {
     await settled();
     assert.equal(into.seen[0], "accept false offer");
     assert.equal(into.seen[1], "accept false candidate");
-    assert.match(into.seen[2], /^peer-auth-failed: .*not newer than the last one accepted/);
+    assert.match(into.seen[2], /^peer-auth-failed: .*not newer than the last offer or answer/);
     assert.equal(into.seen.length, 3);
+  });
+
+  it("refuses an offer held back until after an answer of its sender was taken", async () => {
+    const [alice, bob] = await pair();
+    const ANSWER = { ...OFFER, kind: "answer" as const, session: "s2" };
+    // alice's offer is held back; bob offers, alice answers: their connection is up
+    const held = await signSetup(alice, bob.id, OFFER);
+    const answer = await signSetup(alice, bob.id, ANSWER);
+    const into = recording(bob);
+    into.guard.incoming(alice.id, answer);
+    into.guard.incoming(alice.id, held); // delivered late: older than the answer
+    await settled();
+    assert.equal(into.seen[0], "accept false answer");
+    assert.match(into.seen[1], /^peer-auth-failed: refused an offer .*an offer held back/);
+    // alice's next offer, signed after the answer, replaces the connection as it should
+    into.guard.incoming(alice.id, await signSetup(alice, bob.id, { ...OFFER, session: "s3" }));
+    await settled();
+    assert.equal(into.seen[2], "accept false offer");
   });
 
   it("reports a message that fails on its way and keeps both directions going", async () => {
