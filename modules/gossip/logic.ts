@@ -226,7 +226,7 @@ export class GossipLogic {
             log.debug(`dropped a forged event from ${U256.short(from)}`);
             continue;
           }
-          if (this.#keep(event, out)) fresh.push(event.id);
+          if (this.#keep(event, out, from)) fresh.push(event.id);
         }
         if (fresh.length > 0) this.#push(fresh, from, out);
         return;
@@ -292,8 +292,9 @@ export class GossipLogic {
     }
   }
 
-  #keep(event: GossipEvent, out: GossipOut[]): boolean {
-    if (!this.#store.add(event)) {
+  /** Stores `event`, delivered by the neighbour `from` (none: this node's own). */
+  #keep(event: GossipEvent, out: GossipOut[], from?: NodeID): boolean {
+    if (!this.#store.add(event, from)) {
       // an id names its content, which was verified: declining it by id cannot be abused
       this.#declined.add(event.id);
       if (this.#declined.size > MAX_WANTED) {

@@ -6,8 +6,9 @@
  * cannot push others' history out:
  * - an event dated more than {@link MAX_EVENT_SKEW_MS} ahead of this node's clock is refused (a
  *   date a century ahead would otherwise make it the newest of all, for a century);
- * - over a category's `max`, the author holding the most of that category loses its oldest
- *   event, not the category's oldest of all: one identity that floods displaces its own;
+ * - over a category's `max`, the author or the neighbour that delivered it (its source) holding
+ *   the most of that category loses its oldest event, not the category's oldest of all: one
+ *   identity that floods displaces its own, and so do many identities behind one neighbour;
  * - over the bytes, the category holding the most is shed the same way;
  * - the node's own events are taken last, only when nobody else's are left there.
  * @module
@@ -83,6 +84,9 @@ export class EventStore {
   readonly #latest = new Map<string, U256>();
   /** `category + author` → the ids of that author's events in the category. */
   readonly #byAuthor = new Map<string, Set<U256>>();
+  /** `category + source` → the ids a neighbour delivered in the category, and each one's source. */
+  readonly #bySource = new Map<string, Set<U256>>();
+  readonly #sourceOf = new Map<U256, NodeID>();
   readonly #rules: Record<string, CategoryRule>;
   readonly #limits: StoreLimits;
   readonly #self: NodeID | undefined;
@@ -168,10 +172,11 @@ export class EventStore {
   }
 
   /**
-   * Adds a (verified) event; false when it is known, superseded, too old to keep, over its
+   * Adds a (verified) event that the neighbour `source` delivered (none: this node made it, or
+   * it was read from storage); false when it is known, superseded, too far ahead, over its
    * category's payload size, or of a category beyond the store's limit.
    */
-  add(event: GossipEvent): boolean {
+  add(event: GossipEvent, source?: NodeID): boolean {
     if (this.refusal(event) !== undefined) return false;
     const rule = this.#rule(event.category);
     const authorKey = `${event.category}\n${event.author}`;
@@ -190,6 +195,13 @@ export class EventStore {
     let mine = this.#byAuthor.get(authorKey);
     if (!mine) this.#byAuthor.set(authorKey, mine = new Set());
     mine.add(event.id);
+    if (source !== undefined) {
+      const sourceKey = `${event.category}\n${source}`;
+      let delivered = this.#bySource.get(sourceKey);
+      if (!delivered) this.#bySource.set(sourceKey, delivered = new Set());
+      delivered.add(event.id);
+      this.#sourceOf.set(event.id, source);
+    }
     this.#count(event, 1);
     if (ids.size > rule.max) this.#delete(this.#shed(event.category));
     while (this.#bytes > this.#limits.bytes) {
@@ -214,18 +226,20 @@ export class EventStore {
   }
 
   /**
-   * The event of `category` to give up: the oldest of the author holding the most events there
-   * (the node's own count as none: they go only when nobody else's are left), ties going to the
-   * older event.
+   * The event of `category` to give up: the oldest of the author, or of the neighbour that
+   * delivered it, holding the most events there (the node's own count as none: they go only
+   * when nobody else's are left), ties going to the older event.
    */
   #shed(category: string): GossipEvent {
     let chosen: GossipEvent | undefined;
     let chosenWeight = -1;
     for (const id of this.#byCategory.get(category)!) {
       const event = this.#events.get(id)!;
-      const weight = event.author === this.#self
-        ? 0
-        : this.#byAuthor.get(`${category}\n${event.author}`)!.size;
+      const source = this.#sourceOf.get(id);
+      const weight = event.author === this.#self ? 0 : Math.max(
+        this.#byAuthor.get(`${category}\n${event.author}`)!.size,
+        source === undefined ? 0 : this.#bySource.get(`${category}\n${source}`)!.size,
+      );
       if (weight > chosenWeight || (weight === chosenWeight && byAge(event, chosen!) < 0)) {
         chosen = event;
         chosenWeight = weight;
@@ -257,6 +271,13 @@ export class EventStore {
     const mine = this.#byAuthor.get(authorKey);
     mine?.delete(event.id);
     if (mine?.size === 0) this.#byAuthor.delete(authorKey);
+    const source = this.#sourceOf.get(event.id);
+    if (source === undefined) return;
+    this.#sourceOf.delete(event.id);
+    const sourceKey = `${event.category}\n${source}`;
+    const delivered = this.#bySource.get(sourceKey);
+    delivered?.delete(event.id);
+    if (delivered?.size === 0) this.#bySource.delete(sourceKey);
   }
 
   /** The store as versioned JSON. */

@@ -9,6 +9,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { NodeConfig } from "../../core/config.ts";
+import { U256 } from "../../core/ids.ts";
 import { CATEGORIES, createEvent } from "../../modules/gossip/event.ts";
 import {
   CATEGORY_RULES,
@@ -74,6 +75,38 @@ describe("the event store's admission", () => {
     const left = store.events("chat").map((e) => e.payload);
     assert.deepEqual(left.slice(0, 6), ["h1", "h2", "h3", "m1", "m2", "m3"]);
     assert.deepEqual(left.slice(6), ["s102", "s103", "s104", "s105"]);
+  });
+
+  it("makes many identities behind one neighbour displace their own events, not others'", async () => {
+    const store = new EventStore({ chat: { unique: false, max: 10 } }, STORE_LIMITS, clock);
+    const [near, far, attacker] = Array.from({ length: 3 }, () => U256.random());
+    const honestOnes = [];
+    for (let t = 1; t <= 3; t++) {
+      const event = await createEvent(honest, "chat", `h${t}`, NOW - 100 + t);
+      honestOnes.push(event);
+      assert.equal(store.add(event, t % 2 ? near : far), true);
+    }
+    // 40 fresh identities, one event each, all delivered by one neighbour, all newer
+    const sybils = await Promise.all(
+      Array.from({ length: 40 }, () => NodeConfig.create({ name: "sybil" })),
+    );
+    for (const [i, sybil] of sybils.entries()) {
+      store.add(await createEvent(sybil, "chat", `s${i}`, NOW + i), attacker);
+    }
+    const left = store.events("chat");
+    assert.equal(left.length, 10);
+    for (const event of honestOnes) assert.ok(store.has(event.id), `${event.payload} kept`);
+    assert.deepEqual(
+      left.slice(3).map((e) => e.payload),
+      sybils.slice(-7).map((_, i) => `s${33 + i}`),
+    );
+    // without the source, each identity holds one: then the honest author (3) would go first
+    const blind = new EventStore({ chat: { unique: false, max: 10 } }, STORE_LIMITS, clock);
+    for (const event of honestOnes) blind.add(event);
+    for (const [i, sybil] of sybils.slice(0, 8).entries()) {
+      blind.add(await createEvent(sybil, "chat", `s${i}`, NOW + i));
+    }
+    assert.equal(blind.has(honestOnes[0].id), false, "a shared source is what tells them apart");
   });
 
   it("takes the node's own events last, when nobody else's are left", async () => {
