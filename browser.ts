@@ -87,11 +87,11 @@ export async function nodeStart(
       identity,
       close: async () => {
         await node.close();
-        claim?.release();
+        await claim?.release();
       },
     };
   } catch (error) {
-    claim?.release();
+    await claim?.release();
     throw error;
   }
 }

@@ -159,6 +159,32 @@ describe("what the demo page tells a person", {
     });
   }
 
+  for (const name of BROWSERS) {
+    it(`starts one of two tabs opened at the same moment on the site's identity (${name})`, async () => {
+      const browser = await launchBrowser(name);
+      const signal = await startSignalProcess(["--static", join(dist, "demo")]);
+      try {
+        const site = `${signal.url.replace(/^ws/, "http")}/?candidates=loopback`;
+        for (let round = 0; round < 6; round++) {
+          const context = await browser.newContext();
+          const tabs = await Promise.all([context.newPage(), context.newPage()]);
+          await Promise.all(tabs.map((tab) => tab.goto(site)));
+          const states = async () =>
+            await Promise.all(tabs.map(async (tab) => (await tab.textContent("#status")) ?? ""));
+          await until("both tabs know whether they started", async () => {
+            return (await states()).every((state) => !/^(connecting|starting|$)/.test(state));
+          }, 15_000);
+          const started = (await states()).filter((state) => !/identity in use/.test(state));
+          assert.equal(started.length, 1, `round ${round}: ${await states()}`);
+          await context.close();
+        }
+      } finally {
+        await signal.kill();
+        await browser.close();
+      }
+    });
+  }
+
   it("runs a duplicated tab of a tab with its own identity on a temporary one", async () => {
     const browser = await launchChromium();
     const signal = await startSignalProcess(["--static", join(dist, "demo")]);
