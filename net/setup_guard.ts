@@ -5,7 +5,7 @@
  * answer accepted from the same node, so neither a replayed offer nor one held back (by a server
  * or a relay) until a connection exists can tear a working connection down: the answer that set
  * it up was signed later than any offer the node made before.
- * What waits for a check is bounded, as is the memory of offer times.
+ * What waits for a check is bounded, in all and per sender, as is the memory of offer times.
  * @module
  */
 
@@ -44,6 +44,11 @@ export interface SetupGuardEvents {
 
 /** The most incoming messages waiting for their signature check. */
 export const MAX_PENDING_CHECKS = 1024;
+/**
+ * The most of them from one sender: a setup needs an offer or an answer and a few candidates, so
+ * one sender (or a few) flooding the checks cannot crowd out everyone else's setups.
+ */
+export const MAX_PENDING_PER_SENDER = 32;
 /** The most nodes whose last offer or answer time is remembered. */
 export const MAX_OFFER_TIMES = 10_000;
 
@@ -54,6 +59,8 @@ export class SetupGuard {
   #outgoing: Promise<void> = Promise.resolve();
   #incoming: Promise<void> = Promise.resolve();
   #pending = 0;
+  /** Messages waiting for their check, by sender. */
+  readonly #pendingFrom = new Map<NodeID, number>();
   /** The time of the last offer or answer accepted from each node, oldest entry first. */
   readonly #offerTimes = new Map<NodeID, number>();
 
@@ -79,16 +86,19 @@ export class SetupGuard {
    * order of calls).
    */
   incoming(from: NodeID, value: Record<string, unknown>, route: SetupVia = "server"): void {
-    if (this.#pending >= MAX_PENDING_CHECKS) {
+    const mine = this.#pendingFrom.get(from) ?? 0;
+    if (this.#pending >= MAX_PENDING_CHECKS || mine >= MAX_PENDING_PER_SENDER) {
       this.#events.reject(
         from,
         "bad-setup",
-        `dropped a setup message of node ${U256.short(from)}: ${this.#pending} are waiting ` +
-          "for their signature check already",
+        `dropped a setup message of node ${U256.short(from)}: ${
+          mine >= MAX_PENDING_PER_SENDER ? `${mine} of its` : `${this.#pending}`
+        } are waiting for their signature check already`,
       );
       return;
     }
     this.#pending++;
+    this.#pendingFrom.set(from, mine + 1);
     this.#incoming = this.#incoming
       .then(() => this.#check(from, value, route))
       .catch((error) =>
@@ -98,7 +108,12 @@ export class SetupGuard {
           `handling a setup message of node ${U256.short(from)} failed: ${error.message}`,
         )
       )
-      .finally(() => this.#pending--);
+      .finally(() => {
+        this.#pending--;
+        const left = this.#pendingFrom.get(from)! - 1;
+        if (left > 0) this.#pendingFrom.set(from, left);
+        else this.#pendingFrom.delete(from);
+      });
   }
 
   async #check(from: NodeID, value: Record<string, unknown>, route: SetupVia): Promise<void> {

@@ -12,7 +12,7 @@ import {
   signSetup,
   verifySetup,
 } from "../../net/setup_signal.ts";
-import { MAX_PENDING_CHECKS, SetupGuard } from "../../net/setup_guard.ts";
+import { MAX_PENDING_CHECKS, MAX_PENDING_PER_SENDER, SetupGuard } from "../../net/setup_guard.ts";
 import { until } from "../../harness/network.ts";
 
 const OFFER: SetupSignal = { kind: "offer", session: "s1", sdp: "v=0\r\na=fingerprint:sha-256 AA" };
@@ -205,16 +205,42 @@ describe("the setup guard", () => {
     assert.equal(into.seen[1], "accept false candidate", "the next one is still checked");
   });
 
-  it("holds at most MAX_PENDING_CHECKS messages waiting, and says so past it", async () => {
+  it("holds at most MAX_PENDING_PER_SENDER of one sender and MAX_PENDING_CHECKS in all", async () => {
     const [alice, bob] = await pair();
+    // everything signed first: the checks start draining the queue once anything is queued
+    const others = await Promise.all(
+      Array.from(
+        { length: MAX_PENDING_CHECKS / MAX_PENDING_PER_SENDER },
+        () => NodeConfig.create(),
+      ),
+    );
+    const signedBy = new Map(
+      await Promise.all(
+        [alice, ...others].map(async (c) => [c.id, await signSetup(c, bob.id, CANDIDATE)] as const),
+      ),
+    );
     const into = recording(bob);
-    const signed = await signSetup(alice, bob.id, CANDIDATE);
-    for (let i = 0; i < MAX_PENDING_CHECKS + 5; i++) into.guard.incoming(alice.id, signed);
-    const dropped = into.seen.filter((s) => /are waiting for their signature check/.test(s));
-    assert.equal(dropped.length, 5);
+    const dropped = () => into.seen.filter((s) => /waiting for their signature check/.test(s));
+    // one sender: exactly its share waits, one more is refused, naming it
+    for (let i = 0; i <= MAX_PENDING_PER_SENDER; i++) {
+      into.guard.incoming(alice.id, signedBy.get(alice.id)!);
+    }
+    assert.equal(dropped().length, 1);
+    assert.match(dropped()[0], /: 32 of its are waiting/);
+    // the others still get in, until all together fill the queue: the last one finds it full
+    for (const [i, other] of others.entries()) {
+      const room = i === others.length - 1 ? 1 : MAX_PENDING_PER_SENDER;
+      for (let n = 0; n < room; n++) into.guard.incoming(other.id, signedBy.get(other.id)!);
+    }
+    assert.equal(dropped().length, 2, "only the one past the whole queue");
+    assert.match(dropped()[1], /: 1024 are waiting/);
     const accepted = () => into.seen.filter((s) => s.startsWith("accept")).length;
-    await until("the checks", () => accepted() >= MAX_PENDING_CHECKS, 30_000);
+    await until("the checks", () => accepted() >= MAX_PENDING_CHECKS, 60_000);
     await settled();
     assert.equal(accepted(), MAX_PENDING_CHECKS);
+    // once checked, a sender's share is free again
+    into.guard.incoming(alice.id, signedBy.get(alice.id)!);
+    await settled();
+    assert.equal(accepted(), MAX_PENDING_CHECKS + 1);
   });
 });
