@@ -123,6 +123,19 @@ export async function loopbackFullNode(
   });
 }
 
+/** `work`'s result; throws with `what()` when it takes longer than `ms`. */
+export async function within<T>(work: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not done in ${ms} ms: ${what()}`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Polls `check` every 100 ms; returns the ms it took, or throws naming `what` after `ms`. */
 export async function until(
   what: string,

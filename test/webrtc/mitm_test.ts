@@ -12,21 +12,8 @@ import { NodeConfig } from "../../core/config.ts";
 import { NetworkError } from "../../net/api.ts";
 import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { MitmSignal, victimNode } from "../support/mitm_signal.ts";
-import { ENGINES, until } from "../../harness/network.ts";
+import { ENGINES, until, within } from "../../harness/network.ts";
 import type { Network } from "../../node.ts";
-
-/** `work`'s result; throws with `what()` when it takes longer than `ms`. */
-async function within<T>(work: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not done in ${ms} ms: ${what()}`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** True when `bytes` hold the UTF-8 of `text`. */
 function contains(bytes: string | Uint8Array, text: string): boolean {

@@ -16,6 +16,7 @@ import {
   randomBytes,
   sha256,
   until,
+  within,
   withPair,
 } from "../../harness/network.ts";
 import { Broker } from "../../core/broker.ts";
@@ -497,15 +498,21 @@ for (const engine of ENGINES) {
         const bOut = b.broker.channelOut();
         await a.send(b.id, "hello"); // connected
         const sends = [1, 2, 3].map(() => a.send(b.id, randomBytes(2 * 1024 * 1024)));
-        await Promise.all(sends);
+        // bounded, saying where it stopped (it hung once in a full run on wrtc, not since)
+        let got = 0;
+        const where = () => `${got} of 3 arrived; a's connections: ` + JSON.stringify(a.peers());
+        await within(Promise.all(sends), 20_000, () => `the sends: ${where()}`);
         await assert.rejects(a.send(b.id, "x", "\u0000close"), /flnet's own/);
         await a.close();
         for (let i = 0; i < 3; i++) {
-          const { data } = await b.recv();
+          const { data } = await within(b.recv(), 20_000, () => `receiving: ${where()}`);
           if (data === "hello") i--;
-          else assert.equal((data as Uint8Array).length, 2 * 1024 * 1024);
+          else {
+            assert.equal((data as Uint8Array).length, 2 * 1024 * 1024);
+            got++;
+          }
         }
-        const ended = await nextOf(bOut, "disconnected");
+        const ended = await within(nextOf(bOut, "disconnected"), 20_000, () => "no disconnect");
         bOut.close();
         assert.equal(ended.reason, "closed by the peer", "b closed its end when a asked");
         assert.deepEqual(await b.connections(), [], "and forgot a");
