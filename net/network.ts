@@ -146,10 +146,11 @@ export type NetworkOut =
   | { type: "nodes"; nodes: NodeInfo[] }
   /**
    * The nodes this node can reach through a neighbour (its neighbours' neighbours, at most
-   * 1,024): setting up a connection to one of them needs no signalling server. Sent when it
-   * changes.
+   * 1,024): setting up a connection to one of them needs no signalling server. `groups` holds
+   * them by the neighbour whose list named them (one group a neighbour), so that no neighbour
+   * weighs more than another however many ids it lists. Sent when it changes.
    */
-  | { type: "reachable"; ids: NodeID[] }
+  | { type: "reachable"; ids: NodeID[]; groups: NodeID[][] }
   /** Every connection's status, answering `status`. */
   | { type: "connections"; connections: ConnectionInfo[] }
   /** The signalling connection: announced, lost (it reconnects), closed, or an error. */

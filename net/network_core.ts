@@ -52,7 +52,7 @@ export class NetworkCore {
         log.debug(`a setup message goes through the server after all: ${reason}`);
         this.signal.request({ type: "relay", to, signal });
       },
-      reachable: (ids) => this.broker.enqueueOut({ type: "reachable", ids }),
+      reachable: (ids, groups) => this.broker.enqueueOut({ type: "reachable", ids, groups }),
       unanswered: (to) => this.#peers.get(to)?.offerAgain(),
       malformed: (from, message) =>
         this.broker.enqueueOut({ type: "error", code: "bad-frame", to: from, message }),

@@ -78,8 +78,11 @@ export interface OverlayLinks {
    * {@link ANSWER_WAIT_MS}: make it again (it goes through the server now).
    */
   unanswered(to: NodeID): void;
-  /** The nodes reachable through a neighbour changed (at most {@link MAX_REACHABLE}). */
-  reachable(ids: NodeID[]): void;
+  /**
+   * The nodes reachable through a neighbour changed (at most {@link MAX_REACHABLE}): all, and
+   * by the neighbour whose list named them.
+   */
+  reachable(ids: NodeID[], groups: NodeID[][]): void;
   /** The neighbour `from` sent an overlay message this node cannot take; `reason` says why. */
   malformed(from: NodeID, reason: string): void;
 }
@@ -250,18 +253,23 @@ export class OverlaySignals {
   #reportReachable(): void {
     const neighbours = new Set(this.#links.neighbours());
     const reachable = new Set<NodeID>();
+    const groups: NodeID[][] = [];
     for (const [via, { ids }] of this.#near) {
       if (!neighbours.has(via)) continue;
+      const group: NodeID[] = [];
       for (const id of ids) {
-        if (id !== this.#id && !neighbours.has(id)) reachable.add(id);
-        if (reachable.size >= MAX_REACHABLE) break;
+        if (id === this.#id || neighbours.has(id)) continue;
+        if (reachable.size >= MAX_REACHABLE && !reachable.has(id)) break;
+        reachable.add(id);
+        group.push(id);
       }
+      if (group.length > 0) groups.push(group);
     }
     const list = [...reachable];
-    const key = list.join();
+    const key = groups.map((group) => group.join()).join("|");
     if (key === this.#reported) return;
     this.#reported = key;
-    this.#links.reachable(list);
+    this.#links.reachable(list, groups);
   }
 
   /** A setup message `from` (a neighbour) asks this node to take or to carry on. */

@@ -184,12 +184,15 @@ export class NetworkSim {
       const node = this.#nodes.get(id);
       if (!node) continue;
       const reachable = new Set<NodeID>();
+      const groups: NodeID[][] = [];
       for (const peer of node.peers) {
-        for (const far of this.#nodes.get(peer)?.peers ?? []) {
-          if (far !== id && !node.peers.has(far)) reachable.add(far);
-        }
+        const group = [...this.#nodes.get(peer)?.peers ?? []].filter((far) =>
+          far !== id && !node.peers.has(far)
+        );
+        for (const far of group) reachable.add(far);
+        if (group.length > 0) groups.push(group);
       }
-      node.broker.enqueueOut({ type: "reachable", ids: [...reachable] });
+      node.broker.enqueueOut({ type: "reachable", ids: [...reachable], groups });
     }
     this.#dirty.clear();
   }

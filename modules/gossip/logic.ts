@@ -121,6 +121,7 @@ export class GossipLogic {
         for (const id of now) {
           if (!this.#neighbours.has(id)) this.#send(out, id, "sync", this.#store.ids());
         }
+        for (const id of this.#neighbours) if (!now.has(id)) this.#unwantFrom(id);
         this.#neighbours = now;
         break;
       }
@@ -132,6 +133,7 @@ export class GossipLogic {
         // one again: forgetting it here makes the next neighbours list count it as new.
         this.#undelivered++;
         this.#neighbours.delete(msg.to);
+        this.#unwantFrom(msg.to);
         log.debug(`gossip to ${U256.short(msg.to)} was not delivered: ${msg.message}`);
         break;
       case "tick":
@@ -255,6 +257,14 @@ export class GossipLogic {
       this.#wantedFrom.set(from, (this.#wantedFrom.get(from) ?? 0) + wanted.length);
     }
     return wanted;
+  }
+
+  /**
+   * Gives up what was asked of `neighbour` (it left, or a message to it was not delivered), so
+   * the next neighbour to name those ids is asked instead of waiting out wantTimeoutTicks.
+   */
+  #unwantFrom(neighbour: NodeID): void {
+    for (const [id, { from }] of this.#wanted) if (from === neighbour) this.#unwant(id);
   }
 
   #unwant(id: U256): void {

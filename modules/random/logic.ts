@@ -55,6 +55,8 @@ export class RandomLogic {
   readonly #refused = new Map<NodeID, number>();
   /** Nodes reachable through a neighbour, as the network last said (at most 1,024). */
   #reachable = new Set<NodeID>();
+  /** The same, by the neighbour whose list named them. */
+  #groups: NodeID[][] = [];
   /**
    * Nodes known not to run what a neighbour needs (`needs`), the one learnt longest ago first;
    * at most `maxKnown`.
@@ -164,9 +166,10 @@ export class RandomLogic {
         }
         return this.#fill(out);
       case "reachable":
-        this.#reachable = new Set(
-          event.ids.filter((id) => id !== this.#self && !this.#unfit.has(id)),
+        this.#groups = event.groups.map((group) =>
+          group.filter((id) => id !== this.#self && !this.#unfit.has(id))
         );
+        this.#reachable = new Set(this.#groups.flat());
         return this.#fill(out);
       case "connected":
         if (this.#unfit.has(event.id)) return; // the application's connection, not a neighbour
@@ -241,18 +244,20 @@ export class RandomLogic {
       missing = Math.min(missing, FIRST_CONNECTIONS - this.#connected.size - this.#connecting.size);
     }
     if (missing <= 0) return;
-    const candidates = [...new Set([...this.#known, ...this.#reachable])].filter((id) =>
-      !this.#connected.has(id) && !this.#connecting.has(id) && !this.#cooldown.has(id)
-    );
-    const near = candidates.filter((id) => this.#reachable.has(id));
-    const short = candidates.length < missing;
-    for (let i = 0; i < missing && candidates.length > 0; i++) {
-      const pool = near.length > 0 && this.#rng() < this.#config.overlayPreference
-        ? near
-        : candidates;
-      const [id] = sample(pool, 1, this.#rng);
-      candidates.splice(candidates.indexOf(id), 1);
-      if (near.includes(id)) near.splice(near.indexOf(id), 1);
+    const free = (id: NodeID) =>
+      !this.#connected.has(id) && !this.#connecting.has(id) && !this.#cooldown.has(id);
+    const candidates = new Set([...this.#known, ...this.#reachable].filter(free));
+    const short = candidates.size < missing;
+    for (let i = 0; i < missing && candidates.size > 0; i++) {
+      // through a neighbour: a neighbour first, then one of the nodes its list names, so no
+      // neighbour weighs more than another however many ids it lists; else any known node
+      const groups = this.#groups.map((group) => group.filter((id) => candidates.has(id)))
+        .filter((group) => group.length > 0);
+      const known = [...candidates].filter((id) => this.#known.has(id));
+      const [id] = groups.length > 0 && this.#rng() < this.#config.overlayPreference
+        ? sample(sample(groups, 1, this.#rng)[0], 1, this.#rng)
+        : sample(known.length > 0 ? known : [...candidates], 1, this.#rng);
+      candidates.delete(id);
       this.#connecting.set(id, this.#tick);
       this.#asked.add(id);
       out.push({ type: "network", in: { type: "connect", to: id } });

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { captureLogs } from "../support/log_capture.ts";
 import { NodeConfig } from "../../core/config.ts";
-import { U256 } from "../../core/ids.ts";
+import { type NodeID, U256 } from "../../core/ids.ts";
 import { MemoryStorage } from "../../core/storage.ts";
 import {
   CATEGORIES,
@@ -421,6 +421,24 @@ describe("gossip logic", () => {
       again.some((o) => o.type === "send" && JSON.parse(o.data).t === "want"),
       "room again once the old wants timed out",
     );
+  });
+
+  it("asks another neighbour at once for what one that failed or left was asked for", async () => {
+    const logic = new GossipLogic(undefined);
+    const [first, second, third] = [U256.random(), U256.random(), U256.random()];
+    await logic.handle({ type: "neighbours", ids: [first, second, third] });
+    const id = U256.random();
+    const wants = async (from: NodeID) =>
+      (await logic.handle({ type: "message", from, data: JSON.stringify({ t: "ids", ids: [id] }) }))
+        .filter((o) => o.type === "send" && JSON.parse(o.data).t === "want").length;
+    assert.equal(await wants(first), 1, "asked of the first");
+    assert.equal(await wants(second), 0, "asked already: not again");
+    // the want to the first was not delivered: the second's next word gets the ask
+    await logic.handle({ type: "send-failed", to: first, code: "not-connected", message: "gone" });
+    assert.equal(await wants(second), 1);
+    // the second leaves the neighbours: the third is asked, with no timeout waited
+    await logic.handle({ type: "neighbours", ids: [third] });
+    assert.equal(await wants(third), 1);
   });
 
   it("runs anti-entropy with one neighbour every syncTicks, not on every tick", async () => {

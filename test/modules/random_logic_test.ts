@@ -62,7 +62,7 @@ describe("random connections logic", () => {
     assert.equal(first.length, 2);
     net({ type: "connected", id: first[0] });
     const near = ids.filter((id) => !first.includes(id)).slice(0, 8);
-    const asked = requests(net({ type: "reachable", ids: near }), "connect");
+    const asked = requests(net({ type: "reachable", ids: near, groups: [near] }), "connect");
     // the target for 40 known nodes is 8: one is open, one is connecting
     assert.equal(asked.length, 6);
     assert.ok(asked.every((id) => near.includes(id)), "all six reachable through the neighbour");
@@ -190,7 +190,7 @@ describe("random connections logic", () => {
     assert.ok(asked.length >= 3, `asked ${asked.length}`);
     assert.ok(!asked.includes(bare) && !asked.includes(partial), "never chosen");
     // through a neighbour, it still is not; its own connection here is the application's
-    net({ type: "reachable", ids: [bare, partial] });
+    net({ type: "reachable", ids: [bare, partial], groups: [[bare, partial]] });
     assert.deepEqual(net({ type: "connected", id: bare }), []);
     assert.ok(!logic.state.connected.includes(bare), "not a neighbour");
     assert.deepEqual(requests(net({ type: "disconnected", id: bare, reason: "x" }), "connect"), []);
@@ -222,7 +222,7 @@ describe("random connections logic", () => {
     const during: NodeID[] = [];
     for (let i = 0; i < 200; i++) {
       last = Array.from({ length: 128 }, () => U256.random());
-      during.push(...requests(net({ type: "reachable", ids: last }), "connect"));
+      during.push(...requests(net({ type: "reachable", ids: last, groups: [last] }), "connect"));
     }
     assert.equal(logic.state.known, 20, "the honest table is whole");
     assert.ok(during.length <= logic.state.target, `${during.length} attempts during the flood`);
@@ -237,6 +237,28 @@ describe("random connections logic", () => {
     }
     assert.ok(after.length > 0);
     assert.ok(after.every((id) => ids.includes(id) || last.includes(id)), "honest or in force");
+  });
+
+  it("chooses through neighbours a neighbour first, so one listing many ids weighs as one", () => {
+    const honest = Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => U256.random()));
+    const made = Array.from({ length: 128 }, () => U256.random()); // one neighbour's made-up list
+    let picks = 0;
+    let theirs = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const logic = new RandomLogic(U256.random(), { overlayPreference: 1 }, seededRandom(seed));
+      const outs = logic.handle({
+        type: "network",
+        out: { type: "reachable", ids: [...honest.flat(), ...made], groups: [...honest, made] },
+      });
+      for (const out of outs) {
+        if (out.type !== "network" || out.in.type !== "connect") continue;
+        picks++;
+        if (made.includes(out.in.to)) theirs++;
+      }
+    }
+    assert.ok(picks >= 100, `${picks} picks`);
+    // a fair share is one neighbour in four; by ids it was 128 in 140 (91 %)
+    assert.ok(theirs / picks < 0.35, `${theirs} of ${picks} picks were the liar's`);
   });
 
   it("drops random connections above twice the target", () => {
@@ -283,7 +305,7 @@ describe("random connections logic", () => {
       )
         .length;
     assert.equal(lists(1), 1, "no node reached through a neighbour yet");
-    net({ type: "reachable", ids: [U256.random()] });
+    net({ type: "reachable", ids: [U256.random()], groups: [[U256.random()]] });
     assert.equal(lists(2), 0);
     assert.equal(lists(3), 0);
   });
@@ -292,7 +314,7 @@ describe("random connections logic", () => {
     const { self, logic, net, requests } = setup(0);
     const outs = [
       ...net({ type: "nodes", nodes: [info(self)] }),
-      ...net({ type: "reachable", ids: [self] }),
+      ...net({ type: "reachable", ids: [self], groups: [[self]] }),
     ];
     assert.equal(logic.state.known, 0);
     assert.deepEqual(requests(outs, "connect"), []);
