@@ -47,7 +47,7 @@ export class NetworkCore {
       neighbours: () =>
         [...this.#peers].filter(([, peer]) => peer.state === "open").map(([id]) => id),
       send: (to, module, data) => this.#peers.get(to)?.sendControl(module, data) ?? false,
-      deliver: (from, signal) => this.#guard.incoming(from, signal, "overlay"),
+      deliver: (from, signal, via) => this.#guard.incoming(from, signal, "overlay", via),
       fallback: (to, signal, reason) => {
         log.debug(`a setup message goes through the server after all: ${reason}`);
         this.signal.request({ type: "relay", to, signal });

@@ -69,8 +69,11 @@ export interface OverlayLinks {
   neighbours(): NodeID[];
   /** Sends a control message to the open neighbour `to`; false when it is not open. */
   send(to: NodeID, module: string, data: string): boolean;
-  /** A setup message for this node arrived through the overlay (its signature is unchecked). */
-  deliver(from: NodeID, signal: Record<string, unknown>): void;
+  /**
+   * A setup message for this node arrived through the overlay, carried by the neighbour `via`
+   * (its signature is unchecked).
+   */
+  deliver(from: NodeID, signal: Record<string, unknown>, via: NodeID): void;
   /** A setup message of this node could not be carried through the overlay: send it otherwise. */
   fallback(to: NodeID, signal: Record<string, unknown>, reason: string): void;
   /**
@@ -288,7 +291,7 @@ export class OverlaySignals {
     if (to === this.#id) {
       this.stats.received++;
       this.#waiting.delete(from);
-      return this.#links.deliver(from, signal as Record<string, unknown>);
+      return this.#links.deliver(from, signal as Record<string, unknown>, via);
     }
     if ((hops as number) + 1 > MAX_HOPS) return back(`more than ${MAX_HOPS} hops`);
     const onward = JSON.stringify({ from, to, hops: (hops as number) + 1, signal });

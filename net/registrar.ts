@@ -147,11 +147,6 @@ export class Registrar {
     };
   }
 
-  /** True when a handler holds `name`. */
-  has(name: string): boolean {
-    return this.#handlers.has(name);
-  }
-
   /**
    * A message from `from` for `module`: its handler gets it. `ref` names it on its connection,
    * for a refusal (the handler's, or `unknown-module` when nobody holds the name).

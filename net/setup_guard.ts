@@ -45,8 +45,10 @@ export interface SetupGuardEvents {
 /** The most incoming messages waiting for their signature check. */
 export const MAX_PENDING_CHECKS = 1024;
 /**
- * The most of them from one sender: a setup needs an offer or an answer and a few candidates, so
- * one sender (or a few) flooding the checks cannot crowd out everyone else's setups.
+ * The most of them from one source: a setup needs an offer or an answer and a few candidates, so
+ * one source (or a few) flooding the checks cannot crowd out everyone else's setups. The source
+ * is what the sender cannot choose: the node the signalling server proved, or the neighbour that
+ * carried the message through the overlay (not the `from` it names).
  */
 export const MAX_PENDING_PER_SENDER = 32;
 /** The most nodes whose last offer or answer time is remembered. */
@@ -59,7 +61,7 @@ export class SetupGuard {
   #outgoing: Promise<void> = Promise.resolve();
   #incoming: Promise<void> = Promise.resolve();
   #pending = 0;
-  /** Messages waiting for their check, by sender. */
+  /** Messages waiting for their check, by source (see MAX_PENDING_PER_SENDER). */
   readonly #pendingFrom = new Map<NodeID, number>();
   /** The time of the last offer or answer accepted from each node, oldest entry first. */
   readonly #offerTimes = new Map<NodeID, number>();
@@ -82,11 +84,17 @@ export class SetupGuard {
   }
 
   /**
-   * Checks a message from `from` that came by `route`, then accepts or rejects it (in the
-   * order of calls).
+   * Checks a message from `from` that came by `route` (through the overlay: carried by the
+   * neighbour `via`), then accepts or rejects it (in the order of calls).
    */
-  incoming(from: NodeID, value: Record<string, unknown>, route: SetupVia = "server"): void {
-    const mine = this.#pendingFrom.get(from) ?? 0;
+  incoming(
+    from: NodeID,
+    value: Record<string, unknown>,
+    route: SetupVia = "server",
+    via: NodeID = from,
+  ): void {
+    const source = via;
+    const mine = this.#pendingFrom.get(source) ?? 0;
     if (this.#pending >= MAX_PENDING_CHECKS || mine >= MAX_PENDING_PER_SENDER) {
       this.#events.reject(
         from,
@@ -98,7 +106,7 @@ export class SetupGuard {
       return;
     }
     this.#pending++;
-    this.#pendingFrom.set(from, mine + 1);
+    this.#pendingFrom.set(source, mine + 1);
     this.#incoming = this.#incoming
       .then(() => this.#check(from, value, route))
       .catch((error) =>
@@ -110,9 +118,9 @@ export class SetupGuard {
       )
       .finally(() => {
         this.#pending--;
-        const left = this.#pendingFrom.get(from)! - 1;
-        if (left > 0) this.#pendingFrom.set(from, left);
-        else this.#pendingFrom.delete(from);
+        const left = this.#pendingFrom.get(source)! - 1;
+        if (left > 0) this.#pendingFrom.set(source, left);
+        else this.#pendingFrom.delete(source);
       });
   }
 

@@ -205,6 +205,27 @@ describe("the setup guard", () => {
     assert.equal(into.seen[1], "accept false candidate", "the next one is still checked");
   });
 
+  it("holds a neighbour carrying others' messages to one share, whatever `from` they name", async () => {
+    const [bob, carrier] = await pair();
+    const senders = await Promise.all(
+      Array.from({ length: MAX_PENDING_PER_SENDER + 1 }, () => NodeConfig.create()),
+    );
+    const signed = await Promise.all(senders.map((c) => signSetup(c, bob.id, CANDIDATE)));
+    const into = recording(bob);
+    const dropped = () => into.seen.filter((s) => /waiting for their signature check/.test(s));
+    for (const [i, sender] of senders.entries()) {
+      into.guard.incoming(sender.id, signed[i], "overlay", carrier.id);
+    }
+    assert.equal(dropped().length, 1, "the one past the carrier's share");
+    assert.match(dropped()[0], /: 32 of its are waiting/);
+    // the same senders through the server are each their own source
+    into.guard.incoming(senders.at(-1)!.id, signed.at(-1)!);
+    assert.equal(dropped().length, 1);
+    const accepted = () => into.seen.filter((s) => s.startsWith("accept")).length;
+    await until("the checks", () => accepted() >= 33, 30_000);
+    assert.equal(accepted(), 33);
+  });
+
   it("holds at most MAX_PENDING_PER_SENDER of one sender and MAX_PENDING_CHECKS in all", async () => {
     const [alice, bob] = await pair();
     // everything signed first: the checks start draining the queue once anything is queued
