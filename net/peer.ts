@@ -203,6 +203,15 @@ export class Peer {
         `node ${U256.short(this.#remoteId)} refused the connection setup: ${signal.reason}`,
       );
     }
+    if (signal.kind === "challenge") {
+      // the peer could not tell our offer from a replay by its time: make it again with its
+      // nonce, if it is the offer under way (a challenge to any other is a replay's echo)
+      return void this.#step(() =>
+        this.#setup.offering && this.#setup.session === signal.session
+          ? this.#setup.offer(true, signal.nonce)
+          : Promise.resolve()
+      );
+    }
     this.#step(() => this.#setup.apply(signal));
   }
 
@@ -225,7 +234,10 @@ export class Peer {
    */
   disconnect(code: PeerErrorCode = "closed", reason = "closed by this node"): Promise<void> {
     return this.#step(async () => {
-      if (code === "closed" && this.#setup.state === "open") {
+      // the peer may close its end once it has all (then the setup is idle already): what
+      // ends is what was there when the close began
+      const was = this.#setup.state;
+      if (code === "closed" && was === "open") {
         this.#closing = true;
         try {
           await this.#data.closeGracefully(CLOSE_MS);
@@ -233,7 +245,8 @@ export class Peer {
           this.#closing = false;
         }
       }
-      this.#teardown(code, reason);
+      this.#setup.drop();
+      this.#end(code, reason, was);
     });
   }
 

@@ -156,9 +156,10 @@ export class PeerSetup {
 
   /**
    * Starts a new attempt with an offer of ours; `again` makes the offer anew for the attempt
-   * under way, keeping its deadline (see {@link PeerSetupEvents.reoffer}).
+   * under way, keeping its deadline (see {@link PeerSetupEvents.reoffer}); `nonce` answers the
+   * peer's challenge (see `SetupChallenge`).
    */
-  async offer(again = false): Promise<void> {
+  async offer(again = false, nonce?: string): Promise<void> {
     const deadline = again && this.#state === "connecting" ? this.#deadline : undefined;
     const pc = this.#newPeer(toHex(crypto.getRandomValues(new Uint8Array(8))), true, deadline);
     this.#attachChannel(pc);
@@ -166,11 +167,11 @@ export class PeerSetup {
     if (pc !== this.#pc) return;
     await pc.setLocalDescription(offer);
     if (pc !== this.#pc) return;
-    this.#describedLocally(pc, "offer");
+    this.#describedLocally(pc, "offer", nonce);
   }
 
   /** Applies a setup message from the peer. */
-  async apply(signal: Exclude<SetupSignal, { kind: "refused" }>): Promise<void> {
+  async apply(signal: Exclude<SetupSignal, { kind: "refused" | "challenge" }>): Promise<void> {
     if (log.enabled("debug")) log.debug(this.#o.name, "got", signal.kind, signal.session);
     switch (signal.kind) {
       case "offer":
@@ -287,11 +288,14 @@ export class PeerSetup {
   }
 
   /** Sends the local description, then any candidates gathered before it. */
-  #describedLocally(pc: RTCPeerConnection, kind: "offer" | "answer"): void {
+  #describedLocally(pc: RTCPeerConnection, kind: "offer" | "answer", nonce?: string): void {
     const sdp = filterSdp(pc.localDescription!.sdp, this.#o.candidateFilter);
     this.#localCandidates += sdpCandidates(sdp).length;
     if (log.enabled("debug")) log.debug(this.#o.name, "sends", kind, this.#session);
-    this.#events.signal({ kind, session: this.#session, sdp });
+    const session = this.#session;
+    this.#events.signal(
+      kind === "offer" && nonce ? { kind, session, sdp, nonce } : { kind, session, sdp },
+    );
     this.#localDescribed = true;
     for (const signal of this.#heldLocalCandidates.splice(0)) this.#events.signal(signal);
   }

@@ -24,7 +24,11 @@ import { fromHex, type NodeID, toHex } from "../core/ids.ts";
 
 /** A connection setup message, as the two nodes mean it (without its proof). */
 export type SetupSignal =
-  | { kind: "offer"; session: string; sdp: string }
+  /**
+   * An offer; `nonce` answers the receiver's {@link SetupChallenge} when the receiver could not
+   * tell the offer from a replay by its time.
+   */
+  | { kind: "offer"; session: string; sdp: string; nonce?: string }
   | { kind: "answer"; session: string; sdp: string }
   | {
     kind: "candidate";
@@ -34,7 +38,15 @@ export type SetupSignal =
     sdpMLineIndex?: number | null;
   }
   /** The receiver of the session's messages refused them (e.g. a signature it could not check). */
-  | { kind: "refused"; session: string; reason: string };
+  | { kind: "refused"; session: string; reason: string }
+  | SetupChallenge;
+
+/**
+ * The receiver of an offer it could not tell from a replay by its time (not newer than the last
+ * offer or answer of its sender, or from a sender it no longer remembers) asks the sender to
+ * make the offer again with `nonce` in it: only the live sender can sign that.
+ */
+export type SetupChallenge = { kind: "challenge"; session: string; nonce: string };
 
 /** A setup message with its proof: the sender's clock when signed, and its signature. */
 export type SignedSetup = SetupSignal & {
@@ -72,6 +84,8 @@ export class SetupAuthError extends Error {
 
 /** Session ids: printable ASCII without spaces. */
 const SESSION = /^[\x21-\x7e]+$/;
+/** A challenge's nonce: 16 random bytes in lower-case hex. */
+const NONCE = /^[0-9a-f]{32}$/;
 
 /**
  * Checks the fields of a setup message that came from the network (not its proof); throws a
@@ -96,10 +110,21 @@ export function parseSetupSignal(value: Record<string, unknown>): SetupSignal {
   if (!SESSION.test(session)) {
     throw new TypeError("setup session must be printable ASCII without spaces");
   }
+  const nonce = () => {
+    if (typeof value.nonce !== "string" || !NONCE.test(value.nonce)) {
+      throw new TypeError(`setup ${value.kind}.nonce must be 32 lower-case hex characters`);
+    }
+    return value.nonce;
+  };
   switch (value.kind) {
     case "offer":
+      return value.nonce === undefined
+        ? { kind: "offer", session, sdp: text("sdp", false) }
+        : { kind: "offer", session, sdp: text("sdp", false), nonce: nonce() };
     case "answer":
-      return { kind: value.kind, session, sdp: text("sdp", false) };
+      return { kind: "answer", session, sdp: text("sdp", false) };
+    case "challenge":
+      return { kind: "challenge", session, nonce: nonce() };
     case "refused":
       return { kind: "refused", session, reason: text("reason") };
     case "candidate": {
@@ -125,8 +150,9 @@ export function parseSetupSignal(value: Record<string, unknown>): SetupSignal {
 
 /**
  * The text a setup message's signature covers, as UTF-8 (`\n` is byte 0x0a): a header line,
- * the version, sender, receiver, session, kind and time, then the content: the SDP; a
- * candidate's `sdpMid`, `sdpMLineIndex` (empty when absent) and line; or a refusal's reason.
+ * the version, sender, receiver, session, kind and time, then the content: the SDP (after a line
+ * `nonce <nonce>` when an offer answers a challenge); a candidate's `sdpMid`, `sdpMLineIndex`
+ * (empty when absent) and line; a refusal's reason; or a challenge's nonce.
  */
 export function setupSigningText(
   from: NodeID,
@@ -144,6 +170,7 @@ export function setupSigningText(
   ];
   switch (signal.kind) {
     case "offer":
+      return [...head, ...(signal.nonce ? [`nonce ${signal.nonce}`] : []), signal.sdp].join("\n");
     case "answer":
       return [...head, signal.sdp].join("\n");
     case "candidate":
@@ -151,6 +178,8 @@ export function setupSigningText(
         .join("\n");
     case "refused":
       return [...head, signal.reason].join("\n");
+    case "challenge":
+      return [...head, signal.nonce].join("\n");
   }
 }
 

@@ -4,14 +4,17 @@ import { NodeConfig } from "../../core/config.ts";
 import { type NodeID, U256 } from "../../core/ids.ts";
 import { signSetup } from "../../net/setup_signal.ts";
 import { NetworkError } from "../../net/api.ts";
+import { networkStart } from "../../node.ts";
 import { loadWebRTCEngine } from "../../adapters/node/webrtc.ts";
 import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { RawClient } from "../../harness/raw_client.ts";
 import { nextOf } from "../support/channels.ts";
+import { captureLogs } from "../support/log_capture.ts";
 import {
   ENGINES,
   hasNonLoopbackInterfaces,
   isThisMachine,
+  loopback,
   loopbackNode,
   randomBytes,
   sha256,
@@ -449,6 +452,37 @@ for (const engine of ENGINES) {
       } finally {
         await a.close();
         await mallory.close();
+      }
+    });
+
+    it("reconnects a node restarted with its clock set back, after one challenge", async () => {
+      const xConfig = await NodeConfig.create({ name: "x" });
+      const start = (config: NodeConfig) => networkStart(config, server.url, loopback(engine));
+      // x's clock runs a minute ahead: it signs with times from then on
+      const realNow = Date.now;
+      Date.now = () => realNow() + 60_000;
+      try {
+        await signSetup(xConfig, xConfig.id, { kind: "refused", session: "s", reason: "r" });
+      } finally {
+        Date.now = realNow;
+      }
+      const y = await loopbackNode(server.url, engine, "y");
+      let x = await start(xConfig);
+      try {
+        const lines = await captureLogs(async () => {
+          await x.send(y.id, "one");
+          assert.equal((await y.recv()).data, "one");
+          await x.close();
+          // restarted with the clock set right: its offer is older than the one y took
+          x = await start(await NodeConfig.decode(xConfig.encode()));
+          await x.send(y.id, "two");
+          assert.equal((await y.recv()).data, "two");
+        }, "debug");
+        const challenged = lines.filter((l) => /challenged the offer/.test(String(l.args[0])));
+        assert.equal(challenged.length, 1, "its offer was challenged, then taken");
+      } finally {
+        await x.close();
+        await y.close();
       }
     });
 
