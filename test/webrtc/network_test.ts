@@ -92,9 +92,20 @@ for (const engine of ENGINES) {
         await a.send(b.id, "hello");
         await until("a heard b connect", () => events.length > 0, 10_000);
         assert.deepEqual(a.peers(), [b.id]);
+        // a closes the connection (b closes its end as soon as it has all): a tells of it
+        a.broker.enqueueIn({ type: "disconnect", to: b.id });
+        await until("a told of closing", () => events.length > 1, 10_000);
+        assert.deepEqual(a.peers(), []);
+        await a.send(b.id, "again");
+        await until("a heard b connect again", () => events.length > 2, 10_000);
         await b.close();
-        await until("a heard b leave", () => events.length > 1, 10_000);
-        assert.deepEqual(events, ["connected b", "disconnected b"]);
+        await until("a heard b leave", () => events.length > 3, 10_000);
+        assert.deepEqual(events, [
+          "connected b",
+          "disconnected b",
+          "connected b",
+          "disconnected b",
+        ]);
         assert.deepEqual(a.peers(), []);
       });
     });
