@@ -31,6 +31,40 @@ export interface DataStorage {
 }
 
 /**
+ * A storage that also keeps journals: lines added at the end one at a time, so that saving a
+ * change costs about the change's size, not the size of all that is kept (the gossip store
+ * keeps one beside its snapshot). Journals have keys of their own, apart from the values'.
+ */
+export interface JournalStorage extends DataStorage {
+  /**
+   * Adds `line` (no line break in it) at the end of the journal `key`, durably. A crash may
+   * lose this line, never an earlier one.
+   */
+  appendLine(key: string, line: string): Promise<void>;
+  /**
+   * The lines of the journal `key`, oldest first ([] when there is none). A last line a crash
+   * left torn is left out; a damaged line before others is a {@link StorageError}.
+   */
+  readLines(key: string): Promise<string[]>;
+  /** Empties the journal `key`. */
+  clearLines(key: string): Promise<void>;
+}
+
+/** True when `storage` keeps journals ({@link JournalStorage}). */
+export function keepsJournals(storage: DataStorage): storage is JournalStorage {
+  const s = storage as Partial<JournalStorage>;
+  return typeof s.appendLine === "function" && typeof s.readLines === "function" &&
+    typeof s.clearLines === "function";
+}
+
+/** Throws a {@link StorageError} unless `line` is a journal line: one with no line break. */
+export function checkJournalLine(key: string, line: string): void {
+  if (/[\r\n]/.test(line)) {
+    throw new StorageError(key, `a line of journal "${key}" must not hold a line break`);
+  }
+}
+
+/**
  * {@link DataStorage.setAside} for storages whose `get` never fails: the value moves to
  * `key + ".damaged"` (replacing an older one).
  */
@@ -59,9 +93,36 @@ export function checkStorageKey(key: string): void {
   }
 }
 
-/** Storage in memory, lost when the program ends: for tests and throw-away nodes. */
+/**
+ * Storage in memory, lost when the program ends: for tests and throw-away nodes. It keeps
+ * journals too (see `JournalStorage` in core/storage.ts).
+ */
 export class MemoryStorage implements DataStorage {
   readonly #values = new Map<string, string>();
+  readonly #journals = new Map<string, string[]>();
+
+  /** Adds `line` to the journal `key`. */
+  appendLine(key: string, line: string): Promise<void> {
+    checkStorageKey(key);
+    checkJournalLine(key, line);
+    const lines = this.#journals.get(key) ?? [];
+    lines.push(String(line));
+    this.#journals.set(key, lines);
+    return Promise.resolve();
+  }
+
+  /** The lines of the journal `key`. */
+  readLines(key: string): Promise<string[]> {
+    checkStorageKey(key);
+    return Promise.resolve([...this.#journals.get(key) ?? []]);
+  }
+
+  /** Empties the journal `key`. */
+  clearLines(key: string): Promise<void> {
+    checkStorageKey(key);
+    this.#journals.delete(key);
+    return Promise.resolve();
+  }
 
   /** The value under `key`, or `undefined`. */
   get(key: string): Promise<string | undefined> {

@@ -157,7 +157,7 @@ export class PeerSetup {
   /**
    * Starts a new attempt with an offer of ours; `again` makes the offer anew for the attempt
    * under way, keeping its deadline (see {@link PeerSetupEvents.reoffer}); `nonce` answers the
-   * peer's challenge (see `SetupChallenge`).
+   * peer's challenge (a `SetupSignal` of kind `challenge`).
    */
   async offer(again = false, nonce?: string): Promise<void> {
     const deadline = again && this.#state === "connecting" ? this.#deadline : undefined;

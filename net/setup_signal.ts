@@ -25,8 +25,8 @@ import { fromHex, type NodeID, toHex } from "../core/ids.ts";
 /** A connection setup message, as the two nodes mean it (without its proof). */
 export type SetupSignal =
   /**
-   * An offer; `nonce` answers the receiver's {@link SetupChallenge} when the receiver could not
-   * tell the offer from a replay by its time.
+   * An offer; `nonce` answers the receiver's challenge (below) when the receiver could not tell
+   * the offer from a replay by its time.
    */
   | { kind: "offer"; session: string; sdp: string; nonce?: string }
   | { kind: "answer"; session: string; sdp: string }
@@ -39,14 +39,12 @@ export type SetupSignal =
   }
   /** The receiver of the session's messages refused them (e.g. a signature it could not check). */
   | { kind: "refused"; session: string; reason: string }
-  | SetupChallenge;
-
-/**
- * The receiver of an offer it could not tell from a replay by its time (not newer than the last
- * offer or answer of its sender, or from a sender it no longer remembers) asks the sender to
- * make the offer again with `nonce` in it: only the live sender can sign that.
- */
-export type SetupChallenge = { kind: "challenge"; session: string; nonce: string };
+  /**
+   * The receiver of an offer it could not tell from a replay by its time (not newer than the
+   * last offer or answer of its sender, or from a sender it no longer remembers) asks the sender
+   * to make the offer again with `nonce` in it: only the live sender can sign that.
+   */
+  | { kind: "challenge"; session: string; nonce: string };
 
 /** A setup message with its proof: the sender's clock when signed, and its signature. */
 export type SignedSetup = SetupSignal & {

@@ -3,7 +3,9 @@
  *
  * Each key is one JSON file holding the value and its SHA-256, written to a temporary file and
  * renamed into place, so a crash never leaves half a value behind and a damaged file is
- * reported as a {@link StorageError} that names the file, never read as a wrong value. Files
+ * reported as a {@link StorageError} that names the file, never read as a wrong value. A
+ * journal (`JournalStorage`) is one file of lines, each with the first 16 hex characters of
+ * its SHA-256 in front, added with `O_APPEND` and flushed: a line a crash tore is known. Files
  * are readable by their owner only (0600, in a 0700 directory): one of them holds the node's
  * secret key.
  *
@@ -18,15 +20,27 @@
 
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { checkStorageKey, type DataStorage, StorageError } from "../../core/storage.ts";
+import {
+  checkJournalLine,
+  checkStorageKey,
+  type DataStorage,
+  StorageError,
+} from "../../core/storage.ts";
 import { toHex } from "../../core/ids.ts";
 
 const FORMAT = "flnet/storage";
 const SUFFIX = ".json";
+/** A journal's file: `<key>.journal`. */
+const JOURNAL_SUFFIX = ".journal";
+/** The hex characters of a journal line's SHA-256 written in front of it. */
+const LINE_SUM = 16;
 /** The temporary file of a write: `<key>.json.<12 hex>.tmp`. */
 const TEMP = /\.json\.[0-9a-f]{12}\.tmp$/;
 
-/** Key/value storage as one file per key in `dir` (created when first written). */
+/**
+ * Key/value storage as one file per key in `dir` (created when first written); it keeps
+ * journals too (`JournalStorage` in core/storage.ts).
+ */
 export class FileStorage implements DataStorage {
   /** Uses `dir` for the files; nothing is touched until the first write.
    * @param dir the directory that holds the files. */
@@ -36,6 +50,68 @@ export class FileStorage implements DataStorage {
   pathOf(key: string): string {
     checkStorageKey(key);
     return join(this.dir, encodeKey(key) + SUFFIX);
+  }
+
+  /** The file that holds the journal `key`. */
+  journalPathOf(key: string): string {
+    checkStorageKey(key);
+    return join(this.dir, encodeKey(key) + JOURNAL_SUFFIX);
+  }
+
+  /** Adds `line` at the end of the journal `key` and flushes it to disk. */
+  async appendLine(key: string, line: string): Promise<void> {
+    checkJournalLine(key, line);
+    const path = this.journalPathOf(key);
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const file = await open(path, "a", 0o600);
+      try {
+        await file.writeFile(`${(await sha256(line)).slice(0, LINE_SUM)} ${line}\n`, "utf8");
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    } catch (error) {
+      throw new StorageError(key, `cannot add to ${path}: ${(error as Error).message}`);
+    }
+  }
+
+  /** The lines of the journal `key`; a torn last line is left out. */
+  async readLines(key: string): Promise<string[]> {
+    const path = this.journalPathOf(key);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return [];
+      throw new StorageError(key, `cannot read ${path}: ${(error as Error).message}`);
+    }
+    const lines: string[] = [];
+    let torn = -1;
+    const rows = text.split("\n"); // the last is "" when the file ends with a whole line
+    for (const [i, row] of rows.entries()) {
+      const line = row.slice(LINE_SUM + 1);
+      const whole = i < rows.length - 1 && row[LINE_SUM] === " " &&
+        row.slice(0, LINE_SUM) === (await sha256(line)).slice(0, LINE_SUM);
+      if (!whole) {
+        if (torn < 0 && row !== "") torn = i;
+        continue;
+      }
+      if (torn >= 0) {
+        throw new StorageError(
+          key,
+          `journal ${path} is damaged at line ${torn + 1} (a checksum mismatch before lines ` +
+            "that hold); restore it from a backup or delete it",
+        );
+      }
+      lines.push(line);
+    }
+    return lines;
+  }
+
+  /** Deletes the journal `key`'s file, if any. */
+  async clearLines(key: string): Promise<void> {
+    await rm(this.journalPathOf(key), { force: true });
   }
 
   /** Reads `key`; a missing file is `undefined`, a damaged one a {@link StorageError}. */

@@ -23,6 +23,7 @@ import {
   WIRE_LIMITS,
 } from "./messages.ts";
 import { EventStore } from "./store.ts";
+import { StoreFile } from "./store_file.ts";
 
 const log = new Logger("gossip");
 
@@ -35,7 +36,7 @@ export const MAX_WANTED_PER_PEER = WIRE_LIMITS.ids / 10;
 export class GossipLogic {
   readonly #signer: NodeConfig | undefined;
   readonly #config: GossipConfig;
-  readonly #storage: DataStorage | undefined;
+  readonly #file: StoreFile | undefined;
   readonly #rng: Rng;
   #store: EventStore;
   #neighbours = new Set<NodeID>();
@@ -68,7 +69,7 @@ export class GossipLogic {
     this.#signer = signer;
     this.#store = new EventStore(undefined, undefined, { self: signer?.id });
     this.#config = { ...GOSSIP_DEFAULTS, ...config };
-    this.#storage = storage;
+    this.#file = storage && new StoreFile(storage, this.#config.storageKey);
     this.#rng = rng;
   }
 
@@ -95,16 +96,18 @@ export class GossipLogic {
 
   /** Loads the stored events; a damaged store is set aside with a warning, never read wrong. */
   async load(): Promise<void> {
-    if (!this.#storage) return;
-    const key = this.#config.storageKey;
+    if (!this.#file) return;
+    const owner = { self: this.#signer?.id };
     try {
-      const text = await this.#storage.get(key);
-      if (text !== undefined) {
-        this.#store = EventStore.decode(text, undefined, undefined, { self: this.#signer?.id });
-      }
+      const store = await this.#file.load((text) =>
+        text === undefined
+          ? new EventStore(undefined, undefined, owner)
+          : EventStore.decode(text, undefined, undefined, owner)
+      );
+      if (store) this.#store = store;
     } catch (error) {
       // module data, not identity: the network has the events again
-      const aside = await this.#storage.setAside(key);
+      const aside = await this.#file.setAside();
       log.warn(
         `the stored gossip events could not be read (${(error as Error).message}); ` +
           `set aside as ${aside}; starting without them`,
@@ -289,10 +292,10 @@ export class GossipLogic {
   }
 
   async #persist(out: GossipOut[]): Promise<void> {
-    if (!this.#dirty || !this.#storage) return;
+    if (!this.#dirty || !this.#file) return;
     this.#dirty = false;
     try {
-      await this.#storage.set(this.#config.storageKey, this.#store.encode());
+      await this.#file.save(this.#store);
     } catch (error) {
       this.#dirty = true;
       out.push({

@@ -96,6 +96,9 @@ export class EventStore {
   readonly #categoryBytes = new Map<string, number>();
   /** Categories held that have no rule of their own (applications'). */
   #others = 0;
+  /** What changed since {@link takeChanges} was last called. */
+  #added = new Map<U256, GossipEvent>();
+  #removed = new Set<U256>();
 
   /** An empty store with `rules` and `limits` (flnet's by default), of `owner`. */
   constructor(
@@ -186,6 +189,7 @@ export class EventStore {
       this.#latest.set(authorKey, event.id);
     }
     this.#events.set(event.id, event);
+    this.#added.set(event.id, event);
     let ids = this.#byCategory.get(event.category);
     if (!ids) {
       this.#byCategory.set(event.category, ids = new Set());
@@ -257,8 +261,26 @@ export class EventStore {
     else this.#categoryBytes.delete(event.category);
   }
 
+  /** Removes the event `id`, if held. */
+  remove(id: U256): void {
+    const event = this.#events.get(id);
+    if (event) this.#delete(event);
+  }
+
+  /**
+   * What was added and removed since the last call (an event added and removed in between is
+   * in neither), for saving only what changed.
+   */
+  takeChanges(): { added: GossipEvent[]; removed: U256[] } {
+    const changes = { added: [...this.#added.values()], removed: [...this.#removed] };
+    this.#added = new Map();
+    this.#removed = new Set();
+    return changes;
+  }
+
   #delete(event: GossipEvent): void {
     if (!this.#events.delete(event.id)) return;
+    if (!this.#added.delete(event.id)) this.#removed.add(event.id);
     this.#count(event, -1);
     const ids = this.#byCategory.get(event.category);
     ids?.delete(event.id);
@@ -303,6 +325,7 @@ export class EventStore {
     }
     const store = new EventStore(rules, limits, owner);
     for (const event of data.events) store.add(parseEvent(event));
+    store.takeChanges();
     return store;
   }
 }
