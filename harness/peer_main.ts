@@ -5,6 +5,9 @@
  *
  *     --mode echo   prints {"event":"ready","id":…}, then sends every message back
  *     --mode sink   prints ready, then {"event":"message","bytes":n,"text"?} per message
+ *     --mode target prints ready, reads every message and answers one whose text starts with
+ *                   "ping" with "pong" and the rest of it; prints {"event":"disconnected","id",
+ *                   "reason"} as connections end (for floods: a target and an honest node)
  *     --mode sender reads {"to":ID,"data":"text"} lines on stdin, sends each and prints
  *                   {"event":"sent","data"} or {"event":"failed","data","code","message"};
  *                   prints {"event":"connected"|"disconnected","id"} as connections change
@@ -143,6 +146,17 @@ print({ event: "ready", id: net.id, runtime, engine });
 
 if (mode === "echo") {
   for await (const msg of net) await net.send(msg.from, msg.data);
+} else if (mode === "target") {
+  net.onPeer((event) => {
+    if (event.type === "disconnected") {
+      print({ event: event.type, id: event.id, reason: event.reason });
+    }
+  });
+  for await (const msg of net) {
+    if (typeof msg.data === "string" && msg.data.startsWith("ping")) {
+      net.send(msg.from, "pong" + msg.data.slice(4)).catch(() => {});
+    }
+  }
 } else if (mode === "sink") {
   for await (const msg of net) {
     const text = typeof msg.data === "string" ? { text: msg.data } : {};

@@ -86,6 +86,8 @@ export interface DataPathOptions {
    * Both sides send heartbeats when idle, so only a dead peer or a broken path is this silent.
    */
   livenessTimeoutMs?: number;
+  /** The clock of the budget of frames of no use, ms (default `Date.now`; for tests). */
+  now?: () => number;
 }
 
 /** What a {@link DataPath} reports. */
@@ -117,12 +119,12 @@ export const RECENT_SENDS = 1024;
 export const REFUSALS_PER_SECOND = 10;
 /**
  * Frames of no use to this node (heartbeats, malformed or unknown data) a peer may send a second,
- * reported each; beyond, they are dropped with no report, and a peer that sends
- * {@link WASTE_BURST} more with no budget left is dropped: what a peer sends costs this node
- * bounded work and memory however fast it comes.
+ * reported each (in bursts of {@link WASTE_BURST}); beyond, as many again are dropped with no
+ * report, and a peer that goes faster still (over twice this rate, or a burst twice as large) is
+ * dropped: what a peer sends costs this node bounded work and memory however fast it comes.
  */
 export const WASTE_PER_SECOND = 50;
-/** The burst of frames of no use a peer may send; and how far beyond it a peer is dropped. */
+/** The burst of frames of no use reported, and the burst dropped unreported beyond it. */
 export const WASTE_BURST = 200;
 /** Messages up to this size (encoded frame) are batched when several wait at once. */
 const SMALL_MESSAGE_BYTES = 4096;
@@ -155,11 +157,12 @@ export class DataPath {
   /** Modules' messages handed to a channel and received, over every connection of the peer. */
   readonly counts = { sent: 0, received: 0 };
   /**
-   * The budget of frames of no use, and how many came since it was last not spent (once that
-   * reaches WASTE_BURST the peer is dropped, and no more are reported on this channel).
+   * The budget of frames of no use reported, of those dropped unreported beyond it (once it is
+   * spent the peer is dropped), and whether this channel's peer was dropped so.
    */
-  readonly #waste = new TokenBucket(WASTE_PER_SECOND, WASTE_BURST);
-  #wasteOver = 0;
+  readonly #waste: TokenBucket;
+  readonly #wasteOver: TokenBucket;
+  #wasteDropped = false;
 
   /** Creates an empty data path with no channel. */
   constructor(options: DataPathOptions, events: DataPathEvents) {
@@ -168,6 +171,8 @@ export class DataPath {
     this.#incompleteTimeoutMs = options.incompleteTimeoutMs ?? 30_000;
     this.#bufferHighBytes = options.bufferHighBytes ?? 1024 * 1024;
     this.#budget = options.incompleteBudget;
+    this.#waste = new TokenBucket(WASTE_PER_SECOND, WASTE_BURST, options.now);
+    this.#wasteOver = new TokenBucket(WASTE_PER_SECOND, WASTE_BURST, options.now);
     const timeoutMs = options.livenessTimeoutMs ?? LIVENESS_TIMEOUT_MS;
     this.#liveness = new Liveness(timeoutMs, {
       beat: () => {
@@ -217,7 +222,7 @@ export class DataPath {
       onTimeout: (report) => this.#events.error("incomplete-message", report.message),
       budget: this.#budget,
     });
-    this.#wasteOver = 0;
+    this.#wasteDropped = false;
     this.#liveness.start();
     void this.#pump();
   }
@@ -289,18 +294,16 @@ export class DataPath {
 
   /**
    * Charges a frame of no use to the peer's budget ({@link WASTE_PER_SECOND}): true when it had
-   * some left (report the frame), false when not (drop it with no word). A peer that goes on
-   * {@link WASTE_BURST} frames past an empty budget is dropped, once.
+   * some left (report the frame), false when not (drop it with no word). A peer that spends the
+   * budget beyond it too is dropped, once.
    */
   #useless(): boolean {
-    if (this.#wasteOver < WASTE_BURST && this.#waste.take()) {
-      this.#wasteOver = 0;
-      return true;
-    }
-    if (++this.#wasteOver === WASTE_BURST && this.#dc) {
+    if (this.#waste.take()) return true;
+    if (!this.#wasteOver.take() && !this.#wasteDropped && this.#dc) {
+      this.#wasteDropped = true;
       this.#events.broken(
         `the peer sent frames of no use (heartbeats, malformed or unknown data) faster than ` +
-          `${WASTE_PER_SECOND} a second, ${WASTE_BURST} beyond its budget: dropped`,
+          `${2 * WASTE_PER_SECOND} a second (bursts of ${2 * WASTE_BURST}): dropped`,
       );
     }
     return false;

@@ -5,6 +5,7 @@ import {
   type DataPathEvents,
   REFUSALS_PER_SECOND,
   WASTE_BURST,
+  WASTE_PER_SECOND,
 } from "../../net/data_path.ts";
 import { encodeMessage, FRAME_BYTES, MAX_FRAME_BYTES } from "../../net/framing.ts";
 import { Reassembler, type ReassemblyResult } from "../../net/reassembler.ts";
@@ -292,17 +293,37 @@ describe("data path, frames of no use", () => {
   });
 
   it("drops a peer that keeps at it, once, whatever kind of frame it sends", () => {
-    const { path, log } = recorded();
+    const clock = { now: 0 };
+    const { path, log } = recorded({ now: () => clock.now, livenessTimeoutMs: 0 });
     path.attach(new FakeChannel());
-    // every kind of useless frame is charged to one budget
-    for (let i = 0; i < 2 * WASTE_BURST - 1; i++) path.receive(junk(i).slice().buffer);
-    assert.ok(!log.some((line) => line.startsWith("broken")), "not yet: one short");
+    // every kind of useless frame is charged to one budget: a burst reported, one unreported
+    for (let i = 0; i < 2 * WASTE_BURST; i++) path.receive(junk(i).slice().buffer);
+    assert.ok(!log.some((line) => line.startsWith("broken")), "not yet: exactly both bursts");
     path.receive(beat().slice().buffer);
     const broken = log.filter((line) => line.startsWith("broken"));
     assert.equal(broken.length, 1);
-    assert.match(broken[0], /frames of no use .* faster than 50 a second, 200 beyond its budget/);
+    assert.match(broken[0], /frames of no use .* faster than 100 a second \(bursts of 400\)/);
     for (let i = 0; i < 1000; i++) path.receive(beat().slice().buffer);
     assert.equal(log.filter((line) => line.startsWith("broken")).length, 1, "said once");
+  });
+
+  it("drops a peer over twice WASTE_PER_SECOND for long, not one at it (simulated clock)", () => {
+    for (const [perSecond, dropped] of [[2 * WASTE_PER_SECOND, false], [110, true]] as const) {
+      const clock = { now: 0 };
+      const { path, log } = recorded({ now: () => clock.now, livenessTimeoutMs: 0 });
+      path.attach(new FakeChannel());
+      let frames = 0;
+      for (; frames < 600 * perSecond; frames++) {
+        clock.now = Math.floor(frames * 1000 / perSecond);
+        path.receive(beat().slice().buffer);
+        if (log.some((line) => line.startsWith("broken"))) break;
+      }
+      const reported = log.filter((line) => line.startsWith("error")).length;
+      assert.equal(reported, 0, "heartbeats are not reported, only counted");
+      assert.equal(log.some((line) => line.startsWith("broken")), dropped, `${perSecond} a second`);
+      // 110 a second empties the reported burst in 200 / 60 s, then the one beyond in 200 / 10
+      if (dropped) assert.ok(Math.abs(frames / perSecond - (200 / 60 + 200 / 10)) < 1, `${frames}`);
+    }
   });
 
   it("charges nothing for messages: a peer may send as many as it likes", () => {

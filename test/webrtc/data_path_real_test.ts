@@ -13,7 +13,10 @@ import { loadWebRTCEngine } from "../../adapters/node/webrtc.ts";
 import type { RTCPeerConnectionConstructor } from "../../net/peer_setup.ts";
 import { MAX_FRAME_BYTES } from "../../net/framing.ts";
 import { type RunningSignalServer, serveSignal } from "../../adapters/deno/serve_signal.ts";
-import { ENGINES, loopbackNode, until } from "../../harness/network.ts";
+import { ENGINES, loopbackNode, until, within } from "../../harness/network.ts";
+import { encodeMessage } from "../../net/framing.ts";
+import { BEAT_MODULE } from "../../net/control.ts";
+import { WASTE_BURST } from "../../net/data_path.ts";
 import type { WebRTCEngine } from "../../node.ts";
 
 /** A heartbeat's size on the wire; larger frames carry (part of) a message. */
@@ -27,6 +30,8 @@ interface Watched {
   RTCPeerConnection: RTCPeerConnectionConstructor;
   /** The peer connections made, in order. */
   connections: RTCPeerConnection[];
+  /** The data channels they made, in order (as the offerer). */
+  channels: RTCDataChannel[];
   /** The most bytes a channel buffered right after a send. */
   maxBuffered: number;
   /** Frames other than heartbeats handed to a channel. */
@@ -48,6 +53,7 @@ async function watchedEngine(engine: WebRTCEngine): Promise<Watched> {
   const watched: Watched = {
     RTCPeerConnection: undefined as unknown as RTCPeerConnectionConstructor,
     connections: [],
+    channels: [],
     maxBuffered: 0,
     dataSent: 0,
     dataReceived: 0,
@@ -59,6 +65,7 @@ async function watchedEngine(engine: WebRTCEngine): Promise<Watched> {
     }
     override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
       const dc = super.createDataChannel(label, init);
+      watched.channels.push(dc);
       const send = dc.send.bind(dc) as (data: Uint8Array) => void;
       (dc as { send: (data: Uint8Array) => void }).send = (data: Uint8Array) => {
         const isData = data.byteLength > HEARTBEAT_BYTES;
@@ -151,6 +158,34 @@ for (const engine of ENGINES) {
       assert.equal((await b.recv()).data, "hello");
       return { a, b, sender, receiver };
     };
+
+    it("drops a peer flooding heartbeats at full speed; an honest one goes on", async () => {
+      const { a, b, sender } = await pair();
+      const c = await loopbackNode(server.url, engine, "c");
+      try {
+        const dropped = new Promise<string>((resolve) =>
+          b.onPeer((e) => e.type === "disconnected" && e.id === a.id && resolve(e.reason))
+        );
+        let over = false;
+        void dropped.then(() => over = true);
+        const dc = sender.channels.at(-1)!;
+        const beat = [...encodeMessage(0, { module: BEAT_MODULE, data: new Uint8Array(0) })][0];
+        let frames = 0;
+        const ends = Date.now() + 20_000;
+        while (!over && dc.readyState === "open" && Date.now() < ends) {
+          if (dc.bufferedAmount < 64 * 1024) (dc.send as (d: Uint8Array) => void)(beat), frames++;
+          if (frames % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        assert.match(await within(dropped, 5_000, () => "not dropped"), /frames of no use/);
+        assert.ok(frames >= 2 * WASTE_BURST, `dropped after ${frames} frames, not before`);
+        await c.send(b.id, "still here");
+        assert.deepEqual(await b.recv(), { from: c.id, module: "", data: "still here" });
+      } finally {
+        await a.close();
+        await b.close();
+        await c.close();
+      }
+    });
 
     it("reports a message that stops midway when the next frame comes, and goes on", async () => {
       const { a, b, sender } = await pair();
