@@ -22,7 +22,9 @@
  *                   {"report":true} prints {"event":"report","nodes":[{id,peers,setupVia,open,chats}]};
  *                   on {"chat":"text","from":i} node i sends a chat message
  *
- * Options: --signal URL, --engine wrtc|node-datachannel, --network JSON (extra network options
+ * Options: --drop-relays (a black hole: the node stays alive but never passes on a setup message
+ * it should carry to a neighbour; prints {"event":"dropped-relay"} for each), --signal URL,
+ * --engine wrtc|node-datachannel, --network JSON (extra network options
  * such as iceServers and iceTransportPolicy), --name NAME, --address IP (gather on IP and use only
  * ICE candidates in its /24 instead of 127.0.0.1: for tests in network namespaces), --nat (with
  * --address: keep server-reflexive and relay candidates too, for hosts behind a NAT).
@@ -44,6 +46,9 @@ import {
 } from "../node.ts";
 import { FAST_NODE, loopback, loopbackFullNode, randomBytes, sha256 } from "./network.ts";
 import type { Node } from "../node/node.ts";
+import { loadWebRTCEngine } from "../adapters/node/webrtc.ts";
+import { OVERLAY_SIGNAL_MODULE } from "../net/control.ts";
+import type { RTCPeerConnectionConstructor } from "../net/peer_setup.ts";
 
 /**
  * How each of `node`'s connections was set up, by peer (every state), and which are open (a
@@ -126,6 +131,7 @@ if (mode === "node") {
   }
   await new Promise(() => {}); // runs until killed
 }
+if (process.argv.includes("--drop-relays")) extra.RTCPeerConnection = await dropRelays(engine);
 const address = process.argv.includes("--address") ? arg("address") : undefined;
 const net = await networkStart(
   await NodeConfig.create({ name: `${mode}-${runtime}-${engine}`, client: `flnet/${runtime}` }),
@@ -194,4 +200,29 @@ if (mode === "echo") {
   print({ event: "result", ok: problems.length === 0, problems, status: status?.status });
   await net.close();
   process.exit(problems.length === 0 ? 0 : 1);
+}
+
+/**
+ * `engine`'s RTCPeerConnection, whose data channels do not send a frame carrying a setup message
+ * through the overlay (the bytes of the module name `\0sig` in it; the suites send text only).
+ */
+async function dropRelays(engine: WebRTCEngine): Promise<RTCPeerConnectionConstructor> {
+  const Base = await loadWebRTCEngine(engine) as unknown as new (
+    config?: RTCConfiguration,
+  ) => RTCPeerConnection;
+  const marker = new TextEncoder().encode(OVERLAY_SIGNAL_MODULE);
+  const carries = (frame: Uint8Array) =>
+    frame.some((_, i) => marker.every((byte, j) => frame[i + j] === byte));
+  class Dropping extends Base {
+    override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+      const dc = super.createDataChannel(label, init);
+      const send = dc.send.bind(dc) as (data: Uint8Array) => void;
+      (dc as { send: (data: Uint8Array) => void }).send = (data: Uint8Array) => {
+        if (!carries(data)) return send(data);
+        print({ event: "dropped-relay" });
+      };
+      return dc;
+    }
+  }
+  return Dropping as unknown as RTCPeerConnectionConstructor;
 }

@@ -257,13 +257,18 @@ export class NetworkCore {
   }
 
   /**
-   * Sends a signed setup message: through a neighbour of this node connected to `to` when there
-   * is one (unless overlay signalling is off), else through the signalling server.
+   * Sends a signed setup message: an offer through a neighbour of this node connected to `to`
+   * when there is one (unless overlay signalling is off), else through the signalling server;
+   * the attempt's other messages the way its offer went (or came: an answer to an offer the
+   * server carried goes back through the server, not through a neighbour that may be the
+   * very one that dropped the first offer).
    */
   #sendSetup(to: NodeID, signed: SignedSetup): void {
-    const overlay = this.options.overlaySignalling !== false && this.#overlay.route(to, signed);
-    if (!overlay) this.signal.request({ type: "relay", to, signal: signed });
     const peer = this.#peers.get(to);
+    const sameWay = signed.kind !== "offer" && peer?.setupVia === "server";
+    const overlay = this.options.overlaySignalling !== false && !sameWay &&
+      this.#overlay.route(to, signed);
+    if (!overlay) this.signal.request({ type: "relay", to, signal: signed });
     if (peer && signed.kind === "offer") peer.setupVia = overlay ? "overlay" : "server";
   }
 

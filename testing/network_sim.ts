@@ -77,6 +77,8 @@ export class NetworkSim {
   readonly #settle: (() => Promise<void>) | undefined;
   /** Traffic of all nodes. */
   readonly traffic: SimTraffic = { messages: 0, bytes: 0 };
+  /** Traffic by the node that sent it. */
+  readonly sentBy: Map<NodeID, SimTraffic> = new Map();
   /** Connections opened, by the way their setup would have gone. */
   readonly setups: SimSetups = { overlay: 0, server: 0, firstTwo: 0, firstTwoOverlay: 0 };
   /** Nodes whose set of nodes reachable through a neighbour may have changed this round. */
@@ -250,6 +252,10 @@ export class NetworkSim {
           : msg.data.length;
         this.traffic.messages++;
         this.traffic.bytes += bytes;
+        const mine = this.sentBy.get(self) ?? { messages: 0, bytes: 0 };
+        mine.messages++;
+        mine.bytes += bytes;
+        this.sentBy.set(self, mine);
         const lost = node.muted || (this.#loss > 0 && this.#rng() < this.#loss);
         const delay = 1 + Math.floor(this.#rng() * this.#maxDelay);
         this.#later(() => {

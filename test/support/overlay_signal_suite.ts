@@ -70,6 +70,43 @@ export function overlaySignalSuite(engine: WebRTCEngine): void {
       }
     });
 
+    it(`blames a neighbour that drops the setups it carries, once (${engine})`, async () => {
+      const server = await serveSignal({ port: 0 });
+      // B, the only neighbour A shares with C and with D, alive but passing on no setup
+      const args = ["--mode", "echo", "--drop-relays", "--signal", server.url, "--engine", engine];
+      const b = await startPeer("deno", args);
+      const told: string[] = [];
+      void (async () => {
+        for (;;) told.push(String((await b.next()).event));
+      })().catch(() => {}); // until it exits
+      const dropped = () => told.filter((event) => event === "dropped-relay").length;
+      const [a, c, d] = [
+        await loopbackNode(server.url, engine, "a"),
+        await loopbackNode(server.url, engine, "c"),
+        await loopbackNode(server.url, engine, "d"),
+      ];
+      try {
+        for (const net of [a, c, d]) await net.send(b.id, "hello b");
+        await Promise.all([a.recv(), c.recv(), d.recv()]); // the echoes
+        await new Promise((resolve) => setTimeout(resolve, 1_000)); // B's lists went out
+        // A's offer to C goes to B, which drops it: A makes it again through the server
+        await a.send(c.id, "a to c, despite b");
+        assert.equal((await c.recv()).data, "a to c, despite b");
+        assert.ok(dropped() >= 1, "B dropped A's setup for C");
+        assert.equal(await setupVia(a, c.id), "server");
+        // B is blamed: A's setup for D goes to the server at once, none of it to B
+        const before = dropped();
+        await a.send(d.id, "a to d");
+        assert.equal((await d.recv()).data, "a to d");
+        assert.equal(await setupVia(a, d.id), "server");
+        assert.equal(dropped(), before, "nothing more went to B");
+      } finally {
+        b.child.kill("SIGKILL");
+        for (const net of [a, c, d]) await net.close();
+        await server.close();
+      }
+    });
+
     it(`falls back to the server when the neighbour carrying a setup hangs (${engine})`, async () => {
       const server = await serveSignal({ port: 0 });
       // B, the shared neighbour, in a process of its own that the test stops (SIGSTOP): it
