@@ -30,7 +30,12 @@ Usage: ${command} [options]
   --header-timeout SECONDS
                     close HTTP connections whose headers are not in after this long
                     (default 10; Node only)
-  --static DIR      serve the files of DIR over HTTP (the browser demo)
+  --static DIR      serve the files of DIR over HTTP (the browser demo; never dot files)
+  --allow-origin ORIGINS
+                    accept WebSockets only from pages of these origins
+                    (https://app.example.org, comma-separated; default: any)
+  --admin-token-file PATH
+                    ask for this token (Authorization: Bearer) at /stats, /nodes, /metrics
   --nats URLS       join a cluster of servers over NATS (nats://host:4222, comma-separated)
   --cluster NAME    the cluster's name when several share one NATS (default flnet)
   --turn URLS       hand nodes short-lived credentials for these TURN servers
@@ -44,7 +49,8 @@ Usage: ${command} [options]
   -v, -vv, -vvv     log info, debug, trace (default: warnings and errors)
   -h, --help        show this text
 
-HTTP: GET /health, /stats, /nodes and /metrics (Prometheus); WebSocket on any path.`;
+HTTP: GET /health, /stats, /nodes (1,000 a page: ?offset=N) and /metrics (Prometheus);
+WebSocket on any path.`;
 }
 
 /** Reads the command line into server options; throws an Error naming a bad argument. */
@@ -75,6 +81,8 @@ export function parseSignalArgs(
     else if (arg === "--nats") options.nats = natsUrls(value());
     else if (arg === "--turn") turnUrls = iceUrls(value());
     else if (arg === "--turn-secret-file") options.turnSecretFile = value();
+    else if (arg === "--allow-origin") options.allowOrigins = origins(value());
+    else if (arg === "--admin-token-file") options.adminTokenFile = value();
     else if (arg in numbers) {
       const text = value();
       const n = Number(text);
@@ -106,6 +114,20 @@ function iceUrls(text: string): string[] {
   }
   if (urls.length === 0) throw new Error("--turn needs at least one address");
   return urls;
+}
+
+/** The origins of `--allow-origin`: `scheme://host[:port]`, comma-separated. */
+function origins(text: string): string[] {
+  const list = text.split(",").map((origin) => origin.trim()).filter((origin) => origin.length);
+  for (const origin of list) {
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) {
+      throw new Error(
+        `--allow-origin needs origins like https://app.example.org (no path), got "${origin}"`,
+      );
+    }
+  }
+  if (list.length === 0) throw new Error("--allow-origin needs at least one origin");
+  return list;
 }
 
 /** The NATS addresses of `--nats`: `nats://host:port`, comma-separated. */

@@ -44,6 +44,18 @@ export interface ServeSignalOptions extends Partial<SignalServerOptions> {
    * (default 10 s). Node only: Deno's HTTP server offers no such timeout (see docs/deploy.md).
    */
   headerTimeoutMs?: number;
+  /**
+   * Pages (origins such as `https://app.example.org`) whose scripts may open a WebSocket here;
+   * a client naming another `Origin` is refused (403). Default: any, with a warning at start
+   * when the server listens beyond loopback (any web page could make its visitors' browsers
+   * free identities on this server).
+   */
+  allowOrigins?: string[];
+  /**
+   * A file holding a token that `/stats`, `/nodes` and `/metrics` then ask for
+   * (`Authorization: Bearer <token>`); without, they are open to anyone who reaches the server.
+   */
+  adminTokenFile?: string;
 }
 
 /** A server that is listening. */

@@ -16,7 +16,13 @@
 import { Logger } from "../../core/log.ts";
 import { createSignalServer } from "../../signal/create_server.ts";
 import { clientAddress } from "../../signal/client_address.ts";
-import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";
+import {
+  exposureWarnings,
+  httpResponse,
+  originRefusal,
+  readAdminToken,
+  type StaticFiles,
+} from "../../signal/http_routes.ts";
 import type { RunningSignalServer, ServeSignalOptions } from "../../signal/serve_options.ts";
 import { connectNats } from "../nats/connect.ts";
 
@@ -32,8 +38,11 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
     staticDir,
     trustProxy = false,
     headerTimeoutMs: _,
+    allowOrigins,
+    adminTokenFile,
     ...serverOptions
   } = options;
+  const adminToken = await readAdminToken(adminTokenFile, (path) => Deno.readTextFile(path));
   const server = await createSignalServer(
     { connectBus: connectNats, ...serverOptions },
     (path) => Deno.readTextFile(path),
@@ -42,6 +51,8 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
   const root = staticDir ? await Deno.realPath(staticDir) : undefined;
   const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const refused = originRefusal(request.headers.get("origin"), allowOrigins);
+      if (refused) return new Response(`${refused}\n`, { status: 403 });
       return upgrade(
         request,
         clientAddress(
@@ -100,17 +111,20 @@ export async function serveSignal(options: ServeSignalOptions = {}): Promise<Run
   }
 
   function respond(request: Request): Promise<Response> {
-    return httpResponse(request.method, new URL(request.url).pathname, {
-      server,
-      started,
-      files: root ? denoFiles(root) : undefined,
-    });
+    const url = new URL(request.url);
+    return httpResponse({
+      method: request.method,
+      target: url.pathname + url.search,
+      authorization: request.headers.get("authorization") ?? undefined,
+    }, { server, started, files: root ? denoFiles(root) : undefined, adminToken });
   }
 
   const url = `ws://${
     addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
   }:${addr.port}`;
   log.info(`listening on ${url}`);
+  const exposure = { allowOrigins, adminToken, headerTimeout: false };
+  for (const warning of exposureWarnings(host, exposure)) log.warn(warning);
   return {
     server,
     port: addr.port,

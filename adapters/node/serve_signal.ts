@@ -22,7 +22,13 @@ import { join, sep } from "node:path";
 // @ts-types="./ws_types.d.ts"
 import { type WebSocket, WebSocketServer } from "ws";
 import { Logger } from "../../core/log.ts";
-import { httpResponse, type StaticFiles } from "../../signal/http_routes.ts";
+import {
+  exposureWarnings,
+  httpResponse,
+  originRefusal,
+  readAdminToken,
+  type StaticFiles,
+} from "../../signal/http_routes.ts";
 import type { RunningSignalServer, ServeSignalOptions } from "../../signal/serve_options.ts";
 import { createSignalServer } from "../../signal/create_server.ts";
 import { connectNats } from "../nats/connect.ts";
@@ -40,8 +46,11 @@ export async function serveSignalOnNode(
     staticDir,
     trustProxy = false,
     headerTimeoutMs = 10_000,
+    allowOrigins,
+    adminTokenFile,
     ...serverOptions
   } = options;
+  const adminToken = await readAdminToken(adminTokenFile, (path) => readFile(path, "utf8"));
   const server = await createSignalServer(
     { connectBus: connectNats, ...serverOptions },
     (path) => readFile(path, "utf8"),
@@ -63,8 +72,11 @@ export async function serveSignalOnNode(
   if (!trustProxy) limitSocketsPerAddress(http, 2 * server.options.maxConnectionsPerAddress + 16);
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
-      const path = new URL(request.url ?? "/", "http://host").pathname;
-      const reply = await httpResponse(request.method ?? "GET", path, { server, started, files });
+      const reply = await httpResponse({
+        method: request.method ?? "GET",
+        target: request.url ?? "/",
+        authorization: request.headers.authorization,
+      }, { server, started, files, adminToken });
       response.writeHead(reply.status, Object.fromEntries(reply.headers));
       response.end(
         request.method === "HEAD" ? undefined : new Uint8Array(await reply.arrayBuffer()),
@@ -75,6 +87,14 @@ export async function serveSignalOnNode(
     }
   }
   http.on("upgrade", (request, socket, head) => {
+    const refused = originRefusal(request.headers.origin, allowOrigins);
+    if (refused) {
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n` +
+          `content-length: ${refused.length + 1}\r\n\r\n${refused}\n`,
+      );
+      return;
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
       const address = clientAddress(
@@ -111,6 +131,8 @@ export async function serveSignalOnNode(
   const actualPort = typeof address === "object" && address ? address.port : port;
   const url = `ws://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
   log.info(`listening on ${url}`);
+  const exposure = { allowOrigins, adminToken, headerTimeout: true };
+  for (const warning of exposureWarnings(host, exposure)) log.warn(warning);
   return {
     server,
     port: actualPort,

@@ -114,3 +114,112 @@ for (const [runtime, start] of Object.entries(RUNTIMES)) {
     });
   });
 }
+
+/** The status line's code of a WebSocket upgrade sent to `http` with `origin` (none: no header). */
+async function upgradeStatus(http: string, origin?: string): Promise<number> {
+  const { hostname, port } = new URL(http);
+  const connection = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    const request = [
+      "GET / HTTP/1.1",
+      `Host: ${hostname}:${port}`,
+      "Upgrade: websocket",
+      "Connection: Upgrade",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      "Sec-WebSocket-Version: 13",
+      ...(origin ? [`Origin: ${origin}`] : []),
+      "",
+      "",
+    ].join("\r\n");
+    await connection.write(new TextEncoder().encode(request));
+    const buffer = new Uint8Array(256);
+    const read = await connection.read(buffer);
+    const line = new TextDecoder().decode(buffer.subarray(0, read ?? 0)).split("\r\n")[0];
+    return Number(line.split(" ")[1]);
+  } finally {
+    connection.close();
+  }
+}
+
+/** The server with `--allow-origin` and `--admin-token-file` on `runtime`. */
+async function guarded(runtime: string, dir: string, tokenFile: string) {
+  await Deno.writeTextFile(`${dir}/.env`, "SECRET=1");
+  await Deno.mkdir(`${dir}/.git`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/.git/config`, "[core]");
+  await Deno.writeTextFile(`${dir}/index.html`, "<h1>demo</h1>");
+  if (runtime === "deno") {
+    return await serveSignal({
+      port: 0,
+      staticDir: dir,
+      allowOrigins: ["https://app.example.org"],
+      adminTokenFile: tokenFile,
+    });
+  }
+  const process = await startSignalProcess(
+    [
+      ...["--static", dir, "--allow-origin", "https://app.example.org"],
+      ...["--admin-token-file", tokenFile],
+    ],
+    [],
+    "node",
+  );
+  return { url: process.url, close: () => process.stop() };
+}
+
+for (const runtime of ["deno", "node"]) {
+  describe(`a signalling server guarded by origin and token on ${runtime}`, () => {
+    let running: { url: string; close(): Promise<unknown> };
+    let http: string;
+    let dir: string;
+    const token = "s3cret-admin-token-0123456789";
+
+    before(async () => {
+      dir = await Deno.makeTempDir();
+      await Deno.mkdir(`${dir}/web`);
+      await Deno.writeTextFile(`${dir}/token`, `${token}\n`);
+      running = await guarded(runtime, `${dir}/web`, `${dir}/token`);
+      http = running.url.replace("ws:", "http:");
+    });
+    after(async () => {
+      await running.close();
+      await Deno.remove(dir, { recursive: true });
+    });
+
+    it("takes WebSockets only from the allowed origin, or from clients naming none", async () => {
+      assert.equal(await upgradeStatus(http, "https://app.example.org"), 101);
+      assert.equal(await upgradeStatus(http), 101, "not a browser page");
+      assert.equal(await upgradeStatus(http, "https://evil.example.org"), 403);
+      assert.equal(await upgradeStatus(http, "https://app.example.org:444"), 403);
+    });
+
+    it("asks for the admin token at /stats, /nodes and /metrics, not at /health", async () => {
+      for (const path of ["/stats", "/nodes", "/metrics"]) {
+        const bare = await fetch(`${http}${path}`);
+        assert.equal(bare.status, 401, path);
+        assert.match(await bare.text(), /Authorization: Bearer/);
+        const wrong = await fetch(`${http}${path}`, {
+          headers: { authorization: `Bearer ${token.slice(0, -1)}x` },
+        });
+        assert.equal(wrong.status, 401, `${path}, one character off`);
+        await wrong.body?.cancel();
+        const right = await fetch(`${http}${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(right.status, 200, path);
+        await right.body?.cancel();
+      }
+      const health = await fetch(`${http}/health`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+    });
+
+    it("serves no dot file or dot directory", async () => {
+      for (const path of ["/.env", "/.git/config", "/%2eenv", "/.git/"]) {
+        const response = await fetch(`${http}${path}`);
+        assert.equal(response.status, 404, path);
+        await response.body?.cancel();
+      }
+      assert.equal(await (await fetch(`${http}/`)).text(), "<h1>demo</h1>");
+    });
+  });
+}
