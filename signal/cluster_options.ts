@@ -44,6 +44,30 @@ export interface ClusterBus {
   close(): Promise<void>;
 }
 
+/**
+ * How a server proves itself to NATS and checks NATS: secrets only as files (read at start, never
+ * printed), so they stay off the command line and out of logs. At most one of `passwordFile`
+ * (with `user`), `tokenFile`, `nkeySeedFile` and `credsFile`.
+ */
+export interface NatsAuth {
+  /** The NATS user, with {@link passwordFile}. */
+  user?: string;
+  /** A file holding the user's password. */
+  passwordFile?: string;
+  /** A file holding an authorization token. */
+  tokenFile?: string;
+  /** A file holding an NKey seed (`SU…`). */
+  nkeySeedFile?: string;
+  /** A `.creds` file (a user JWT and its NKey seed). */
+  credsFile?: string;
+  /** The CA certificate that NATS's TLS certificate must chain to (TLS then required). */
+  caFile?: string;
+  /** A client certificate, for NATS servers that verify clients (with {@link keyFile}). */
+  certFile?: string;
+  /** The client certificate's private key. */
+  keyFile?: string;
+}
+
 /** What a cluster asks of its own server. */
 export interface ClusterHost {
   /** Sends `frame`, a `relay` message made by the sender's server, to the local node `to`. */

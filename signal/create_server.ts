@@ -19,10 +19,13 @@ import type { SignalServerOptions } from "./server_options.ts";
 export async function createSignalServer(
   options:
     & Partial<SignalServerOptions>
-    & Pick<ServeSignalOptions, "nats" | "connectBus" | "cluster" | "turnSecretFile">,
+    & Pick<
+      ServeSignalOptions,
+      "nats" | "natsAuth" | "connectBus" | "cluster" | "turnSecretFile"
+    >,
   readText: (path: string) => Promise<string>,
 ): Promise<SignalServer> {
-  const { nats, connectBus, cluster, turnSecretFile, ...serverOptions } = options;
+  const { nats, natsAuth, connectBus, cluster, turnSecretFile, ...serverOptions } = options;
   const limits = await readText("/proc/self/limits").catch(() => undefined);
   const maxConnections = allowedConnections(serverOptions.maxConnections, limits);
   if (serverOptions.turn && turnSecretFile !== undefined) {
@@ -39,7 +42,7 @@ export async function createSignalServer(
     return new SignalServer({ ...serverOptions, maxConnections });
   }
   if (!connectBus) throw new Error("NATS addresses need a connectBus to reach them");
-  const bus = await connectBus(nats);
+  const bus = await connectBus(nats, natsAuth);
   const server = new SignalServer({ ...serverOptions, maxConnections });
   try {
     server.joinCluster(bus, cluster === undefined ? {} : { name: cluster });

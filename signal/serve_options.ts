@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ClusterBus } from "./cluster_options.ts";
+import type { ClusterBus, NatsAuth } from "./cluster_options.ts";
 import type { SignalServer } from "./server.ts";
 import type { SignalServerOptions } from "./server_options.ts";
 
@@ -18,15 +18,18 @@ export interface ServeSignalOptions extends Partial<SignalServerOptions> {
   /** Directory of static files served over HTTP (the demo); none by default. */
   staticDir?: string;
   /**
-   * NATS servers (`nats://host:4222`): with them, this server is one of a cluster sharing the
-   * work (see `SignalServer.joinCluster`); without, it works alone.
+   * NATS servers (`nats://host:4222`, or `tls://host:4222` to require TLS; no credentials in
+   * them: see `natsAuth`): with them, this server is one of a cluster sharing the work (see
+   * `SignalServer.joinCluster`); without, it works alone.
    */
   nats?: string[];
+  /** Credentials and TLS settings for NATS. */
+  natsAuth?: NatsAuth;
   /**
    * Connects to the NATS servers of `nats` (the entry points give the NATS adapter: only a
    * clustered server loads the NATS client).
    */
-  connectBus?: (urls: string[]) => Promise<ClusterBus>;
+  connectBus?: (urls: string[], auth?: NatsAuth) => Promise<ClusterBus>;
   /** The cluster's name, when several clusters share one NATS (default "flnet"). */
   cluster?: string;
   /**

@@ -15,7 +15,7 @@ import { fromHex, type NodeID, U256 } from "../core/ids.ts";
 import { Logger } from "../core/log.ts";
 import { sample } from "../core/random.ts";
 import { addressKey } from "./client_address.ts";
-import { turnCredentials } from "./turn_credentials.ts";
+import { DEFAULT_TURN_TTL_SECONDS, turnCredentials } from "./turn_credentials.ts";
 import {
   type ServerSideConnection,
   SIGNAL_DEFAULTS,
@@ -568,7 +568,7 @@ export class SignalServer implements ClusterHost {
   #turnDue(connection: Connection, now: number): boolean {
     const turn = this.options.turn;
     if (!turn || connection.state !== "announced") return false;
-    return now - connection.turnIssuedAt > (turn.ttlSeconds ?? 86_400) * 500;
+    return now - connection.turnIssuedAt > (turn.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS) * 500;
   }
 
   #sweep(): void {

@@ -7,13 +7,22 @@
  * @module
  */
 
+/**
+ * How long TURN credentials stay valid by default: ten minutes, so that credentials a node leaks
+ * or keeps after it left are soon worth nothing.
+ */
+export const DEFAULT_TURN_TTL_SECONDS = 600;
+
 /** What the signalling server needs to hand out TURN credentials. */
 export interface TurnGrantOptions {
   /** The secret shared with the TURN server (coturn's `static-auth-secret`). */
   secret: string;
   /** The TURN (and STUN) URLs the credentials are for, e.g. `turn:turn.example.org:3478`. */
   urls: string[];
-  /** How long credentials stay valid (default 86,400 s: a day). */
+  /**
+   * How long credentials stay valid (default {@link DEFAULT_TURN_TTL_SECONDS}); a server renews
+   * a node's at half that while the node stays.
+   */
   ttlSeconds?: number;
 }
 
@@ -46,7 +55,9 @@ export async function turnCredentials(
   user: string,
   nowMs: number = Date.now(),
 ): Promise<TurnGrant> {
-  const username = `${Math.floor(nowMs / 1000) + (options.ttlSeconds ?? 86_400)}:${user}`;
+  const username = `${
+    Math.floor(nowMs / 1000) + (options.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS)
+  }:${user}`;
   const key = await crypto.subtle.importKey(
     "raw",
     new TextEncoder().encode(options.secret),

@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { ClusterBus } from "../../signal/cluster_options.ts";
+import type { ClusterBus, NatsAuth } from "../../signal/cluster_options.ts";
 
-/** A {@link ClusterBus} on the NATS servers `urls`. */
-export async function connectNats(urls: string[]): Promise<ClusterBus> {
+/** A {@link ClusterBus} on the NATS servers `urls`, proving itself with `auth`. */
+export async function connectNats(urls: string[], auth: NatsAuth = {}): Promise<ClusterBus> {
   const { connectNatsBus } = await import("./nats_bus.ts").catch((error) => {
     throw new Error(
       "--nats needs the NATS client, which is installed only for clustered servers: run " +
@@ -16,5 +16,5 @@ export async function connectNats(urls: string[]): Promise<ClusterBus> {
         `run the server with Deno (${(error as Error).message.split("\n")[0]})`,
     );
   });
-  return await connectNatsBus(urls);
+  return await connectNatsBus(urls, auth);
 }

@@ -11,9 +11,16 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import {
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  nkeyAuthenticator,
+  type NodeConnectionOptions,
+} from "@nats-io/transport-node";
+import { readFile } from "node:fs/promises";
 import { Logger } from "../../core/log.ts";
-import { type ClusterBus, NoRespondersError } from "../../signal/cluster_options.ts";
+import { type ClusterBus, type NatsAuth, NoRespondersError } from "../../signal/cluster_options.ts";
 
 const log = new Logger("nats");
 const encoder = new TextEncoder();
@@ -21,24 +28,35 @@ const decoder = new TextDecoder();
 
 /**
  * Connects to the NATS servers at `urls` (one is enough; the client learns the rest of a NATS
- * cluster from it) and keeps reconnecting for as long as the bus is open. Rejects when none
- * answers at first.
+ * cluster from it) with `auth`, and keeps reconnecting for as long as the bus is open. Rejects
+ * when none answers at first, or refuses the credentials; the error names neither secret.
  */
-export async function connectNatsBus(urls: readonly string[]): Promise<ClusterBus> {
+export async function connectNatsBus(
+  urls: readonly string[],
+  auth: NatsAuth = {},
+): Promise<ClusterBus> {
+  const { options, secrets } = await authOptions(urls, auth);
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: urls.map((url) => url.replace(/^nats:\/\//, "")),
+      servers: urls.map((url) => url.replace(/^(nats|tls):\/\//, "")),
       name: "flnet-signal",
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       reconnectJitter: 100,
       pingInterval: 10_000,
+      ...options,
     });
   } catch (error) {
+    let message = (error as Error).message;
+    for (const secret of secrets) message = message.replaceAll(secret, "***");
+    const refused = /authori[sz]ation|authentication|permission/i.test(message);
     throw new Error(
-      `cannot reach NATS at ${urls.join(", ")}: ${(error as Error).message}; ` +
-        "is nats-server running there?",
+      `cannot ${refused ? "join" : "reach"} NATS at ${urls.join(", ")}: ${message}; ` +
+        (refused
+          ? "are the credentials (--nats-user and --nats-password-file, --nats-token-file, " +
+            "--nats-nkey-file or --nats-creds-file) the ones NATS expects?"
+          : "is nats-server running there (and, for tls://, is --nats-ca-file its CA)?"),
     );
   }
   let connected = true;
@@ -92,6 +110,43 @@ export async function connectNatsBus(urls: readonly string[]): Promise<ClusterBu
       await nc.drain().catch(() => nc.close());
     },
   };
+}
+
+/** The connect options `auth` asks for, and the secrets read (to keep out of messages). */
+async function authOptions(
+  urls: readonly string[],
+  auth: NatsAuth,
+): Promise<{ options: Partial<NodeConnectionOptions>; secrets: string[] }> {
+  const read = (what: string, file: string) =>
+    readFile(file, "utf8").then((text) => text.trim(), (error) => {
+      throw new Error(`cannot read the NATS ${what} from ${file}: ${error.message}`);
+    });
+  const options: Partial<NodeConnectionOptions> = {};
+  const secrets: string[] = [];
+  if (auth.passwordFile !== undefined) {
+    const pass = await read("password", auth.passwordFile);
+    Object.assign(options, { user: auth.user, pass });
+    secrets.push(pass);
+  } else if (auth.tokenFile !== undefined) {
+    const token = await read("token", auth.tokenFile);
+    options.token = token;
+    secrets.push(token);
+  } else if (auth.nkeySeedFile !== undefined) {
+    const seed = await read("NKey seed", auth.nkeySeedFile);
+    options.authenticator = nkeyAuthenticator(new TextEncoder().encode(seed));
+    secrets.push(seed);
+  } else if (auth.credsFile !== undefined) {
+    const creds = await read("credentials", auth.credsFile);
+    options.authenticator = credsAuthenticator(new TextEncoder().encode(creds));
+    secrets.push(...creds.split("\n").map((line) => line.trim()).filter((l) => l.length > 20));
+  }
+  if (auth.caFile || auth.certFile || urls.some((url) => url.startsWith("tls://"))) {
+    options.tls = {
+      ...(auth.caFile ? { caFile: auth.caFile } : {}),
+      ...(auth.certFile ? { certFile: auth.certFile, keyFile: auth.keyFile } : {}),
+    };
+  }
+  return { options, secrets: secrets.filter((secret) => secret.length > 0) };
 }
 
 /**

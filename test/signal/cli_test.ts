@@ -69,6 +69,35 @@ describe("signal/main.ts command line", () => {
     assert.equal(parseSignalArgs([]).drainMs, 2_000);
   });
 
+  it("takes NATS credentials and TLS as files, one kind of credential at a time", () => {
+    const nats = ["--nats", "tls://nats.example.org:4222"];
+    assert.deepEqual(
+      parseSignalArgs([
+        ...nats,
+        ...["--nats-user", "flnet", "--nats-password-file", "p", "--nats-ca-file", "ca"],
+        ...["--nats-cert-file", "c", "--nats-key-file", "k"],
+      ]).natsAuth,
+      { user: "flnet", passwordFile: "p", caFile: "ca", certFile: "c", keyFile: "k" },
+    );
+    for (const flag of ["--nats-token-file", "--nats-nkey-file", "--nats-creds-file"]) {
+      const field = { "--nats-token-file": "tokenFile", "--nats-nkey-file": "nkeySeedFile" }[
+        flag as "--nats-token-file"
+      ] ?? "credsFile";
+      assert.deepEqual(parseSignalArgs([...nats, flag, "f"]).natsAuth, { [field]: "f" });
+    }
+    assert.throws(
+      () => parseSignalArgs([...nats, "--nats-token-file", "t", "--nats-creds-file", "c"]),
+      /one kind of credential/,
+    );
+    assert.throws(() => parseSignalArgs([...nats, "--nats-user", "u"]), /go together/);
+    assert.throws(() => parseSignalArgs([...nats, "--nats-cert-file", "c"]), /go together/);
+    assert.throws(() => parseSignalArgs(["--nats-token-file", "t"]), /need --nats/);
+    assert.throws(
+      () => parseSignalArgs(["--nats", "nats://u:hunter2@127.0.0.1:4222"]),
+      (e: Error) => /must not hold credentials/.test(e.message) && !e.message.includes("hunter2"),
+    );
+  });
+
   it("prints help, and usage with the error for bad options", async () => {
     const help = await run(["--help"]).output();
     assert.equal(help.code, 0);

@@ -43,7 +43,23 @@ describe("deploy/", () => {
       "turn:turn.example.org:3478",
     ]);
     assert.equal(options.turnSecretFile, "/run/secrets/turn_secret");
+    assert.deepEqual(options.natsAuth, {
+      user: "flnet",
+      passwordFile: "/run/secrets/nats_password",
+      caFile: "/run/secrets/nats_ca",
+    });
     assert.match(compose, /--use-auth-secret/);
+    // coturn relays to no private, loopback, link-local (metadata) or CGNAT address, UDP only
+    for (const range of ["10.0.0.0-", "100.64.0.0-", "127.0.0.0-", "169.254.0.0-", "fc00::-"]) {
+      assert.ok(compose.includes(`--denied-peer-ip=${range}`), range);
+    }
+    assert.match(compose, /--no-tcp-relay/);
+    assert.match(compose, /--user-quota=\d+/);
+    // NATS asks for a login, TLS and allows the flnet subjects only
+    const nats = await deploy("nats.conf");
+    assert.match(nats, /password: \$NATS_PASSWORD/);
+    assert.match(nats, /tls \{/);
+    assert.match(nats, /publish: \["flnet\.>", "_INBOX\.flnet\.>"\]/);
     assert.match(compose, /^ {2}signal-2:\n {4}<<: \*signal/m);
   });
 });
