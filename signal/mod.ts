@@ -31,7 +31,13 @@ export {
   type ClusterHost,
   type ClusterOptions,
   type ClusterStats,
+  type NatsAuth,
   NoRespondersError,
   type RelayOutcome,
 } from "./cluster_options.ts";
-export { turnCredentials, type TurnGrant, type TurnGrantOptions } from "./turn_credentials.ts";
+export {
+  DEFAULT_TURN_TTL_SECONDS,
+  turnCredentials,
+  type TurnGrant,
+  type TurnGrantOptions,
+} from "./turn_credentials.ts";
