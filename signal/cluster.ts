@@ -8,7 +8,14 @@
  *   the bus routes it to the home, which answers how the delivery went, and a relay to a node
  *   nobody holds fails at once ("no responders") instead of vanishing.
  * - When a node announces, its new home first tells any old home (the same subject) that the
- *   node moved; the old home closes that connection with `replaced`.
+ *   node moved, with the node's signed announce as proof; the old home closes that connection
+ *   with `replaced` only when the signature holds and the announce is fresh (its challenge
+ *   dated within a minute, and after the node announced there).
+ * - What comes over the bus is checked before it is used: a relay is forwarded only as a
+ *   relay frame (type, sender and signal, nothing else: no `ice` or other server message can be
+ *   slipped to a node), of at most {@link MAX_RELAY_CHARS}; heartbeats and samples are bounded,
+ *   and a list keeps at least this server's fair share of its own nodes however many nodes
+ *   another server claims.
  * - Every server publishes a heartbeat on `<prefix>.servers` with how many nodes it holds. A
  *   `list` draws its nodes from the servers in proportion to those counts, asking a few of them
  *   for a sample (`<prefix>.server.<id>.sample`): the answer covers the whole cluster, and no
@@ -19,12 +26,14 @@
  * @module
  */
 
-import { type NodeInfo, parseNodeInfo } from "../core/config.ts";
-import { type NodeID, U256 } from "../core/ids.ts";
+import { type NodeInfo, parseNodeInfo, verifySignature } from "../core/config.ts";
+import { fromHex, type NodeID, U256 } from "../core/ids.ts";
+import { announcePayload, SIGNAL_PROTOCOL_VERSION } from "../net/signal_protocol.ts";
 import { Logger } from "../core/log.ts";
 import type { Rng } from "../core/random.ts";
 
 import {
+  type AnnounceProof,
   CLUSTER_DEFAULTS,
   type ClusterBus,
   type ClusterHost,
@@ -39,6 +48,24 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const SERVER_ID = /^[0-9a-f]{16}$/;
 /** Largest list sample one server asks another for. */
 const MAX_SAMPLE = 1_000;
+/** The largest relay frame taken from the bus (characters). */
+export const MAX_RELAY_CHARS = 256 * 1024;
+/** The most nodes one server's heartbeat may claim (more is not believed). */
+export const MAX_CLAIMED_NODES = 1_000_000;
+/**
+ * How old a moved node's announce may be (by its challenge's time), and how much earlier than its
+ * announce here: servers' clocks may differ by this much.
+ */
+export const MOVED_WINDOW_MS = 60_000;
+export const SERVER_CLOCK_SKEW_MS = 30_000;
+
+/**
+ * A fresh challenge for a node's announce: the time (ms, 12 hex digits), then 52 random hex
+ * digits; another server of the cluster can tell from it how old an announce is.
+ */
+export function datedChallenge(now: number = Date.now()): NodeID {
+  return (now.toString(16).padStart(12, "0").slice(-12) + U256.random().slice(12)) as NodeID;
+}
 
 /** The cluster side of one signalling server. */
 export class SignalCluster {
@@ -89,13 +116,14 @@ export class SignalCluster {
   }
 
   /**
-   * Makes this server node `id`'s home: tells any other home that the node moved, and listens
-   * for relays to it. Resolves once the bus has the subscription (or after a second).
+   * Makes this server node `id`'s home: tells any other home that the node moved (with `proof`,
+   * the node's announce here), and listens for relays to it. Resolves once the bus has the
+   * subscription (or after a second).
    */
-  async claim(id: NodeID): Promise<void> {
+  async claim(id: NodeID, proof: AnnounceProof): Promise<void> {
     if (this.#closed) return;
     const subject = this.#nodeSubject(id);
-    this.#bus.publish(subject, `moved\n${this.serverId}`);
+    this.#bus.publish(subject, `moved\n${this.serverId}\n${proof.challenge}\n${proof.signature}`);
     if (!this.#homes.has(id)) {
       this.#homes.set(
         id,
@@ -175,8 +203,11 @@ export class SignalCluster {
   async #clusterList(count: number, exclude?: NodeID): Promise<NodeInfo[]> {
     const local = Math.max(0, this.#host.nodeCount() - (exclude ? 1 : 0));
     const remote = this.#pickServers();
-    const weights = [local, ...remote.map(([, nodes]) => nodes)];
-    const quotas = drawQuotas(weights, count, this.#o.rng);
+    // this server's own nodes keep at least a fair share, whatever the others claim to hold
+    const mine = Math.min(local, Math.ceil(count / (remote.length + 1)));
+    const weights = [local - mine, ...remote.map(([, nodes]) => nodes)];
+    const quotas = drawQuotas(weights, count - mine, this.#o.rng);
+    quotas[0] += mine;
     const parts = await Promise.all([
       Promise.resolve(this.#host.sample(quotas[0], exclude)),
       ...remote.map(([server], i) =>
@@ -249,7 +280,10 @@ export class SignalCluster {
       return;
     }
     const nodes = beat.nodes;
-    if (typeof nodes !== "number" || !Number.isSafeInteger(nodes) || nodes < 0) {
+    if (
+      typeof nodes !== "number" || !Number.isSafeInteger(nodes) || nodes < 0 ||
+      nodes > MAX_CLAIMED_NODES
+    ) {
       this.#badMessages++;
       return;
     }
@@ -315,19 +349,49 @@ export class SignalCluster {
     const cut = data.indexOf("\n");
     const kind = data.slice(0, cut);
     if (kind === "relay") {
-      const outcome = this.#host.deliver(id, data.slice(cut + 1));
+      const frame = relayFrame(data.slice(cut + 1));
+      if (!frame) {
+        this.#badMessages++;
+        log.debug(`a relay for node ${U256.short(id)} that is no relay frame: not delivered`);
+        return respond("relay-failed");
+      }
+      const outcome = this.#host.deliver(id, frame);
       this.#relaysIn[outcome]++;
       respond(outcome);
     } else if (kind === "moved") {
-      if (data.slice(cut + 1) !== this.serverId) {
-        this.release(id);
-        this.#host.replaced(id);
-      }
+      void this.#moved(id, data.slice(cut + 1).split("\n"));
     } else {
       this.#badMessages++;
       log.debug(`a message for node ${U256.short(id)} that is neither relay nor moved`);
       respond("relay-failed");
     }
+  }
+
+  /**
+   * Another server says node `id` moved there: believed only with the node's own signature of
+   * a fresh announce there (see the module documentation).
+   */
+  async #moved(id: NodeID, [server, challenge, signature]: string[]): Promise<void> {
+    if (server === this.serverId) return;
+    const here = this.#host.announcedAt(id);
+    if (here === undefined) return;
+    const dated = U256.is(challenge) ? parseInt(challenge.slice(0, 12), 16) : NaN;
+    const now = Date.now();
+    const fresh = dated > now - MOVED_WINDOW_MS && dated < now + SERVER_CLOCK_SKEW_MS &&
+      dated > here - SERVER_CLOCK_SKEW_MS;
+    let proven = false;
+    if (fresh && typeof signature === "string" && /^[0-9a-f]{128}$/.test(signature)) {
+      const payload = announcePayload(SIGNAL_PROTOCOL_VERSION, challenge as NodeID);
+      proven = await verifySignature(id, payload, fromHex(signature)).catch(() => false);
+    }
+    if (!proven) {
+      this.#badMessages++;
+      log.debug(`a "moved" for node ${U256.short(id)} without a fresh signed announce: ignored`);
+      return;
+    }
+    if (this.#host.announcedAt(id) !== here) return; // it announced here again meanwhile
+    this.release(id);
+    this.#host.replaced(id);
   }
 
   #parse(data: string): unknown {
@@ -363,6 +427,25 @@ export function drawQuotas(weights: readonly number[], count: number, rng: Rng):
     total--;
   }
   return quotas;
+}
+
+/**
+ * `text` as the relay frame a server made (`{"type":"relay","from":id,"signal":{…}}`), written
+ * anew with those fields only; undefined when it is anything else or over {@link MAX_RELAY_CHARS}.
+ */
+function relayFrame(text: string): string | undefined {
+  if (text.length > MAX_RELAY_CHARS) return undefined;
+  let frame: { type?: unknown; from?: unknown; signal?: unknown };
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const { type, from, signal } = frame ?? {};
+  if (type !== "relay" || !U256.is(from) || typeof signal !== "object" || signal === null) {
+    return undefined;
+  }
+  return JSON.stringify({ type, from, signal });
 }
 
 function outcomes(): Record<RelayOutcome, number> {

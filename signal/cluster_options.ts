@@ -78,6 +78,19 @@ export interface ClusterHost {
   sample(count: number, exclude?: NodeID): NodeInfo[];
   /** How many nodes are announced here. */
   nodeCount(): number;
+  /** When node `id` announced here (ms since 1970), or undefined when it is not here. */
+  announcedAt(id: NodeID): number | undefined;
+}
+
+/**
+ * A node's signed announce to its new home: the proof with which that home tells the old one
+ * that the node moved (see `SignalCluster.claim`).
+ */
+export interface AnnounceProof {
+  /** The challenge the new home gave the node: its first 12 hex digits are the time (ms). */
+  challenge: string;
+  /** The node's signature of the announce payload over that challenge, hex. */
+  signature: string;
 }
 
 /** How a relay went: delivered, or the error code the sender gets. */

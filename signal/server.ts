@@ -25,7 +25,7 @@ import {
   type SignalStats,
 } from "./server_options.ts";
 
-import { SignalCluster } from "./cluster.ts";
+import { datedChallenge, SignalCluster } from "./cluster.ts";
 import type { ClusterBus, ClusterHost, ClusterOptions, RelayOutcome } from "./cluster_options.ts";
 import {
   announcePayload,
@@ -50,7 +50,7 @@ const MAX_RELAYS_AWAY = 64;
 const encoder = new TextEncoder();
 
 class Connection implements ServerSideConnection {
-  readonly challenge: NodeID = U256.random();
+  readonly challenge: NodeID = datedChallenge();
   readonly openedAt: number = Date.now();
   lastSeen: number = Date.now();
   state: "new" | "verifying" | "announced" | "closed" = "new";
@@ -276,6 +276,11 @@ export class SignalServer implements ClusterHost {
     return sample(others, count, this.options.rng);
   }
 
+  /** @internal {@link ClusterHost}: when node `id` announced here. */
+  announcedAt(id: NodeID): number | undefined {
+    return this.#nodes.get(id)?.announcedAt;
+  }
+
   /** @internal {@link ClusterHost}: announced nodes here. */
   nodeCount(): number {
     return this.#nodes.size;
@@ -419,7 +424,10 @@ export class SignalServer implements ClusterHost {
     this.#nodes.set(id, connection);
     log.info(`node ${U256.short(id)} "${message.info.name}" announced`);
     // relays from other servers can reach the node once the bus knows its home
-    await this.#cluster?.claim(id);
+    await this.#cluster?.claim(id, {
+      challenge: connection.challenge,
+      signature: message.signature,
+    });
     const iceServers = await this.#turnFor(connection);
     if (connection.state !== "announced") return; // closed meanwhile
     this.#send(

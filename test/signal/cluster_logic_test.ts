@@ -8,7 +8,16 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { U256 } from "../../core/ids.ts";
 import type { NodeInfo } from "../../core/config.ts";
-import { SignalCluster } from "../../signal/cluster.ts";
+import {
+  datedChallenge,
+  MAX_CLAIMED_NODES,
+  MAX_RELAY_CHARS,
+  MOVED_WINDOW_MS,
+  SignalCluster,
+} from "../../signal/cluster.ts";
+import { NodeConfig } from "../../core/config.ts";
+import { toHex } from "../../core/ids.ts";
+import { announcePayload, SIGNAL_PROTOCOL_VERSION } from "../../net/signal_protocol.ts";
 import type { ClusterBus } from "../../signal/cluster_options.ts";
 
 const info = (name: string): NodeInfo => ({
@@ -41,6 +50,7 @@ describe("a cluster's lists", () => {
       replaced: () => {},
       sample: (count) => mine.slice(0, count),
       nodeCount: () => mine.length,
+      announcedAt: () => undefined,
     }, { maxPendingLists: 1, heartbeatMs: 60_000 });
     try {
       handlers.get("flnet.flnet.servers")!(
@@ -54,6 +64,121 @@ describe("a cluster's lists", () => {
       waiting[0]();
       // released, the first completes: this server's share, the other server's sample was empty
       assert.ok((await first).every((node) => mine.includes(node)));
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
+/** A cluster on a stand-in bus whose subscriptions the test calls; what reached its host. */
+function standIn(local: NodeInfo[], here: Map<string, number>) {
+  const handlers = new Map<string, (data: string, respond: (reply: string) => void) => void>();
+  const samples = new Map<string, NodeInfo[]>();
+  const bus: ClusterBus = {
+    publish: () => {},
+    subscribe: (subject, handler) => {
+      handlers.set(subject, handler);
+      return { unsubscribe: () => handlers.delete(subject) };
+    },
+    request: (subject) => Promise.resolve(JSON.stringify({ nodes: samples.get(subject) ?? [] })),
+    flush: () => Promise.resolve(),
+    connected: true,
+    server: "stand-in",
+    close: () => Promise.resolve(),
+  };
+  const seen = { delivered: [] as string[], replaced: [] as string[] };
+  const cluster = new SignalCluster(bus, {
+    deliver: (_, frame) => (seen.delivered.push(frame), "ok"),
+    replaced: (id) => seen.replaced.push(id),
+    sample: (count) => local.slice(0, count),
+    nodeCount: () => local.length,
+    announcedAt: (id) => here.get(id),
+  }, { heartbeatMs: 60_000 });
+  /** Sends `data` on `subject` as the bus would; resolves with the reply, if any. */
+  const hear = (subject: string, data: string) =>
+    new Promise<string | undefined>((resolve) => {
+      handlers.get(subject)!(data, resolve);
+      setTimeout(() => resolve(undefined), 50);
+    });
+  return { cluster, seen, hear, samples };
+}
+
+describe("what a cluster takes from the bus", () => {
+  it("believes a node moved only with its fresh signed announce elsewhere", async () => {
+    const node = await NodeConfig.create();
+    const here = new Map([[node.id as string, Date.now() - 5_000]]);
+    const { cluster, seen, hear } = standIn([], here);
+    const proof = async (at: number) => {
+      const challenge = datedChallenge(at);
+      const payload = announcePayload(SIGNAL_PROTOCOL_VERSION, challenge);
+      return { challenge, signature: toHex(await node.sign(payload)) };
+    };
+    try {
+      const other = await proof(Date.now());
+      await cluster.claim(node.id, other); // this server is its home now
+      const subject = `flnet.flnet.node.${node.id}`;
+      const moved = (p: { challenge: string; signature: string }) =>
+        hear(subject, `moved\n0123456789abcdef\n${p.challenge}\n${p.signature}`);
+      await moved({ challenge: "", signature: "" });
+      const forged = await proof(Date.now());
+      const flipped = (forged.signature[0] === "0" ? "1" : "0") + forged.signature.slice(1);
+      await moved({ ...forged, signature: flipped });
+      await moved(await proof(Date.now() - MOVED_WINDOW_MS - 1)); // too old
+      await moved(await proof(here.get(node.id)! - 31_000)); // older than its announce here
+      assert.deepEqual(seen.replaced, [], "none believed");
+      assert.equal(cluster.stats().badMessages, 4);
+      await moved(await proof(Date.now()));
+      assert.deepEqual(seen.replaced, [node.id], "the signed, fresh one");
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it("forwards only relay frames, of at most MAX_RELAY_CHARS, with their three fields", async () => {
+    const to = U256.random();
+    const here = new Map([[to as string, Date.now()]]);
+    const { cluster, seen, hear } = standIn([], here);
+    try {
+      await cluster.claim(to, { challenge: datedChallenge(), signature: "" });
+      const subject = `flnet.flnet.node.${to}`;
+      const from = U256.random();
+      const ice = JSON.stringify({ type: "ice", iceServers: [{ urls: "turn:evil.example" }] });
+      assert.equal(await hear(subject, `relay\n${ice}`), "relay-failed");
+      assert.equal(await hear(subject, "relay\n{"), "relay-failed");
+      const extra = { type: "relay", from, signal: { a: 1 }, iceServers: ["x"] };
+      assert.equal(await hear(subject, `relay\n${JSON.stringify(extra)}`), "ok");
+      assert.deepEqual(JSON.parse(seen.delivered[0]), { type: "relay", from, signal: { a: 1 } });
+      const sized = (chars: number) => {
+        const frame = { type: "relay", from, signal: { p: "" } };
+        const pad = chars - JSON.stringify(frame).length;
+        return JSON.stringify({ ...frame, signal: { p: "x".repeat(pad) } });
+      };
+      assert.equal(sized(MAX_RELAY_CHARS).length, MAX_RELAY_CHARS);
+      assert.equal(await hear(subject, `relay\n${sized(MAX_RELAY_CHARS)}`), "ok");
+      assert.equal(await hear(subject, `relay\n${sized(MAX_RELAY_CHARS + 1)}`), "relay-failed");
+      assert.equal(seen.delivered.length, 2);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it("keeps this server's fair share of a list, whatever another claims to hold", async () => {
+    const local = Array.from({ length: 20 }, (_, i) => info(`here-${i}`));
+    const { cluster, hear, samples } = standIn(local, new Map());
+    const liar = "0123456789abcdef";
+    samples.set(`flnet.flnet.server.${liar}.sample`, Array.from({ length: 50 }, () => info("x")));
+    try {
+      await hear("flnet.flnet.servers", JSON.stringify({ server: liar, nodes: MAX_CLAIMED_NODES }));
+      assert.equal(cluster.stats().peers, 1, "a claim of exactly the bound is believed");
+      const listed = await cluster.list(10);
+      assert.ok(listed.filter((n) => local.includes(n)).length >= 5, "half of 10 are its own");
+      const other = "fedcba9876543210";
+      await hear(
+        "flnet.flnet.servers",
+        JSON.stringify({ server: other, nodes: MAX_CLAIMED_NODES + 1 }),
+      );
+      assert.equal(cluster.stats().peers, 1, "one beyond is not");
+      assert.ok(cluster.stats().badMessages >= 1);
     } finally {
       await cluster.close();
     }
