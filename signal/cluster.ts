@@ -12,8 +12,8 @@
  *   with `replaced` only when the signature holds and the announce is fresh (its challenge
  *   dated within a minute, and after the node announced there).
  * - What comes over the bus is checked before it is used: a relay is forwarded only as a
- *   relay frame (type, sender and signal, nothing else: no `ice` or other server message can be
- *   slipped to a node), of at most {@link MAX_RELAY_CHARS}; heartbeats and samples are bounded,
+ *   relay frame (type, sender and signal and nothing else, as the node will read it: no `ice` or
+ *   other server message can be slipped to a node), of at most {@link MAX_RELAY_CHARS}; heartbeats and samples are bounded,
  *   and a list keeps at least this server's fair share of its own nodes however many nodes
  *   another server claims.
  * - Every server publishes a heartbeat on `<prefix>.servers` with how many nodes it holds. A
@@ -430,22 +430,23 @@ export function drawQuotas(weights: readonly number[], count: number, rng: Rng):
 }
 
 /**
- * `text` as the relay frame a server made (`{"type":"relay","from":id,"signal":{…}}`), written
- * anew with those fields only; undefined when it is anything else or over {@link MAX_RELAY_CHARS}.
+ * `text` when it is a relay frame as a server makes it (`{"type":"relay","from":id,"signal":{…}}`,
+ * those three fields and no other), of at most {@link MAX_RELAY_CHARS}; else undefined.
  */
 function relayFrame(text: string): string | undefined {
   if (text.length > MAX_RELAY_CHARS) return undefined;
-  let frame: { type?: unknown; from?: unknown; signal?: unknown };
+  let frame: Record<string, unknown>;
   try {
     frame = JSON.parse(text);
   } catch {
     return undefined;
   }
-  const { type, from, signal } = frame ?? {};
-  if (type !== "relay" || !U256.is(from) || typeof signal !== "object" || signal === null) {
+  if (typeof frame !== "object" || frame === null || Object.keys(frame).length !== 3) {
     return undefined;
   }
-  return JSON.stringify({ type, from, signal });
+  const { type, from, signal } = frame;
+  const ok = type === "relay" && U256.is(from) && typeof signal === "object" && signal !== null;
+  return ok ? text : undefined;
 }
 
 function outcomes(): Record<RelayOutcome, number> {
