@@ -42,6 +42,8 @@ interface TurnOptions {
   authSecret?: string;
   /** Listen and relay on this address and port, run by `wrapper` (a network namespace). */
   at?: { ip: string; port: number; wrapper: string[] };
+  /** More coturn options (e.g. the compose file's `--denied-peer-ip` ranges). */
+  extra?: string[];
 }
 
 /**
@@ -87,6 +89,7 @@ async function launchTurn(options: TurnOptions, port: number): Promise<TurnServe
     `--pidfile=${join(dir, "turnserver.pid")}`,
     "--log-file=stdout",
     "--simple-log",
+    ...(options.extra ?? []),
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,9 @@ import { ENGINES, loopbackNode, withPair } from "../../harness/network.ts";
 import type { WebRTCEngine as Engine } from "../../adapters/node/webrtc.ts";
 import { NetworkError } from "../../net/api.ts";
 import { startTurn, type TurnServer } from "../support/turn.ts";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { repoRoot } from "../../harness/signal_process.ts";
 
 describe("through a loopback coturn relay", { timeout: 60_000 }, () => {
   let server: RunningSignalServer;
@@ -36,6 +39,39 @@ describe("through a loopback coturn relay", { timeout: 60_000 }, () => {
       }, relayed);
     });
   }
+});
+
+describe("a coturn run with the compose file's relay restrictions", { timeout: 60_000 }, () => {
+  let server: RunningSignalServer;
+  let turn: TurnServer;
+  before(async () => {
+    server = await serveSignal({ port: 0 });
+    // every restriction of deploy/docker-compose.yml's coturn: denied ranges, no TCP relay
+    const compose = await readFile(join(repoRoot(), "deploy", "docker-compose.yml"), "utf8");
+    const restrictions = [...compose.matchAll(/^\s+- (--(?:denied-peer-ip|no-tcp-relay)\S*)/gm)]
+      .map((m) => m[1]);
+    assert.ok(restrictions.some((r) => r.startsWith("--denied-peer-ip=127.")), "loopback denied");
+    turn = await startTurn({ extra: restrictions });
+  });
+  after(async () => {
+    await server.close();
+    await turn.stop();
+  });
+
+  it("relays to no denied range: relay-only nodes on loopback do not connect (they do without)", async () => {
+    const relayed = {
+      iceServers: [turn.iceServer],
+      iceTransportPolicy: "relay" as const,
+      setupTimeoutMs: 4_000,
+    };
+    await withPair(server.url, "node-datachannel", async (a, b) => {
+      await assert.rejects(
+        a.send(b.id, "through a denied range"),
+        (error: Error) =>
+          error instanceof NetworkError && /ICE found no working path/.test(error.message),
+      );
+    }, relayed);
+  });
 });
 
 describe("short-lived TURN credentials from the signalling server", { timeout: 60_000 }, () => {
