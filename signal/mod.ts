@@ -26,6 +26,7 @@ export { serveSignal } from "../adapters/deno/serve_signal.ts";
 export type { RunningSignalServer, ServeSignalOptions } from "./serve_options.ts";
 export { SignalCluster } from "./cluster.ts";
 export {
+  type AnnounceProof,
   CLUSTER_DEFAULTS,
   type ClusterBus,
   type ClusterHost,
