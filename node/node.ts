@@ -352,13 +352,14 @@ export class Node {
   }
 
   /**
-   * Stores what the modules hold, closes the network, and the timer when the node made it.
+   * Leaves the node's rooms, stores what the modules hold, closes the network (what is queued
+   * goes first), and the timer when the node made it.
    * Resolves once the network reported itself closed (every connection ended), or after
    * `timeoutMs`.
    */
   async close(timeoutMs = 5_000): Promise<void> {
     for (const link of this.#timerLinks.splice(0)) link.remove();
-    this.#rooms?.close();
+    await this.#rooms?.close(); // the others hear it leave its rooms before its connections end
     if (this.#ownsTimer) this.timer.close();
     await this.gossip?.emitIn({ type: "flush" });
     try {

@@ -7,8 +7,9 @@
  * gossip reaches everyone), but a node hears only the rooms it joined.
  *
  * Presence is refreshed every `refreshTicks`; a member whose presence is older than
- * `presenceTtlMs` (it left without a word) is dropped. History is the newest room messages
- * gossip keeps (1,000 over all rooms).
+ * `presenceTtlMs` (it left without a word) is dropped, as `gone`. A node that closes leaves its
+ * rooms first, so the others hear `left` at once. History is the newest room messages gossip
+ * keeps (1,000 over all rooms).
  * @module
  */
 
@@ -40,10 +41,15 @@ export interface RoomMessage {
 
 /** A node joined or left a room. */
 export interface MemberEvent {
-  /** Joined or left (or its presence expired). */
+  /** Joined or left. */
   type: "joined" | "left";
   /** The node. */
   id: NodeID;
+  /**
+   * For `left`: `left` when the node said so (it left the room, or closed), `gone` when its
+   * presence expired without a word (it was killed, or lost its connections).
+   */
+  reason?: "left" | "gone";
 }
 
 /** Settings of {@link Rooms}. */
@@ -52,6 +58,8 @@ export interface RoomsOptions {
   refreshTicks?: number;
   /** A member whose latest presence is older than this has left, ms (default 3 minutes). */
   presenceTtlMs?: number;
+  /** The clock presence is judged by, ms since 1970 (default `Date.now`; for tests). */
+  now?: () => number;
 }
 
 /** One joined room's listeners and members. */
@@ -71,6 +79,7 @@ export class Rooms {
   readonly #taps: Subscription[];
   readonly #refreshTicks: number;
   readonly #ttlMs: number;
+  readonly #now: () => number;
   #lastRefresh = 0;
 
   /** Rooms of node `id`, over its `gossip`, refreshed on `timer`'s ticks. */
@@ -79,6 +88,7 @@ export class Rooms {
     this.#gossip = gossip;
     this.#refreshTicks = options.refreshTicks ?? 60;
     this.#ttlMs = options.presenceTtlMs ?? 180_000;
+    this.#now = options.now ?? Date.now;
     this.#taps = [
       gossip.tapOut((out) => out.type === "new-event" ? this.#heard(out.event) : undefined),
       timer.tapOut(({ tick }) => this.#tick(tick)),
@@ -100,7 +110,7 @@ export class Rooms {
       members: new Map(),
     };
     this.#joined.set(topic, joined);
-    const now = Date.now();
+    const now = this.#now();
     for (const event of await listEvents(this.#gossip, CATEGORIES.rooms)) {
       if (event.author === this.#id || now - event.created > this.#ttlMs) continue;
       if (topicsOf(event).includes(topic)) joined.members.set(event.author, event.created);
@@ -109,8 +119,14 @@ export class Rooms {
     return joined.room;
   }
 
-  /** Stops listening; the rooms stay joined until their presence expires elsewhere. */
-  close(): void {
+  /**
+   * Leaves every room (one presence event, which gossip hands to the neighbours at once), then
+   * stops listening.
+   */
+  async close(): Promise<void> {
+    const leaving = this.#joined.size > 0;
+    this.#joined.clear();
+    if (leaving) await this.#publishPresence().catch(() => {}); // the rooms expire elsewhere then
     for (const tap of this.#taps.splice(0)) tap.remove();
   }
 
@@ -172,19 +188,25 @@ export class Rooms {
         if (topics.includes(topic)) joined.members.set(event.author, event.created);
         else joined.members.delete(event.author);
         if (was !== topics.includes(topic)) {
-          tell(joined, { type: was ? "left" : "joined", id: event.author });
+          tell(
+            joined,
+            was ? { type: "left", id: event.author, reason: "left" } : {
+              type: "joined",
+              id: event.author,
+            },
+          );
         }
       }
     }
   }
 
   #tick(tick: number): void {
-    const now = Date.now();
+    const now = this.#now();
     for (const joined of this.#joined.values()) {
       for (const [id, created] of joined.members) {
         if (now - created <= this.#ttlMs) continue;
         joined.members.delete(id);
-        tell(joined, { type: "left", id });
+        tell(joined, { type: "left", id, reason: "gone" });
       }
     }
     if (this.#joined.size > 0 && tick - this.#lastRefresh >= this.#refreshTicks) {

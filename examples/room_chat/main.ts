@@ -24,6 +24,8 @@ const node = await nodeStart(new MemoryStorage(), option("--signal") ?? "ws://lo
   network: loopback ? { candidateFilter: candidateFilters.loopbackOnly } : {},
 });
 const say = await joinRoomChat(node, topic, (line) => console.log(line));
+// Ctrl-C leaves the room too (node.close() tells the other members at once), as Ctrl-D does
+process.once("SIGINT", () => void node.close().finally(() => process.exit(0)));
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === "/members") {
     const room = await node.join(topic);

@@ -347,26 +347,38 @@ describe("gossip logic", () => {
     );
   });
 
-  it("answers ids with want, want with events, and counts what it cannot read", async () => {
+  it("pushes its own event whole, relays others' by id, answers want with events", async () => {
     const a = new GossipLogic(author);
     const b = new GossipLogic(undefined);
+    const c = new GossipLogic(undefined);
     const peer = U256.random();
-    await a.handle({ type: "neighbours", ids: [peer] });
+    const [bId, cId] = [U256.random(), U256.random()];
+    await a.handle({ type: "neighbours", ids: [bId] });
+    await b.handle({ type: "neighbours", ids: [author.id, cId] });
     const added = await a.handle({ type: "add", category: "chat", payload: "x" });
     const push = added.find((o) => o.type === "send")!;
-    assert.equal(push.type === "send" && JSON.parse(push.data).t, "ids");
-    const want = (await b.handle({
+    assert.equal(push.type === "send" && JSON.parse(push.data).t, "events", "its own: whole");
+    const atB = await b.handle({
       type: "message",
       from: author.id,
       data: push.type === "send" ? push.data : "",
-    }))
-      .find((o) => o.type === "send")!;
-    const events =
-      (await a.handle({ type: "message", from: peer, data: want.type === "send" ? want.data : "" }))
-        .find((o) => o.type === "send")!;
-    const received = await b.handle({
+    });
+    assert.ok(atB.some((o) => o.type === "new-event" && o.event.payload === "x"));
+    const relayed = atB.find((o) => o.type === "send" && o.to === cId)!;
+    assert.equal(relayed.type === "send" && JSON.parse(relayed.data).t, "ids", "others': by id");
+    const want = (await c.handle({
       type: "message",
-      from: author.id,
+      from: bId,
+      data: relayed.type === "send" ? relayed.data : "",
+    })).find((o) => o.type === "send")!;
+    const events = (await b.handle({
+      type: "message",
+      from: cId,
+      data: want.type === "send" ? want.data : "",
+    })).find((o) => o.type === "send")!;
+    const received = await c.handle({
+      type: "message",
+      from: bId,
       data: events.type === "send" ? events.data : "",
     });
     assert.ok(received.some((o) => o.type === "new-event" && o.event.payload === "x"));

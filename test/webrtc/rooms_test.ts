@@ -1,7 +1,8 @@
 /**
  * Rooms on real nodes: 10 Nodes (both engines, one process, a real signalling server) in two
  * rooms of 5; each member hears every message of its room and none of the other's, and sees the
- * other four members.
+ * other four members; a member that closes leaves its room for the others at once, saying `left`
+ * (its presence would otherwise stay for 3 minutes).
  * @module
  */
 
@@ -9,7 +10,7 @@ import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import { IntervalTimer } from "../../core/timer.ts";
 import type { Node } from "../../node/node.ts";
-import type { Room, RoomMessage } from "../../node/rooms.ts";
+import type { MemberEvent, Room, RoomMessage } from "../../node/rooms.ts";
 import { serveSignal } from "../../adapters/deno/serve_signal.ts";
 import { loopbackFullNode, until } from "../../harness/network.ts";
 
@@ -53,6 +54,14 @@ describe("10 real Nodes in two rooms", { timeout: 90_000 }, () => {
           assert.deepEqual(m.heard.map((h) => h.data), expected);
         }
       }
+      // a member closes: the others hear it left (long before its presence would expire)
+      const leaving = rooms[0][4];
+      const told: MemberEvent[] = [];
+      for (const m of rooms[0].slice(0, 4)) m.room.onMember((event) => told.push(event));
+      await leaving.node.close();
+      await until("every other alpha member heard it leave", () => told.length >= 4, 10_000);
+      assert.deepEqual(told, Array(4).fill({ type: "left", id: leaving.node.id, reason: "left" }));
+      for (const m of rooms[0].slice(0, 4)) assert.equal(m.room.members().length, 3);
     } finally {
       timer.close();
       for (const node of nodes) await node.close();
