@@ -38,6 +38,13 @@ export const GROUPS: Record<string, { mutate: string[]; tests: string[] }> = {
   ping: { mutate: ["modules/ping/logic.ts"], tests: ["test/modules/ping_test.ts"] },
   config: { mutate: ["core/config.ts"], tests: ["test/core/config_test.ts"] },
   broker: { mutate: ["core/broker.ts"], tests: ["test/core/broker_test.ts"] },
+  guard: { mutate: ["net/setup_guard.ts"], tests: ["test/net/setup_signal_test.ts"] },
+  storefile: {
+    mutate: ["modules/gossip/store_file.ts"],
+    tests: ["test/modules/gossip_store_file_test.ts"],
+  },
+  http: { mutate: ["signal/http_routes.ts"], tests: ["test/signal/http_routes_test.ts"] },
+  cluster: { mutate: ["signal/cluster.ts"], tests: ["test/signal/cluster_logic_test.ts"] },
 };
 
 /** Killed (or timed out) mutants over all that tests could reach, per file, in percent. */

@@ -265,31 +265,35 @@ export class DataPath {
         this.#events.message(result.module, result.data, result.id);
       } else if (result.module === CLOSE_MODULE) {
         return this.#events.closedByPeer();
-      } else this.#control(result.module, result.data);
+      } else this.#control(result.module, result.data, result.id);
     }
   }
 
-  /** A control message other than close. */
-  #control(module: string, data: string | Uint8Array): void {
+  /**
+   * A control message other than close; one that is unknown or malformed is reported and refused
+   * to the peer by its id (within the budgets of frames of no use and of refusals).
+   */
+  #control(module: string, data: string | Uint8Array, id: number): void {
     if (module === BEAT_MODULE) return void this.#useless(); // receive() took note
     if (OVERLAY_MODULES.has(module)) return this.#events.overlay(module, data);
-    if (module !== REFUSED_MODULE) {
-      if (!this.#useless()) return;
-      return this.#events.error(
-        "bad-frame",
-        `malformed data from the peer: unknown control message ${JSON.stringify(module)}`,
-      );
-    }
-    try {
-      const refusal = parseRefusal(data);
-      this.#events.refusedByPeer(this.#recent.get(refusal.id), refusal.code, refusal.message);
-    } catch (error) {
-      if (!this.#useless()) return;
-      this.#events.error(
-        "bad-frame",
-        `malformed refusal from the peer: ${(error as Error).message}`,
-      );
-    }
+    let problem: string;
+    if (module === REFUSED_MODULE) {
+      try {
+        const refusal = parseRefusal(data);
+        return this.#events.refusedByPeer(
+          this.#recent.get(refusal.id),
+          refusal.code,
+          refusal.message,
+        );
+      } catch (error) {
+        problem = `malformed refusal from the peer: ${(error as Error).message}`;
+      }
+    } else {problem = `malformed data from the peer: unknown control message ${
+        JSON.stringify(module)
+      }`;}
+    if (!this.#useless()) return;
+    this.#events.error("bad-frame", problem);
+    this.refuse(id, "bad-frame", problem);
   }
 
   /**

@@ -257,9 +257,10 @@ describe("data path refusals", () => {
     assert.ok(back.length <= REFUSALS_PER_SECOND, `${back.length} refusals sent`);
   });
 
-  it("reports an unknown control message or a malformed refusal, and hands neither on", () => {
+  it("reports an unknown control message or a malformed refusal, refuses it by its id, and hands neither on", async () => {
     const { path, log } = recorded();
-    path.attach(new FakeChannel());
+    const channel = new FakeChannel();
+    path.attach(channel);
     const frames = [
       ...encodeMessage(1, { module: "\u0000hello", data: "?" }),
       ...encodeMessage(2, { module: "\u0000refused", data: "{not json" }),
@@ -270,6 +271,15 @@ describe("data path refusals", () => {
     ];
     for (const frame of frames) path.receive(frame.slice().buffer);
     assert.deepEqual(log, ["error bad-frame", "error bad-frame", "error bad-frame"]);
+    await tick();
+    const refusals = received(channel).flatMap((r) =>
+      r.kind === "message" && r.module === "\u0000refused" ? [JSON.parse(String(r.data))] : []
+    );
+    assert.deepEqual(refusals.map((r) => [r.id, r.code]), [
+      [1, "bad-frame"],
+      [2, "bad-frame"],
+      [3, "bad-frame"],
+    ]);
   });
 });
 
