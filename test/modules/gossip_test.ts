@@ -421,6 +421,7 @@ describe("gossip logic", () => {
     const counts = [...asked.values()];
     assert.ok(counts.every((n) => n <= MAX_WANTED_PER_PEER), `per neighbour: ${counts}`);
     assert.equal(counts.reduce((a, b) => a + b), MAX_WANTED, "in all");
+    assert.deepEqual([MAX_WANTED, MAX_WANTED_PER_PEER], [20_000, 2_000], "as docs/modules.md says");
     for (let tick = 1; tick <= GOSSIP_DEFAULTS.wantTimeoutTicks; tick++) {
       await logic.handle({ type: "tick", tick });
     }

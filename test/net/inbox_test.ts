@@ -1,13 +1,15 @@
 import { describe, it } from "../support/timed.ts";
 import assert from "node:assert/strict";
 import type { NodeID } from "../../core/ids.ts";
-import { Inbox } from "../../net/inbox.ts";
+import { Inbox, INBOX_LIMITS } from "../../net/inbox.ts";
 
 const from = "a".repeat(64) as NodeID;
 const message = (data: string | Uint8Array) => ({ from, module: "", data });
 
 describe("an inbox", () => {
   it("holds at most its count of messages, and takes more once some are read", async () => {
+    // the default docs/network.md gives
+    assert.deepEqual(INBOX_LIMITS, { messages: 4096, bytes: 64 * 1024 * 1024 });
     const inbox = new Inbox({ messages: 2, bytes: 1024 });
     assert.ok(inbox.offer(message("1")) && inbox.offer(message("2")));
     assert.equal(inbox.offer(message("3")), false);

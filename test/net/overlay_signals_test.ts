@@ -145,6 +145,9 @@ describe("overlay signals", () => {
             return [OVERLAY_SIGNAL_FAILED_MODULE, JSON.stringify({ from, to: target, signal: {} })];
         }
       };
+      // the figures docs/wire.md and docs/architecture.md give
+      assert.deepEqual([NEIGHBOUR_RATE, NEIGHBOUR_BURST], [50, 200]);
+      assert.deepEqual([ANSWER_WAIT_MS, AVOID_MS], [4_000, 5 * 60_000]);
       for (let i = 0; i < 3 * NEIGHBOUR_BURST; i++) victim.overlay.receive(attacker, ...kinds(i));
       // each message read counts somewhere: delivered, carried on, refused, or a list taken
       const { received, relayed, refused, returned } = victim.overlay.stats;

@@ -112,6 +112,7 @@ describe("signed setup messages", () => {
       verifySetup(alice.id, bob.id, timeless),
       (e: Error) => e instanceof SetupAuthError && /no time/.test(e.message),
     );
+    assert.equal(MAX_CLOCK_SKEW_MS, 10 * 60_000, "the 10 minutes docs/wire.md gives");
     for (const off of [MAX_CLOCK_SKEW_MS + 1, -MAX_CLOCK_SKEW_MS - 1]) {
       await assert.rejects(
         verifySetup(alice.id, bob.id, signed, signed.time + off),
