@@ -171,6 +171,83 @@ describe("the gossip store's file", () => {
     assert.deepEqual(await storage.readLines("gossip.journal"), []);
     assert.ok(await storage.get("gossip.damaged"), "the snapshot kept for a person to look at");
   });
+
+  it("loads nothing from an empty storage, and a journal without a snapshot", async () => {
+    const storage = new MemoryStorage();
+    assert.equal(await new StoreFile(storage, "gossip").load(open), undefined);
+    const [a] = await chats(1, 30);
+    await storage.appendLine("gossip.journal", JSON.stringify({ added: [a], removed: [] }));
+    const back = await new StoreFile(storage, "gossip").load(open);
+    assert.deepEqual(back!.ids(), [a.id], "a crash before the first snapshot loses nothing");
+  });
+
+  it("says which journal line lacks its lists", async () => {
+    const storage = new MemoryStorage();
+    await storage.set("gossip", new EventStore().encode());
+    await storage.appendLine("gossip.journal", '{"added":[],"removed":[]}');
+    await storage.appendLine("gossip.journal", '{"added":[]}');
+    await assert.rejects(
+      new StoreFile(storage, "gossip").load(open),
+      /line 2 of the gossip journal has no "added" and "removed" lists/,
+    );
+    await storage.clearLines("gossip.journal");
+    await storage.appendLine("gossip.journal", '{"removed":[]}');
+    await assert.rejects(new StoreFile(storage, "gossip").load(open), /line 1 .* no "added"/);
+  });
+
+  it("writes nothing when nothing changed, and counts a loaded journal toward the fold", async () => {
+    const storage = counting(new MemoryStorage());
+    const store = new EventStore();
+    const [a, b, c] = await chats(3, 300);
+    const line = JSON.stringify({ added: [a], removed: [] }).length;
+    const first = new StoreFile(storage, "gossip", line);
+    await first.save(store); // the snapshot of an empty store
+    const written = storage.written;
+    await first.save(store);
+    assert.equal(storage.written, written, "no change, nothing written");
+    store.add(a);
+    await first.save(store); // one line of exactly the fold's size
+    // a new run loads that line: its size counts, so its next save folds
+    const again = new StoreFile(storage, "gossip", line);
+    const loaded = (await again.load(open))!;
+    loaded.add(b);
+    await again.save(loaded);
+    assert.equal(storage.snapshots, 2, "folded: the loaded journal was as large as the bound");
+    assert.deepEqual(await storage.readLines("gossip.journal"), []);
+    loaded.add(c);
+    await again.save(loaded);
+    assert.equal(storage.snapshots, 2, "a fresh journal goes on by lines");
+  });
+
+  it("folds when the journal is exactly as large as the snapshot, not one character less", async () => {
+    for (const [less, folds] of [[0, true], [1, false]] as const) {
+      const storage = counting(new MemoryStorage());
+      const store = new EventStore();
+      const [a] = await chats(1, 400);
+      store.add(a);
+      const file = new StoreFile(storage, "gossip", 1);
+      await file.save(store); // the snapshot: a
+      const snapshot = store.encode().length;
+      // an event whose journal line is as long as the snapshot, or one character shorter
+      const line = async (payload: string) => {
+        const event = await createEvent(author, "chat", payload, 100);
+        return { event, chars: JSON.stringify({ added: [event], removed: [] }).length };
+      };
+      const short = await line("p");
+      const { event: b, chars } = await line("p".padEnd(1 + snapshot - short.chars - less, "x"));
+      assert.equal(chars, snapshot - less);
+      store.add(b);
+      await file.save(store); // one line
+      const [c] = await chats(1, 20, 200);
+      store.add(c);
+      await file.save(store);
+      assert.equal(
+        storage.snapshots,
+        folds ? 2 : 1,
+        less ? "one less: a line" : "as large: folded",
+      );
+    }
+  });
 });
 
 /** `storage`'s key/value methods alone: a storage that keeps no journals. */

@@ -10,7 +10,7 @@ import {
   staticSegments,
 } from "../../signal/http_routes.ts";
 import { parseSignalArgs } from "../../signal/args.ts";
-import type { SignalServer } from "../../signal/server.ts";
+import { SignalServer } from "../../signal/server.ts";
 
 /** A server holding `count` nodes (what /nodes reads of it), and how often it was asked. */
 function serverWith(count: number) {
@@ -101,5 +101,86 @@ describe("the HTTP routes", () => {
     assert.throws(() => parseSignalArgs(["--allow-origin", "https://a.example/app"]), /no path/);
     assert.throws(() => parseSignalArgs(["--allow-origin", ","]), /at least one origin/);
     assert.equal(parseSignalArgs(["--admin-token-file", "t"]).adminTokenFile, "t");
+  });
+
+  it("serve GET and HEAD only, /health to anyone, the rest behind the admin token", async () => {
+    const server = new SignalServer();
+    const context = { server, started: Date.now() - 5_000, adminToken: "0123456789abcdef" };
+    const get = (target: string, authorization?: string, method = "GET") =>
+      httpResponse({ method, target, authorization }, context);
+    const post = await get("/health", undefined, "POST");
+    assert.equal(post.status, 405);
+    assert.equal(await post.text(), "only GET and HEAD are served\n");
+    for (const method of ["GET", "HEAD"]) {
+      assert.equal((await get("/health", undefined, method)).status, 200);
+    }
+    const health = await (await get("/health")).json();
+    assert.deepEqual([health.status, health.server, health.uptimeSeconds], [
+      "ok",
+      "flnet-signal",
+      5,
+    ]);
+    for (const path of ["/stats", "/nodes", "/metrics"]) {
+      const refused = await get(path);
+      assert.equal(refused.status, 401, path);
+      assert.equal(refused.headers.get("www-authenticate"), "Bearer");
+      assert.equal(
+        await refused.text(),
+        `${path} needs the header Authorization: Bearer <admin token>\n`,
+      );
+      assert.equal((await get(path, "Bearer 0123456789abcdeX")).status, 401, `${path}, one off`);
+      assert.equal((await get(path, "Bearer 0123456789abcdef")).status, 200, path);
+    }
+    const stats = await (await get("/stats", "Bearer 0123456789abcdef")).json();
+    assert.equal(stats.nodesOnline, 0);
+    const metrics = await get("/metrics", "Bearer 0123456789abcdef");
+    assert.match(metrics.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
+    const open = { server, started: 0 };
+    assert.equal((await httpResponse({ method: "GET", target: "/stats" }, open)).status, 200);
+    await server.close();
+  });
+
+  it("answer / with a short text, and other paths with 404, when serving no files", async () => {
+    const context = { server: serverWith(0).server, started: 0 };
+    const root = await httpResponse({ method: "GET", target: "/" }, context);
+    assert.equal(root.status, 200);
+    assert.match(await root.text(), /^flnet signalling server\. Connect a node with WebSocket/);
+    assert.equal((await httpResponse({ method: "GET", target: "/x" }, context)).status, 404);
+  });
+
+  it("serve static files with their content types, and nothing the segments refuse", async () => {
+    const asked: string[][] = [];
+    const files = {
+      read: (segments: string[]) => {
+        asked.push(segments);
+        const file = `/root/${segments.join("/") || "index.html"}`;
+        return Promise.resolve({ body: new TextEncoder().encode("x"), file });
+      },
+    };
+    const context = { server: serverWith(0).server, started: 0, files };
+    const type = async (target: string) =>
+      (await httpResponse({ method: "GET", target }, context)).headers.get("content-type");
+    const expected: Record<string, string> = {
+      "/": "text/html; charset=utf-8",
+      "/a.js": "text/javascript; charset=utf-8",
+      "/a.mjs": "text/javascript; charset=utf-8",
+      "/a.css": "text/css; charset=utf-8",
+      "/a.json": "application/json",
+      "/a.map": "application/json",
+      "/a.svg": "image/svg+xml",
+      "/a.PNG": "image/png",
+      "/a.ico": "image/x-icon",
+      "/a.txt": "text/plain; charset=utf-8",
+      "/a.wasm": "application/wasm",
+      "/a.bin": "application/octet-stream",
+    };
+    for (const [target, contentType] of Object.entries(expected)) {
+      assert.equal(await type(target), contentType, target);
+    }
+    const before = asked.length;
+    const hidden = await httpResponse({ method: "GET", target: "/.env" }, context);
+    assert.equal(hidden.status, 404);
+    assert.equal(await hidden.text(), "not found\n");
+    assert.equal(asked.length, before, "a dot file is not even looked for");
   });
 });
