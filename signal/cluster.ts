@@ -291,11 +291,11 @@ export class SignalCluster {
       this.#expire();
       if (this.#servers.size >= this.#o.maxServers) return;
     }
-    this.#servers.set(beat.server, { nodes, seen: Date.now() });
+    this.#servers.set(beat.server, { nodes, seen: this.#o.now() });
   }
 
   #expire(): void {
-    const deadline = Date.now() - 3 * this.#o.heartbeatMs;
+    const deadline = this.#o.now() - 3 * this.#o.heartbeatMs;
     for (const [server, { seen }] of this.#servers) {
       if (seen < deadline) this.#servers.delete(server);
     }
@@ -376,7 +376,7 @@ export class SignalCluster {
     const here = this.#host.announcedAt(id);
     if (here === undefined) return;
     const dated = U256.is(challenge) ? parseInt(challenge.slice(0, 12), 16) : NaN;
-    const now = Date.now();
+    const now = this.#o.now();
     const fresh = dated > now - MOVED_WINDOW_MS && dated < now + SERVER_CLOCK_SKEW_MS &&
       dated > here - SERVER_CLOCK_SKEW_MS;
     let proven = false;

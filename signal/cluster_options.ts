@@ -122,6 +122,8 @@ export interface ClusterOptions {
   maxServers: number;
   /** Randomness for the choice of servers and the server id. */
   rng: Rng;
+  /** The clock, ms since 1970 (`Date.now`): heartbeats' ages, and how fresh a moved node's announce is. */
+  now: () => number;
 }
 
 /** The defaults of {@link ClusterOptions}. */
@@ -135,6 +137,7 @@ export const CLUSTER_DEFAULTS: Readonly<ClusterOptions> = {
   maxPendingLists: 1_000,
   maxServers: 10_000,
   rng: secureRandom,
+  now: () => Date.now(),
 };
 
 /** The cluster as one server sees it, for `/stats` and `/metrics`. */

@@ -13,10 +13,11 @@ import {
   MAX_CLAIMED_NODES,
   MAX_RELAY_CHARS,
   MOVED_WINDOW_MS,
+  SERVER_CLOCK_SKEW_MS,
   SignalCluster,
 } from "../../signal/cluster.ts";
 import { NodeConfig } from "../../core/config.ts";
-import { toHex } from "../../core/ids.ts";
+import { type NodeID, toHex } from "../../core/ids.ts";
 import { announcePayload, SIGNAL_PROTOCOL_VERSION } from "../../net/signal_protocol.ts";
 import type { ClusterBus } from "../../signal/cluster_options.ts";
 
@@ -71,7 +72,7 @@ describe("a cluster's lists", () => {
 });
 
 /** A cluster on a stand-in bus whose subscriptions the test calls; what reached its host. */
-function standIn(local: NodeInfo[], here: Map<string, number>) {
+function standIn(local: NodeInfo[], here: Map<string, number>, now = () => Date.now()) {
   const handlers = new Map<string, (data: string, respond: (reply: string) => void) => void>();
   const samples = new Map<string, NodeInfo[]>();
   const bus: ClusterBus = {
@@ -93,7 +94,7 @@ function standIn(local: NodeInfo[], here: Map<string, number>) {
     sample: (count) => local.slice(0, count),
     nodeCount: () => local.length,
     announcedAt: (id) => here.get(id),
-  }, { heartbeatMs: 60_000 });
+  }, { heartbeatMs: 60_000, now });
   /** Sends `data` on `subject` as the bus would; resolves with the reply, if any. */
   const hear = (subject: string, data: string) =>
     new Promise<string | undefined>((resolve) => {
@@ -104,31 +105,56 @@ function standIn(local: NodeInfo[], here: Map<string, number>) {
 }
 
 describe("what a cluster takes from the bus", () => {
-  it("believes a node moved only with its fresh signed announce elsewhere", async () => {
+  it("believes a node moved only with its fresh signed announce elsewhere (simulated clock)", async () => {
     const node = await NodeConfig.create();
-    const here = new Map([[node.id as string, Date.now() - 5_000]]);
-    const { cluster, seen, hear } = standIn([], here);
+    const clock = { now: 1_800_000_000_000 };
+    const announced = clock.now - 5_000;
+    const here = new Map([[node.id as string, announced]]);
+    const { cluster, seen, hear } = standIn([], here, () => clock.now);
     const proof = async (at: number) => {
       const challenge = datedChallenge(at);
       const payload = announcePayload(SIGNAL_PROTOCOL_VERSION, challenge);
       return { challenge, signature: toHex(await node.sign(payload)) };
     };
     try {
-      const other = await proof(Date.now());
-      await cluster.claim(node.id, other); // this server is its home now
+      await cluster.claim(node.id, await proof(clock.now)); // this server is its home now
       const subject = `flnet.flnet.node.${node.id}`;
-      const moved = (p: { challenge: string; signature: string }) =>
-        hear(subject, `moved\n0123456789abcdef\n${p.challenge}\n${p.signature}`);
-      await moved({ challenge: "", signature: "" });
-      const forged = await proof(Date.now());
+      const moved = (p: { challenge: string; signature: string }, server = "0123456789abcdef") =>
+        hear(subject, `moved\n${server}\n${p.challenge}\n${p.signature}`);
+      const believed = async (p: { challenge: string; signature: string }) => {
+        const before = seen.replaced.length;
+        await moved(p);
+        return seen.replaced.length > before;
+      };
+      assert.equal(await believed({ challenge: "", signature: "" }), false, "no proof");
+      const forged = await proof(clock.now);
       const flipped = (forged.signature[0] === "0" ? "1" : "0") + forged.signature.slice(1);
-      await moved({ ...forged, signature: flipped });
-      await moved(await proof(Date.now() - MOVED_WINDOW_MS - 1)); // too old
-      await moved(await proof(here.get(node.id)! - 31_000)); // older than its announce here
-      assert.deepEqual(seen.replaced, [], "none believed");
-      assert.equal(cluster.stats().badMessages, 4);
-      await moved(await proof(Date.now()));
+      assert.equal(await believed({ ...forged, signature: flipped }), false, "a forged one");
+      assert.equal(await believed({ ...forged, signature: `${forged.signature}0` }), false);
+      // its own "moved" (this server's id) is not one
+      await moved(forged, cluster.serverId);
+      assert.deepEqual(seen.replaced, []);
+      // a minute old at most: exactly that is too old (a millisecond less is fresh, below)
+      here.set(node.id, clock.now - 10 * MOVED_WINDOW_MS);
+      assert.equal(await believed(await proof(clock.now - MOVED_WINDOW_MS)), false, "a minute");
+      here.set(node.id, announced);
+      // 30 s ahead at most (servers' clocks): exactly that is too far
+      assert.equal(await believed(await proof(clock.now + SERVER_CLOCK_SKEW_MS)), false);
+      // not older than its announce here, by more than the skew: exactly that is too old
+      assert.equal(await believed(await proof(announced - SERVER_CLOCK_SKEW_MS)), false);
+      assert.equal(cluster.stats().badMessages, 6);
+      assert.equal(await believed(await proof(announced - SERVER_CLOCK_SKEW_MS + 1)), true);
       assert.deepEqual(seen.replaced, [node.id], "the signed, fresh one");
+      // one a millisecond inside the other bounds is believed as well (announced here long ago)
+      for (const at of [clock.now - MOVED_WINDOW_MS + 1, clock.now + SERVER_CLOCK_SKEW_MS - 1]) {
+        here.set(node.id, clock.now - 10 * MOVED_WINDOW_MS);
+        await cluster.claim(node.id, await proof(clock.now));
+        assert.equal(await believed(await proof(at)), true, `dated ${at - clock.now} ms off`);
+      }
+      // a node that is not here: nothing to do
+      await cluster.claim(node.id, await proof(clock.now));
+      here.delete(node.id);
+      assert.equal(await believed(await proof(clock.now)), false);
     } finally {
       await cluster.close();
     }
@@ -145,6 +171,20 @@ describe("what a cluster takes from the bus", () => {
       const ice = JSON.stringify({ type: "ice", iceServers: [{ urls: "turn:evil.example" }] });
       assert.equal(await hear(subject, `relay\n${ice}`), "relay-failed");
       assert.equal(await hear(subject, "relay\n{"), "relay-failed");
+      for (const frame of ["3", "null", '"relay"', "[1,2,3]"]) {
+        assert.equal(await hear(subject, `relay\n${frame}`), "relay-failed", frame);
+      }
+      for (
+        const three of [
+          { type: "ice", from, signal: {} },
+          { type: "relay", from: "not an id", signal: {} },
+          { type: "relay", from, signal: "text" },
+          { type: "relay", from, signal: null },
+        ]
+      ) {
+        assert.equal(await hear(subject, `relay\n${JSON.stringify(three)}`), "relay-failed");
+      }
+      assert.equal(await hear(subject, "neither\nof them"), "relay-failed");
       const extra = { type: "relay", from, signal: { a: 1 }, iceServers: ["x"] };
       assert.equal(await hear(subject, `relay\n${JSON.stringify(extra)}`), "relay-failed");
       // a second "type" would be the one the node reads
@@ -176,7 +216,11 @@ describe("what a cluster takes from the bus", () => {
       await hear("flnet.flnet.servers", JSON.stringify({ server: liar, nodes: MAX_CLAIMED_NODES }));
       assert.equal(cluster.stats().peers, 1, "a claim of exactly the bound is believed");
       const listed = await cluster.list(10);
-      assert.ok(listed.filter((n) => local.includes(n)).length >= 5, "half of 10 are its own");
+      assert.equal(listed.length, 10);
+      assert.equal(listed.filter((n) => local.includes(n)).length, 5, "half of 10 are its own");
+      assert.equal(new Set(listed.map((n) => n.pubkey)).size, 10, "no node twice");
+      const without = await cluster.list(10, local[0].pubkey as NodeID);
+      assert.ok(!without.some((n) => n.pubkey === local[0].pubkey), "never the one asking");
       const other = "fedcba9876543210";
       await hear(
         "flnet.flnet.servers",
