@@ -241,6 +241,25 @@ describe("the setup guard", () => {
     assert.equal(into.seen[1], "accept false offer");
   });
 
+  it("rejects a forged message as peer-auth-failed and a malformed one as bad-setup", async () => {
+    const [alice, bob] = await pair();
+    const into = recording(bob);
+    const signed = await signSetup(alice, bob.id, CANDIDATE);
+    const bits = (signed.signature[0] === "0" ? "1" : "0") + signed.signature.slice(1);
+    into.guard.incoming(alice.id, { ...signed, signature: bits });
+    into.guard.incoming(alice.id, { kind: "offer", session: "s" });
+    await settled();
+    assert.match(
+      into.seen[0],
+      /^peer-auth-failed: refused a setup message said to be from node \w+: the signature does not match/,
+    );
+    assert.match(
+      into.seen[1],
+      /^bad-setup: refused a setup message said to be from node \w+: setup offer\.sdp/,
+    );
+    assert.equal(into.seen.length, 2);
+  });
+
   it("reports a message that fails on its way and keeps both directions going", async () => {
     const [alice, bob] = await pair();
     const out = recording(alice, true);
