@@ -407,8 +407,10 @@ describe("the setup guard", () => {
     const bound = 3;
     const others = await Promise.all(Array.from({ length: bound + 1 }, () => NodeConfig.create()));
     const into = challenging(bob, { maxOfferTimes: bound });
+    // signed before alice's offer, whose time is the one forgotten below
+    const early = await signSetup(others[bound], bob.id, OFFER);
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const replayed = await signSetup(alice, bob.id, OFFER);
-    const early = await signSetup(others[bound], bob.id, OFFER); // signed before the others
     await new Promise((resolve) => setTimeout(resolve, 5));
     const late = await Promise.all(others.slice(0, bound).map((o) => signSetup(o, bob.id, OFFER)));
     into.guard.incoming(alice.id, replayed);
