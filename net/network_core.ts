@@ -173,6 +173,7 @@ export class NetworkCore {
         emit({ type: "disconnected", id: remote, reason, code });
         queueMicrotask(() => this.#forgetIfDone(remote));
       },
+      settled: () => this.#forgetIfDone(remote),
       message: (module, data, ref) => registrar.deliver(remote, module, data, ref),
       sent: (id) => registrar.sent(id),
       error: (code, message, id) => {
@@ -192,7 +193,7 @@ export class NetworkCore {
    */
   #forgetIfDone(remote: NodeID): void {
     const peer = this.#peers.get(remote);
-    if (peer && peer.state === "idle" && peer.queued === 0) this.#peers.delete(remote);
+    if (peer?.done) this.#peers.delete(remote);
   }
 
   /** True (and reported) when a new peer's offer would go over `maxIncomingSetups`. */

@@ -32,6 +32,8 @@ export interface PeerEvents {
   connected(): void;
   /** The connection is gone (after `connected`, or a failed attempt), with why. */
   disconnected(reason: string, code: PeerErrorCode): void;
+  /** The last setup step asked for finished, and the peer is {@link Peer.done}. */
+  settled(): void;
   /** A message from the peer; `ref` names it to {@link Peer.refuseMessage}. */
   message(module: string, data: string | Uint8Array, ref: number): void;
   /** A setup message to carry to the peer. */
@@ -62,6 +64,8 @@ export class Peer {
   #retriesLeft = 0;
   /** Setup steps run one after the other on this chain. */
   #steps: Promise<void> = Promise.resolve();
+  /** Setup steps asked for and not finished yet. */
+  #pendingSteps = 0;
   #deferTimer: ReturnType<typeof setTimeout> | undefined;
   /** True while a graceful close waits: the peer's closing is expected then. */
   #closing = false;
@@ -120,7 +124,10 @@ export class Peer {
     if (this.#setup.state !== "idle") return;
     if (now || this.#localId < this.#remoteId) return this.#offerWhenIdle();
     clearTimeout(this.#deferTimer);
-    this.#deferTimer = setTimeout(() => this.connect(true), CONNECT_DEFER_MS);
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = undefined;
+      this.connect(true);
+    }, CONNECT_DEFER_MS);
   }
 
   /**
@@ -183,6 +190,16 @@ export class Peer {
   /** Idle, connecting, or open. */
   get state(): ConnectionState {
     return this.#setup.state;
+  }
+
+  /**
+   * True when nothing is under way or asked for: idle, with no message waiting and no setup step
+   * to come (a peer forgotten before a step it was asked for would open a connection nobody
+   * closes).
+   */
+  get done(): boolean {
+    return this.#setup.state === "idle" && this.#data.queued === 0 && this.#pendingSteps === 0 &&
+      this.#deferTimer === undefined;
   }
 
   /** Messages waiting to be sent. */
@@ -289,9 +306,12 @@ export class Peer {
 
   /** Runs a setup step after the ones before it; a step that throws ends the attempt. */
   #step(step: () => Promise<void>): Promise<void> {
+    this.#pendingSteps++;
     this.#steps = this.#steps.then(step).catch((error) =>
       this.#teardown("setup-failed", `connection setup failed: ${(error as Error).message}`)
-    );
+    ).finally(() => {
+      if (--this.#pendingSteps === 0 && this.done) this.#events.settled();
+    });
     return this.#steps;
   }
 
@@ -316,6 +336,7 @@ export class Peer {
    */
   #end(code: PeerErrorCode, reason: string, was: ConnectionState, keepQueue = false): void {
     clearTimeout(this.#deferTimer);
+    this.#deferTimer = undefined;
     this.#data.detach();
     const waiting = !keepQueue && this.#data.queued > 0;
     if (waiting && was === "open" && code === "peer-gone") {
