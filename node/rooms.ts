@@ -14,6 +14,7 @@
  */
 
 import type { Subscription } from "../core/broker.ts";
+import { Logger } from "../core/log.ts";
 import type { NodeID } from "../core/ids.ts";
 import type { TimerBroker } from "../core/timer.ts";
 import { CATEGORIES, type GossipEvent } from "../modules/gossip/event.ts";
@@ -26,6 +27,8 @@ import {
   parsePresence,
   parseRoomMessage,
 } from "../modules/gossip/room_events.ts";
+
+const log = new Logger("rooms");
 
 /** A message to a room. */
 export interface RoomMessage {
@@ -126,7 +129,14 @@ export class Rooms {
   async close(): Promise<void> {
     const leaving = this.#joined.size > 0;
     this.#joined.clear();
-    if (leaving) await this.#publishPresence().catch(() => {}); // the rooms expire elsewhere then
+    if (leaving) {
+      await this.#publishPresence().catch((error) =>
+        log.warn(
+          `could not tell the other members this node left its rooms (${error.message}); ` +
+            "they see it gone when its presence expires",
+        )
+      );
+    }
     for (const tap of this.#taps.splice(0)) tap.remove();
   }
 
